@@ -1,0 +1,147 @@
+"""In-order apply with exactly-once semantics per (client_id, seq).
+
+The session table is replicated state: it changes only when a decided entry is
+applied, so every replica holds the same table at the same slot, and it travels in
+snapshots. Sessions idle for longer than ``session_ttl`` (in the time units of batch
+keys, which are stamped into the log by proposers) are expired at the same slot on
+every replica; no local clock is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import msgspec
+
+from rabia.core.messages import Batch, BatchId
+from rabia.core.ready import Committed
+
+_SLOT = struct.Struct(">Q")
+_ID = struct.Struct(">QQQ")
+
+
+class Reply(msgspec.Struct, frozen=True):
+    """The outcome of one command of a decided batch."""
+
+    slot: int
+    batch_id: BatchId
+    client_id: int
+    seq: int
+    result: bytes
+    duplicate: bool
+    """True when (client_id, seq) was applied earlier: ``result`` is the cached reply."""
+    expired: bool = False
+    """True when the client had already acknowledged this seq; no reply is kept for it."""
+
+
+@dataclass(slots=True)
+class _Session:
+    acked_below: int = 0
+    replies: dict[int, bytes] = field(default_factory=dict)
+    last_active: int = 0
+
+
+class SessionTable:
+    """Per client: replies of applied seqs at or above the client's acknowledged mark."""
+
+    def __init__(self, session_ttl: int | None = None) -> None:
+        self._sessions: dict[int, _Session] = {}
+        self._ttl = session_ttl
+        self._last_sweep = 0
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def lookup(self, client_id: int, seq: int) -> bytes | None:
+        """The cached reply of an applied (client_id, seq), if still kept."""
+        session = self._sessions.get(client_id)
+        return None if session is None else session.replies.get(seq)
+
+    def is_stale(self, client_id: int, seq: int) -> bool:
+        """True when the client already acknowledged ``seq`` (a very late retry)."""
+        session = self._sessions.get(client_id)
+        return session is not None and seq < session.acked_below
+
+    def record(self, client_id: int, seq: int, acked_below: int, result: bytes, now: int) -> None:
+        """Remember the reply of a freshly applied command."""
+        session = self._session(client_id, acked_below, now)
+        session.replies[seq] = result
+
+    def touch(self, client_id: int, acked_below: int, now: int) -> None:
+        """Advance a client's acknowledged mark without applying anything."""
+        self._session(client_id, acked_below, now)
+
+    def _session(self, client_id: int, acked_below: int, now: int) -> _Session:
+        session = self._sessions.get(client_id)
+        if session is None:
+            session = self._sessions[client_id] = _Session()
+        if acked_below > session.acked_below:
+            session.acked_below = acked_below
+            for seq in [s for s in session.replies if s < acked_below]:
+                del session.replies[seq]
+        session.last_active = max(session.last_active, now)
+        return session
+
+    def expire(self, now: int) -> None:
+        """Drop sessions idle for longer than the TTL (deterministic: ``now`` is log time)."""
+        if self._ttl is None or now - self._last_sweep < self._ttl // 4:
+            return
+        self._last_sweep = now
+        cutoff = now - self._ttl
+        for client_id in [c for c, s in self._sessions.items() if s.last_active < cutoff]:
+            del self._sessions[client_id]
+
+
+class Applier:
+    """Applies committed entries in slot order to a deterministic ``apply`` function.
+
+    Keeps a hash chain over the decided log (slot, batch id or NULL) so replicas can
+    compare applied prefixes cheaply.
+    """
+
+    def __init__(self, apply: Callable[[bytes], bytes], session_ttl: int | None = None) -> None:
+        self._apply = apply
+        self.sessions = SessionTable(session_ttl)
+        self.applied_slot = -1
+        self.chain = b"\x00" * 32
+        self.log_time = 0
+        """Largest batch key applied so far: the log's own clock."""
+
+    def apply(self, entry: Committed) -> list[Reply]:
+        """Apply one committed slot; returns one reply per command of the batch."""
+        if entry.slot != self.applied_slot + 1:
+            raise ValueError(f"entry for slot {entry.slot} after slot {self.applied_slot}")
+        self.applied_slot = entry.slot
+        batch = entry.batch
+        self.chain = _chain(self.chain, entry.slot, batch)
+        if batch is None:
+            return []
+        if batch.key > self.log_time:
+            self.log_time = batch.key
+        now = self.log_time
+        sessions = self.sessions
+        replies: list[Reply] = []
+        for cmd in batch.commands:
+            cached = sessions.lookup(cmd.client_id, cmd.seq)
+            if cached is not None:
+                sessions.touch(cmd.client_id, cmd.acked_below, now)
+                replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, cached, True))
+            elif sessions.is_stale(cmd.client_id, cmd.seq):
+                replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, b"", True, True))
+            else:
+                result = self._apply(cmd.op)
+                sessions.record(cmd.client_id, cmd.seq, cmd.acked_below, result, now)
+                replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, result, False))
+        sessions.expire(now)
+        return replies
+
+
+def _chain(previous: bytes, slot: int, batch: Batch | None) -> bytes:
+    h = hashlib.sha256(previous)
+    h.update(_SLOT.pack(slot))
+    if batch is not None:
+        h.update(_ID.pack(*batch.id))
+    return h.digest()

@@ -1,0 +1,127 @@
+"""Immutable protocol messages exchanged between replicas.
+
+Every message names its ``sender`` and the ``slot`` it belongs to. Messages are
+frozen msgspec Structs encoded as tagged arrays, so the wire codec needs no
+per-message dictionaries.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+BatchId = tuple[int, int, int]
+"""A batch's identity: (origin replica, origin incarnation, origin sequence)."""
+
+BROADCAST: Final = -1
+"""Destination meaning "every other member of the configuration"."""
+
+VOTE_QUESTION: Final = 2
+"""The '?' vote of the binary stage (0 and 1 are the binary values)."""
+
+
+class Command(msgspec.Struct, frozen=True, array_like=True):
+    """One client request: applied at most once per (client_id, seq)."""
+
+    client_id: int
+    seq: int
+    op: bytes
+    acked_below: int = 0
+    """The client holds replies for all of its seqs below this; older replies may be dropped."""
+
+
+class Batch(msgspec.Struct, frozen=True, array_like=True):
+    """Commands gathered by one proxy replica and ordered by a key stamped at the origin."""
+
+    id: BatchId
+    key: int
+    """Priority stamped once at the origin (a timestamp); ties are broken by ``id``."""
+    commands: tuple[Command, ...]
+
+    @property
+    def priority(self) -> tuple[int, BatchId]:
+        """Total order used by every replica's pending queue."""
+        return (self.key, self.id)
+
+
+class Request(msgspec.Struct, frozen=True, array_like=True, tag=1):
+    """REQ: a proxy forwards a new batch to every replica."""
+
+    sender: int
+    batch: Batch
+
+
+class Proposal(msgspec.Struct, frozen=True, array_like=True, tag=2):
+    """Exchange stage: the batch this replica proposes for ``slot``."""
+
+    slot: int
+    sender: int
+    batch: Batch
+
+
+class State(msgspec.Struct, frozen=True, array_like=True, tag=3):
+    """Binary stage, round 1: the sender's state bit for ``phase`` (cand set when bit is 1)."""
+
+    slot: int
+    sender: int
+    phase: int
+    bit: int
+    cand: BatchId | None = None
+
+
+class Vote(msgspec.Struct, frozen=True, array_like=True, tag=4):
+    """Binary stage, round 2: 0, 1 or '?' (``VOTE_QUESTION``), with cand when known."""
+
+    slot: int
+    sender: int
+    phase: int
+    vote: int
+    cand: BatchId | None = None
+
+
+class Decision(msgspec.Struct, frozen=True, array_like=True, tag=5):
+    """The decided value of ``slot``: a batch id, or NULL when ``value`` is None.
+
+    ``batch`` carries the payload when the receiver may lack it (catch-up, stragglers).
+    """
+
+    slot: int
+    sender: int
+    value: BatchId | None
+    batch: Batch | None = None
+
+
+class Fetch(msgspec.Struct, frozen=True, array_like=True, tag=6):
+    """Ask peers for the payload of a decided candidate."""
+
+    slot: int
+    sender: int
+    batch_id: BatchId
+
+
+class FetchReply(msgspec.Struct, frozen=True, array_like=True, tag=7):
+    """The payload asked for by a FETCH."""
+
+    slot: int
+    sender: int
+    batch: Batch
+
+
+class Status(msgspec.Struct, frozen=True, array_like=True, tag=8):
+    """Anti-entropy: the sender has decided every slot below ``slot``."""
+
+    slot: int
+    sender: int
+
+
+Message = Request | Proposal | State | Vote | Decision | Fetch | FetchReply | Status
+"""Every message a replica sends or receives."""
+
+SlotMessage = Proposal | State | Vote
+"""Messages a replica speaks in a slot; never two different ones per (slot, kind, phase)."""
+
+
+def message_phase(message: SlotMessage) -> int:
+    """Phase of a slot message; proposals belong to phase 0."""
+    return 0 if isinstance(message, Proposal) else message.phase

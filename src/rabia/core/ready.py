@@ -1,0 +1,89 @@
+"""What the replica hands back through ``ready()``: records, messages, committed entries.
+
+The driver's loop, as in etcd's RawNode: persist ``records`` (and sync them when
+``sync`` is set) -> send ``messages`` -> apply ``committed`` -> ``advance()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import msgspec
+
+from rabia.core.messages import Batch, BatchId, Message, Proposal, State, Vote
+
+
+class SentRecord(msgspec.Struct, frozen=True, array_like=True, tag=1):
+    """A message this replica spoke in a slot (``replay`` recovery)."""
+
+    message: Proposal | State | Vote
+
+
+class DecidedRecord(msgspec.Struct, frozen=True, array_like=True, tag=2):
+    """The decided value of a slot (``batch`` None is NULL)."""
+
+    slot: int
+    batch: Batch | None
+
+
+class ReservedRecord(msgspec.Struct, frozen=True, array_like=True, tag=3):
+    """High-water mark: this replica may have spoken in every slot below ``slot``."""
+
+    slot: int
+
+
+class IncarnationRecord(msgspec.Struct, frozen=True, array_like=True, tag=4):
+    """The replica's restart count; part of every batch id it originates."""
+
+    incarnation: int
+
+
+Record = SentRecord | DecidedRecord | ReservedRecord | IncarnationRecord
+"""Everything the replica asks its storage to keep."""
+
+
+class Committed(msgspec.Struct, frozen=True, array_like=True):
+    """A decided slot, handed out in slot order for the state machine to apply."""
+
+    slot: int
+    batch: Batch | None
+
+
+class Decided(msgspec.Struct, frozen=True):
+    """Event: this replica decided ``slot`` (``batch_id`` None is NULL).
+
+    ``phase`` is the binary-stage phase that decided it when ``via`` is ``"votes"``.
+    """
+
+    slot: int
+    batch_id: BatchId | None
+    phase: int
+    via: str
+
+
+class CoinFlipped(msgspec.Struct, frozen=True):
+    """Event: the coin this replica used in (slot, phase)."""
+
+    slot: int
+    phase: int
+    bit: int
+
+
+Event = Decided | CoinFlipped
+"""Observations for metrics and checks; they drive nothing."""
+
+
+@dataclass(slots=True)
+class Ready:
+    """One unit of work for the driver."""
+
+    records: list[Record] = field(default_factory=list)
+    sync: bool = False
+    """The records must be durable before any of ``messages`` is sent."""
+    messages: list[tuple[int, Message]] = field(default_factory=list)
+    """(destination, message); destination BROADCAST means every other member."""
+    committed: list[Committed] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.records or self.messages or self.committed or self.events)

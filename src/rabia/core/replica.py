@@ -1,0 +1,474 @@
+"""The Rabia replica: a deterministic, sans-IO state machine in the shape of etcd's RawNode.
+
+Inputs: ``step(message)`` for a peer's message, ``tick()`` for the passage of time,
+``submit(commands, key)`` for new client commands. Outputs: ``ready()`` hands back one
+``Ready`` (records to persist, messages to send, committed slots to apply, events), and
+``advance()`` acknowledges it. Nothing here reads a clock, touches a socket or draws a
+random number: the same inputs give the same outputs, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rabia.core.coin import common_coin
+from rabia.core.config import ReplicaConfig
+from rabia.core.messages import (
+    BROADCAST,
+    VOTE_QUESTION,
+    Batch,
+    BatchId,
+    Command,
+    Decision,
+    Fetch,
+    FetchReply,
+    Message,
+    Proposal,
+    Request,
+    SlotMessage,
+    State,
+    Status,
+    Vote,
+)
+from rabia.core.queue import DecidedIds, PendingQueue
+from rabia.core.ready import (
+    CoinFlipped,
+    Committed,
+    Decided,
+    DecidedRecord,
+    IncarnationRecord,
+    Ready,
+    Record,
+    ReservedRecord,
+    SentRecord,
+)
+from rabia.core.slot import SlotInstance, Stage
+
+_LOCAL_COIN_SALT = 0x9E3779B97F4A7C15
+
+
+@dataclass(slots=True)
+class ReplicaStats:
+    """Counters of one replica since it started."""
+
+    slots_decided: int = 0
+    decided_by_votes: int = 0
+    fast_path: int = 0
+    """Slots this replica decided by the binary stage in phase 1."""
+    null_slots: int = 0
+    phases_total: int = 0
+    """Sum of the deciding phase over slots decided by votes."""
+    max_phase: int = 0
+    resends: int = 0
+    dropped: int = 0
+    """Messages ignored as malformed, from non-members, or too far ahead."""
+
+
+class Replica:
+    """One member of a Rabia cluster. See the module docstring for the driving contract."""
+
+    def __init__(self, config: ReplicaConfig, recovered: Iterable[Record] = ()) -> None:
+        self.config = config
+        self._me = config.node_id
+        self._members = frozenset(config.members)
+        self._peers = tuple(m for m in config.members if m != self._me)
+        self._decided_ids = DecidedIds()
+        self._queue = PendingQueue(self._decided_ids)
+        self._log: list[Batch | None] = []
+        self._slots: dict[int, SlotInstance] = {}
+        self._tick = 0
+        self._resend_interval = config.resend_ticks
+        self._next_resend = config.resend_ticks
+        self._next_status = config.status_ticks
+        self._peer_floor: dict[int, int] = dict.fromkeys(self._peers, 0)
+        self._status_sent: dict[int, tuple[int, int]] = {}
+        self._decision_sent: dict[int, tuple[int, int]] = {}
+        self._reserved = 0
+        self._abstain_below = 0
+        self._origin_seq = 0
+        self._pending = Ready()
+        self._outstanding = False
+        self._replay = config.recovery == "replay"
+        self.stats = ReplicaStats()
+        self.incarnation = 0
+        self._recover(recovered)
+
+    # ------------------------------------------------------------------ recovery
+    def _recover(self, recovered: Iterable[Record]) -> None:
+        incarnation = -1
+        decided: dict[int, Batch | None] = {}
+        sent: dict[int, list[SlotMessage]] = {}
+        reserved = 0
+        for record in recovered:
+            if isinstance(record, DecidedRecord):
+                decided[record.slot] = record.batch
+            elif isinstance(record, SentRecord):
+                sent.setdefault(record.message.slot, []).append(record.message)
+            elif isinstance(record, ReservedRecord):
+                reserved = max(reserved, record.slot)
+            else:
+                incarnation = max(incarnation, record.incarnation)
+        self.incarnation = incarnation + 1
+        ready = self._pending
+        ready.records.append(IncarnationRecord(self.incarnation))
+        ready.sync = True
+        while len(self._log) in decided:
+            slot = len(self._log)
+            batch = decided[slot]
+            self._log.append(batch)
+            if batch is not None:
+                self._decided_ids.add(batch.id)
+            ready.committed.append(Committed(slot, batch))
+        forget = self.config.unsafe.forget_sent
+        if self._replay and not forget:
+            own = sent.get(self.next_slot)
+            if own:
+                instance = self._instance(self.next_slot)
+                instance.resume(own)
+                for message in own:
+                    ready.messages.append((BROADCAST, message))
+        elif not self._replay and not forget:
+            self._abstain_below = reserved
+            self._reserved = reserved
+        if incarnation >= 0:
+            ready.messages.append((BROADCAST, Status(self.next_slot, self._me)))
+
+    # --------------------------------------------------------------- driver API
+    @property
+    def node_id(self) -> int:
+        """This replica's id."""
+        return self._me
+
+    @property
+    def next_slot(self) -> int:
+        """The lowest slot this replica has not decided."""
+        return len(self._log)
+
+    @property
+    def in_slot(self) -> bool:
+        """True when this replica has spoken in ``next_slot`` and not decided it yet."""
+        instance = self._slots.get(len(self._log))
+        return instance is not None and instance.started and instance.stage != Stage.DONE
+
+    @property
+    def abstaining(self) -> bool:
+        """True while a restarted replica stays silent in slots it may have spoken in."""
+        return len(self._log) < self._abstain_below
+
+    @property
+    def pending(self) -> int:
+        """Batches waiting in the queue (not counting one in flight)."""
+        return len(self._queue)
+
+    def decided(self, slot: int) -> Batch | None:
+        """The decided value of a slot below ``next_slot`` (None is NULL)."""
+        return self._log[slot]
+
+    def submit(self, commands: Sequence[Command], key: int) -> BatchId:
+        """Originate a batch of commands with priority ``key`` (a timestamp at this origin)."""
+        batch = Batch((self._me, self.incarnation, self._origin_seq), key, tuple(commands))
+        self._origin_seq += 1
+        self._queue.push(batch)
+        self._pending.messages.append((BROADCAST, Request(self._me, batch)))
+        self._progress()
+        return batch.id
+
+    def step(self, message: Message) -> None:
+        """Handle one message from a peer."""
+        sender = message.sender
+        if sender == self._me or sender not in self._members:
+            self.stats.dropped += 1
+            return
+        kind = type(message)
+        if kind is Proposal or kind is State or kind is Vote:
+            self._on_slot_message(message)  # type: ignore[arg-type]
+        elif kind is Request:
+            self._on_request(message)  # type: ignore[arg-type]
+        elif kind is Decision:
+            self._on_decision(message)  # type: ignore[arg-type]
+        elif kind is Fetch:
+            self._on_fetch(message)  # type: ignore[arg-type]
+        elif kind is FetchReply:
+            self._on_fetch_reply(message)  # type: ignore[arg-type]
+        elif kind is Status:
+            self._on_status(message)  # type: ignore[arg-type]
+        else:
+            self.stats.dropped += 1
+
+    def tick(self) -> None:
+        """Advance logical time by one tick: re-sends, anti-entropy, catch-up."""
+        self._tick += 1
+        tick = self._tick
+        instance = self._slots.get(len(self._log))
+        if (
+            instance is not None
+            and instance.started
+            and instance.stage != Stage.DONE
+            and tick >= self._next_resend
+        ):
+            self._resend(instance)
+        if tick >= self._next_status:
+            self._next_status = tick + self.config.status_ticks
+            self._pending.messages.append((BROADCAST, Status(len(self._log), self._me)))
+        self._catch_up()
+
+    def has_ready(self) -> bool:
+        """True when ``ready()`` has work to hand out."""
+        return not self._outstanding and bool(self._pending)
+
+    def ready(self) -> Ready:
+        """Hand out the accumulated work; call ``advance()`` once it is done."""
+        if self._outstanding:
+            raise RuntimeError("ready() called again before advance()")
+        ready = self._pending
+        if self._replay and ready.records:
+            ready.sync = True
+        self._pending = Ready()
+        self._outstanding = True
+        return ready
+
+    def advance(self) -> None:
+        """Acknowledge that the last Ready was persisted, sent and applied."""
+        if not self._outstanding:
+            raise RuntimeError("advance() without an outstanding ready()")
+        self._outstanding = False
+
+    # ------------------------------------------------------------------ inputs
+    def _on_request(self, message: Request) -> None:
+        batch = message.batch
+        if batch.id[0] != message.sender:
+            self.stats.dropped += 1
+            return
+        if self._queue.push(batch):
+            self._progress()
+
+    def _on_slot_message(self, message: SlotMessage) -> None:
+        if not _well_formed(message):
+            self.stats.dropped += 1
+            return
+        slot = message.slot
+        sender = message.sender
+        if slot > self._peer_floor[sender]:
+            self._peer_floor[sender] = slot
+        next_slot = len(self._log)
+        if slot < next_slot:
+            self._reply_decision(sender, slot)
+            return
+        if slot - next_slot >= self.config.future_window:
+            self.stats.dropped += 1
+            return
+        instance = self._instance(slot)
+        if not instance.add(message):
+            return
+        if type(message) is Proposal:
+            self._queue.push(message.batch)
+        if slot == next_slot:
+            self._progress()
+
+    def _on_decision(self, message: Decision) -> None:
+        slot = message.slot
+        batch = message.batch
+        if batch is not None and batch.id != message.value:
+            self.stats.dropped += 1
+            return
+        sender = message.sender
+        if slot + 1 > self._peer_floor[sender]:
+            self._peer_floor[sender] = slot + 1
+        next_slot = len(self._log)
+        if slot < next_slot or slot - next_slot >= self.config.future_window:
+            return
+        self._instance(slot).learn_decision(message.value, batch)
+        if slot == next_slot:
+            self._progress()
+
+    def _on_fetch(self, message: Fetch) -> None:
+        slot = message.slot
+        wanted = message.batch_id
+        batch: Batch | None = None
+        if slot < len(self._log):
+            value = self._log[slot]
+            if value is not None and value.id == wanted:
+                batch = value
+        else:
+            instance = self._slots.get(slot)
+            if instance is not None:
+                if self.config.unsafe.drop_late_proposals:
+                    if instance.majority_proposal() == wanted:
+                        batch = instance.payloads.get(wanted)
+                else:
+                    batch = instance.payloads.get(wanted)
+        if batch is None and not self.config.unsafe.drop_late_proposals:
+            batch = self._queue.get(wanted)
+        if batch is not None:
+            self._pending.messages.append((message.sender, FetchReply(slot, self._me, batch)))
+
+    def _on_fetch_reply(self, message: FetchReply) -> None:
+        instance = self._slots.get(message.slot)
+        if instance is None:
+            return
+        instance.add_payload(message.batch)
+        if message.slot == len(self._log):
+            self._progress()
+
+    def _on_status(self, message: Status) -> None:
+        sender = message.sender
+        slot = message.slot
+        if slot > self._peer_floor[sender]:
+            self._peer_floor[sender] = slot
+        next_slot = len(self._log)
+        if slot < next_slot:
+            end = min(next_slot, slot + self.config.catchup_chunk)
+            out = self._pending.messages
+            for s in range(slot, end):
+                value = self._log[s]
+                out.append(
+                    (sender, Decision(s, self._me, None if value is None else value.id, value))
+                )
+            self._decision_sent[sender] = (end - 1, self._tick)
+
+    # ---------------------------------------------------------------- progress
+    def _instance(self, slot: int) -> SlotInstance:
+        instance = self._slots.get(slot)
+        if instance is None:
+            instance = self._slots[slot] = SlotInstance(self.config, slot)
+        return instance
+
+    def _progress(self) -> None:
+        """Start, advance and commit the current slot for as long as it moves."""
+        while True:
+            slot = len(self._log)
+            instance = self._instance(slot)
+            if instance.stage == Stage.IDLE and not self._start(instance):
+                return
+            instance.advance(self._speak, self._flip)
+            if instance.stage != Stage.DONE:
+                if instance.awaiting_payload and instance.cand is not None:
+                    self._fetch(instance)
+                return
+            self._commit(instance)
+
+    def _start(self, instance: SlotInstance) -> bool:
+        if len(self._log) < self._abstain_below:
+            return False
+        batch = self._queue.pop()
+        if batch is None:
+            if self.config.unsafe.idle_never_joins or not instance.proposals:
+                return False
+            # Idle replica joins a slot someone else started.
+            batch = min(instance.proposals.values(), key=_priority)
+        self._resend_interval = self.config.resend_ticks
+        self._next_resend = self._tick + self._resend_interval
+        instance.start(batch, self._speak, self._flip)
+        return True
+
+    def _commit(self, instance: SlotInstance) -> None:
+        slot = instance.slot
+        value = instance.decision
+        self._log.append(value)
+        del self._slots[slot]
+        value_id = None if value is None else value.id
+        if value is not None:
+            self._decided_ids.add(value.id)
+            self._queue.discard(value.id)
+        mine = instance.mine
+        if mine is not None and (value is None or value.id != mine.id):
+            self._queue.push(mine)
+        ready = self._pending
+        ready.records.append(DecidedRecord(slot, value))
+        ready.committed.append(Committed(slot, value))
+        stats = self.stats
+        stats.slots_decided += 1
+        if value is None:
+            stats.null_slots += 1
+        if instance.decided_via_votes:
+            phase = instance.decided_phase
+            stats.decided_by_votes += 1
+            stats.phases_total += phase
+            stats.max_phase = max(stats.max_phase, phase)
+            if phase == 1:
+                stats.fast_path += 1
+            ready.events.append(Decided(slot, value_id, phase, "votes"))
+            ready.messages.append((BROADCAST, Decision(slot, self._me, value_id, None)))
+            tick = self._tick
+            for peer in self._peers:
+                self._decision_sent[peer] = (slot, tick)
+        else:
+            ready.events.append(Decided(slot, value_id, 0, "decision"))
+        self._resend_interval = self.config.resend_ticks
+        self._next_resend = self._tick + self._resend_interval
+
+    def _speak(self, message: SlotMessage) -> None:
+        ready = self._pending
+        if self._replay:
+            ready.records.append(SentRecord(message))
+        elif message.slot >= self._reserved:
+            self._reserved = message.slot + self.config.reserve_chunk
+            ready.records.append(ReservedRecord(self._reserved))
+            ready.sync = True
+        ready.messages.append((BROADCAST, message))
+
+    def _flip(self, slot: int, phase: int) -> int:
+        config = self.config
+        seed = config.seed
+        if config.unsafe.local_coin:
+            seed ^= (self._me + 1) * _LOCAL_COIN_SALT
+        bit = common_coin(seed, config.epoch, slot, phase)
+        self._pending.events.append(CoinFlipped(slot, phase, bit))
+        return bit
+
+    def _fetch(self, instance: SlotInstance) -> None:
+        assert instance.cand is not None
+        self._pending.messages.append((BROADCAST, Fetch(instance.slot, self._me, instance.cand)))
+
+    def _resend(self, instance: SlotInstance) -> None:
+        out = self._pending.messages
+        for message in instance.sent:
+            out.append((BROADCAST, message))
+        if instance.awaiting_payload and instance.cand is not None:
+            self._fetch(instance)
+        self.stats.resends += 1
+        self._resend_interval = min(self._resend_interval * 2, self.config.max_resend_ticks)
+        self._next_resend = self._tick + self._resend_interval
+
+    def _reply_decision(self, peer: int, slot: int) -> None:
+        """Tell a straggler the decision of a slot it is still speaking in."""
+        last = self._decision_sent.get(peer)
+        if last is not None and last[0] >= slot and self._tick - last[1] < self.config.resend_ticks:
+            return
+        value = self._log[slot]
+        self._pending.messages.append(
+            (peer, Decision(slot, self._me, None if value is None else value.id, value))
+        )
+        self._decision_sent[peer] = (slot, self._tick)
+
+    def _catch_up(self) -> None:
+        """Ask the most advanced peer for decisions when some peer is known to be ahead."""
+        next_slot = len(self._log)
+        best = max(self._peers, key=lambda p: (self._peer_floor[p], -p), default=None)
+        if best is None or self._peer_floor[best] <= next_slot:
+            return
+        last = self._status_sent.get(best)
+        if (
+            last is not None
+            and last[0] == next_slot
+            and self._tick - last[1] < self.config.resend_ticks
+        ):
+            return
+        self._status_sent[best] = (next_slot, self._tick)
+        self._pending.messages.append((best, Status(next_slot, self._me)))
+
+
+def _priority(batch: Batch) -> tuple[int, BatchId]:
+    return batch.priority
+
+
+def _well_formed(message: SlotMessage) -> bool:
+    if message.slot < 0:
+        return False
+    kind = type(message)
+    if kind is State:
+        return message.phase >= 1 and message.bit in (0, 1)  # type: ignore[union-attr]
+    if kind is Vote:
+        return message.phase >= 1 and message.vote in (0, 1, VOTE_QUESTION)  # type: ignore[union-attr]
+    return True
