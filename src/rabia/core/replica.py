@@ -261,7 +261,9 @@ class Replica:
         instance = self._instance(slot)
         if not instance.add(message):
             return
-        if type(message) is Proposal:
+        if type(message) is Proposal and not self.config.unsafe.idle_never_joins:
+            # A proposal carries its batch: queue it, so a batch whose REQ was lost
+            # still reaches every queue and cannot starve behind busier proxies.
             self._queue.push(message.batch)
         if slot == next_slot:
             self._progress()

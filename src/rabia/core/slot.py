@@ -128,6 +128,7 @@ class SlotInstance:
     def start(self, mine: Batch, speak: Speak, coin: Coin) -> None:
         """Propose ``mine`` and run as far as the stored messages allow."""
         self.mine = mine
+        self.stage = Stage.EXCHANGE
         self._send(Proposal(self.slot, self._me, mine), speak)
         self.advance(speak, coin)
 

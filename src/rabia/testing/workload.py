@@ -1,0 +1,157 @@
+"""Simulated closed-loop clients and a tiny deterministic state machine for them.
+
+A :class:`Client` issues its operations one at a time. Each request is a
+``Command(client_id, seq, op)`` sent to one replica; when no reply arrives within
+``timeout_us`` the client sends the *same* ``(client_id, seq)`` to another replica,
+so retries exercise exactly-once apply. Clients draw from their own
+``random.Random`` (think times, keys, link delays, failover targets), so the
+workload does not shift when the network draws differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rabia.core.messages import Command
+
+
+def append_op(key: int, value: int) -> bytes:
+    """The op "append ``value`` to list ``key``"."""
+    return b"%d:%d" % (key, value)
+
+
+class AppendMachine:
+    """A deterministic state machine: a few lists that ops append to.
+
+    ``apply(b"k:v")`` appends ``v`` to list ``k`` and returns the new length (ASCII).
+    ``digest`` is a running hash of every applied op, so two replicas that applied the
+    same sequence hold the same digest.
+    """
+
+    __slots__ = ("applied", "digest", "lists")
+
+    def __init__(self) -> None:
+        self.lists: dict[int, list[int]] = {}
+        self.digest = b"\x00" * 32
+        self.applied = 0
+
+    def apply(self, op: bytes) -> bytes:
+        """Apply one op; returns the reply."""
+        key_s, _, value_s = op.partition(b":")
+        values = self.lists.setdefault(int(key_s), [])
+        values.append(int(value_s))
+        self.applied += 1
+        self.digest = hashlib.sha256(self.digest + op).digest()
+        return b"%d" % len(values)
+
+    def state_hash(self) -> str:
+        """Hash of the current contents (independent of how they were reached)."""
+        h = hashlib.sha256()
+        for key in sorted(self.lists):
+            h.update(b"%d=%s;" % (key, b",".join(b"%d" % v for v in self.lists[key])))
+        return h.hexdigest()
+
+
+@dataclass(slots=True)
+class Client:
+    """One closed-loop client: at most one request outstanding, retried until answered."""
+
+    client_id: int
+    total: int
+    """Operations this client issues."""
+    target: int
+    """Replica the next request (or retry) goes to."""
+    rng: random.Random
+    think_us: int = 0
+    """Upper bound of the pause between a reply and the next request."""
+    keys: int = 4
+    next_seq: int = 0
+    pending: Command | None = None
+    attempts: int = 0
+    """Sends of the pending request so far (1 = no retry yet)."""
+    acked: dict[int, bytes] = field(default_factory=dict)
+    retries: int = 0
+
+    @property
+    def done(self) -> bool:
+        """All operations acknowledged."""
+        return len(self.acked) >= self.total
+
+    @property
+    def acked_below(self) -> int:
+        """The client's lowest seq without a reply."""
+        return self.pending.seq if self.pending is not None else self.next_seq
+
+    def issue(self) -> Command | None:
+        """Create the next request (None when finished or one is outstanding)."""
+        if self.pending is not None or self.next_seq >= self.total:
+            return None
+        seq = self.next_seq
+        self.next_seq += 1
+        op = append_op(self.rng.randrange(self.keys), self.client_id * 1_000_000 + seq)
+        self.pending = Command(self.client_id, seq, op, acked_below=seq)
+        self.attempts = 1
+        return self.pending
+
+    def retry(self, members: Sequence[int]) -> Command | None:
+        """Time-out: fail over to another replica; returns the same request to resend."""
+        if self.pending is None:
+            return None
+        others = [m for m in members if m != self.target]
+        if others:
+            self.target = self.rng.choice(others)
+        self.attempts += 1
+        self.retries += 1
+        return self.pending
+
+    def on_reply(self, seq: int, result: bytes) -> bool:
+        """Take a reply; True when it answers the outstanding request."""
+        if self.pending is None or seq != self.pending.seq:
+            return False
+        self.acked[seq] = result
+        self.pending = None
+        return True
+
+    def think(self) -> int:
+        """Pause before the next request, in µs."""
+        return int(self.rng.random() * self.think_us) if self.think_us else 0
+
+    def link_delay(self) -> int:
+        """Client <-> replica one-way delay, in µs."""
+        return 50 + int(self.rng.random() * 250)
+
+
+def make_clients(
+    rng: random.Random,
+    ops: int,
+    members: Sequence[int],
+    *,
+    count: int | None = None,
+    spread_us: int = 0,
+) -> list[Client]:
+    """Draw 2-8 clients (or ``count``) sharing ``ops`` operations.
+
+    With ``spread_us`` > 0 the clients think between requests so that their load
+    spreads over roughly that much virtual time; with 0 they are back to back.
+    """
+    if count is None:
+        count = rng.randint(2, 8)
+    count = max(1, min(count, max(1, ops)))
+    share, extra = divmod(ops, count)
+    clients: list[Client] = []
+    for i in range(count):
+        total = share + (1 if i < extra else 0)
+        think = 2 * spread_us // max(1, total) if spread_us else 0
+        clients.append(
+            Client(
+                client_id=i + 1,
+                total=total,
+                target=rng.choice(list(members)),
+                rng=random.Random(rng.getrandbits(64)),
+                think_us=think,
+            )
+        )
+    return clients

@@ -1,0 +1,150 @@
+"""A hand-driven cluster for pinned scenarios: the test decides every delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rabia.core import (
+    BROADCAST,
+    Batch,
+    Command,
+    Decided,
+    Message,
+    Record,
+    Replica,
+    ReplicaConfig,
+    UnsafeSwitches,
+)
+
+
+@dataclass
+class InFlight:
+    src: int
+    dst: int
+    message: Message
+
+
+@dataclass
+class Node:
+    replica: Replica
+    records: list[Record] = field(default_factory=list)
+    log: list[Batch | None] = field(default_factory=list)
+    decided: list[Decided] = field(default_factory=list)
+    up: bool = True
+
+
+class ScriptedCluster:
+    """n replicas whose messages wait in a list until the test delivers them."""
+
+    def __init__(
+        self, n: int, *, seed: int = 0, unsafe: UnsafeSwitches | None = None, **kw: object
+    ) -> None:
+        self.members = tuple(range(n))
+        self.unsafe = unsafe or UnsafeSwitches()
+        self.kw = kw
+        self.seed = seed
+        self.nodes = {i: Node(Replica(self._config(i))) for i in self.members}
+        self.in_flight: list[InFlight] = []
+        self.sent: list[InFlight] = []
+        self.clock = 0
+        for i in self.members:
+            self.drain(i)
+
+    def _config(self, i: int) -> ReplicaConfig:
+        return ReplicaConfig(
+            i,
+            self.members,
+            seed=self.seed,
+            unsafe=self.unsafe,
+            **self.kw,  # type: ignore[arg-type]
+        )
+
+    def drain(self, i: int) -> None:
+        node = self.nodes[i]
+        replica = node.replica
+        while replica.has_ready():
+            ready = replica.ready()
+            node.records.extend(ready.records)
+            for dst, message in ready.messages:
+                targets = [p for p in self.members if p != i] if dst == BROADCAST else [dst]
+                for t in targets:
+                    item = InFlight(i, t, message)
+                    self.in_flight.append(item)
+                    self.sent.append(item)
+            for entry in ready.committed:
+                if entry.slot == len(node.log):
+                    node.log.append(entry.batch)
+            node.decided.extend(e for e in ready.events if isinstance(e, Decided))
+            replica.advance()
+
+    def submit(self, i: int, op: bytes = b"x", client: int = 1, seq: int = 0) -> Batch:
+        self.clock += 1
+        node = self.nodes[i]
+        node.replica.submit([Command(client, seq, op)], self.clock)
+        batch_id = (i, node.replica.incarnation, node.replica._origin_seq - 1)
+        self.drain(i)
+        for item in self.in_flight:
+            if item.src == i and getattr(item.message, "batch", None) is not None:
+                b = item.message.batch  # type: ignore[union-attr]
+                if b.id == batch_id:
+                    return b  # type: ignore[no-any-return]
+        raise AssertionError("submitted batch not found")
+
+    def deliver(self, pred: Callable[[InFlight], bool] = lambda m: True, limit: int = 10**6) -> int:
+        """Deliver (in FIFO order) every in-flight message matching ``pred``; new ones too."""
+        count = 0
+        progress = True
+        while progress and count < limit:
+            progress = False
+            for item in list(self.in_flight):
+                if count >= limit:
+                    break
+                if item not in self.in_flight or not pred(item):
+                    continue
+                self.in_flight.remove(item)
+                node = self.nodes[item.dst]
+                if not node.up:
+                    continue
+                node.replica.step(item.message)
+                self.drain(item.dst)
+                count += 1
+                progress = True
+        return count
+
+    def drop(self, pred: Callable[[InFlight], bool]) -> None:
+        self.in_flight = [m for m in self.in_flight if not pred(m)]
+
+    def tick(self, i: int, ticks: int = 1) -> None:
+        for _ in range(ticks):
+            if self.nodes[i].up:
+                self.nodes[i].replica.tick()
+                self.drain(i)
+
+    def tick_all(self, ticks: int = 1) -> None:
+        for _ in range(ticks):
+            for i in self.members:
+                self.tick(i)
+
+    def crash(self, i: int) -> None:
+        self.nodes[i].up = False
+        self.in_flight = [m for m in self.in_flight if m.dst != i]
+
+    def restart(self, i: int) -> None:
+        old = self.nodes[i]
+        self.nodes[i] = Node(Replica(self._config(i), list(old.records)), records=old.records)
+        self.drain(i)
+
+    def settle(self, rounds: int = 200, pred: Callable[[InFlight], bool] = lambda m: True) -> None:
+        """Alternate deliveries and ticks on every live node until nothing is in flight."""
+        for _ in range(rounds):
+            self.deliver(pred)
+            self.tick_all(1)
+        self.deliver(pred)
+
+    def logs(self) -> dict[int, list[object]]:
+        return {
+            i: [None if b is None else b.id for b in node.log]
+            for i, node in self.nodes.items()
+            if node.up
+        }
