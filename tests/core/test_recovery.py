@@ -1,0 +1,90 @@
+"""Crash-recovery (section 5b): a restarted replica never speaks twice differently."""
+
+from __future__ import annotations
+
+from rabia.core import Proposal, Request, State, UnsafeSwitches, Vote
+from rabia.core.messages import message_phase
+from tests.core.scripted import InFlight, ScriptedCluster
+
+
+def equivocations(sent: list[InFlight]) -> list[str]:
+    seen: dict[tuple[int, int, str, int], object] = {}
+    bad = []
+    for f in sent:
+        m = f.message
+        if isinstance(m, Proposal | State | Vote):
+            key = (m.sender, m.slot, type(m).__name__, message_phase(m))
+            if seen.setdefault(key, m) != m:
+                bad.append(f"{key}: {seen[key]} != {m}")
+    return bad
+
+
+def _mid_slot(c: ScriptedCluster) -> None:
+    """Everyone proposes a different batch and sends its first state; then all crash."""
+    for i in c.members:
+        c.submit(i, bytes([i]), client=i)
+    c.drop(lambda f: isinstance(f.message, Request))
+    c.deliver(lambda f: isinstance(f.message, Proposal))
+    c.deliver(lambda f: isinstance(f.message, State))
+    for i in c.members:
+        c.crash(i)
+    c.in_flight.clear()
+
+
+def test_whole_cluster_crash_mid_slot_finishes_that_slot_in_replay_mode() -> None:
+    c = ScriptedCluster(3, recovery="replay")
+    _mid_slot(c)
+    for i in c.members:
+        c.restart(i)
+    c.settle(200)
+    logs = c.logs()
+    assert logs[0] == logs[1] == logs[2] and len(logs[0]) >= 1
+    assert equivocations(c.sent) == []
+
+
+def test_restart_after_deciding_replays_the_log() -> None:
+    c = ScriptedCluster(3)
+    batch = c.submit(1, b"v")
+    c.settle(5)
+    c.crash(2)
+    c.restart(2)
+    assert c.nodes[2].replica.next_slot == 1
+    assert c.nodes[2].log == [batch]  # re-emitted for a fresh state machine
+    assert c.nodes[2].replica.incarnation == 1
+
+
+def test_new_incarnation_never_reuses_batch_ids() -> None:
+    c = ScriptedCluster(3)
+    first = c.submit(0, b"a")
+    c.settle(5)
+    c.crash(0)
+    c.restart(0)
+    second = c.submit(0, b"b", seq=1)
+    assert first.id != second.id and second.id[1] == 1
+
+
+def test_forgetting_what_was_sent_equivocates() -> None:
+    c = ScriptedCluster(3, unsafe=UnsafeSwitches(forget_sent=True))
+    _mid_slot(c)
+    for i in c.members:
+        c.restart(i)
+    # Fresh requests: the amnesiac replicas propose new batches in the old slot.
+    for i in c.members:
+        c.submit(i, b"again" + bytes([i]), client=10 + i)
+    c.settle(50)
+    assert equivocations(c.sent)
+
+
+def test_abstaining_replica_stays_silent_and_learns() -> None:
+    c = ScriptedCluster(3, recovery="abstain")
+    c.submit(0, b"a")
+    c.deliver(lambda f: isinstance(f.message, Request) and f.dst == 2)  # 2 proposes
+    c.deliver(lambda f: f.dst != 2 and f.src != 2)
+    c.crash(2)
+    c.restart(2)
+    assert c.nodes[2].replica.abstaining
+    c.submit(0, b"b", seq=1)
+    c.settle(100)
+    logs = c.logs()
+    assert logs[0] == logs[1] == logs[2] and len(logs[0]) == 2
+    assert equivocations(c.sent) == []
