@@ -49,7 +49,10 @@ class SlotInstance:
 
     __slots__ = (
         "_config",
+        "_f1",
+        "_majority",
         "_me",
+        "_quorum",
         "cand",
         "decided_phase",
         "decided_via_votes",
@@ -69,6 +72,9 @@ class SlotInstance:
     def __init__(self, config: ReplicaConfig, slot: int) -> None:
         self._config = config
         self._me = config.node_id
+        self._quorum = config.quorum
+        self._majority = config.majority
+        self._f1 = config.f_plus_one
         self.slot = slot
         self.stage = Stage.IDLE
         self.phase = 0
@@ -91,10 +97,7 @@ class SlotInstance:
         if isinstance(message, Proposal):
             if sender in self.proposals:
                 return False
-            if (
-                self._config.unsafe.drop_late_proposals
-                and len(self.proposals) >= self._config.quorum
-            ):
+            if self._config.unsafe.drop_late_proposals and len(self.proposals) >= self._quorum:
                 return False
             batch = message.batch
             self.payloads.setdefault(batch.id, batch)
@@ -150,8 +153,7 @@ class SlotInstance:
 
     def advance(self, speak: Speak, coin: Coin) -> None:
         """Evaluate every step whose quorum has been reached, in order."""
-        config = self._config
-        quorum = config.quorum
+        quorum = self._quorum
         while True:
             stage = self.stage
             if stage == Stage.EXCHANGE:
@@ -194,12 +196,12 @@ class SlotInstance:
         config = self._config
         if config.unsafe.round1_fast_path and self.phase == 1:
             for bit, count in ((1, ones), (0, zeros)):
-                if count >= config.quorum:
+                if count >= self._quorum:
                     self._decide_bit(bit)
                     return
-        if ones >= config.majority:
+        if ones >= self._majority:
             vote = 1
-        elif zeros >= config.majority:
+        elif zeros >= self._majority:
             vote = 0
         else:
             vote = VOTE_QUESTION
@@ -214,7 +216,7 @@ class SlotInstance:
                 ones += 1
             elif vote.vote == 0:
                 zeros += 1
-        f1 = self._config.f_plus_one
+        f1 = self._f1
         if ones >= f1:
             self._decide_bit(1)
             return
@@ -292,4 +294,4 @@ class SlotInstance:
         counts: dict[BatchId, int] = {}
         for batch in self.proposals.values():
             counts[batch.id] = counts.get(batch.id, 0) + 1
-        return next((b for b, c in counts.items() if c >= self._config.majority), None)
+        return next((b for b, c in counts.items() if c >= self._majority), None)
