@@ -82,7 +82,9 @@ class Replica:
         self._next_resend = config.resend_ticks
         self._next_status = config.status_ticks
         self._peer_floor: dict[int, int] = dict.fromkeys(self._peers, 0)
-        self._status_sent: dict[int, tuple[int, int]] = {}
+        self._status_sent: dict[int, int] = {}
+        """next_slot -> tick of the last catch-up request sent for it."""
+        self._catchup_attempts = 0
         self._decision_sent: dict[int, tuple[int, int]] = {}
         self._reserved = 0
         self._abstain_below = 0
@@ -345,7 +347,11 @@ class Replica:
                 return
             instance.advance(self._speak, self._flip)
             if instance.stage != Stage.DONE:
-                if instance.awaiting_payload and instance.cand is not None:
+                if (
+                    instance.awaiting_payload
+                    and instance.cand is not None
+                    and not instance.fetch_sent
+                ):
                     self._fetch(instance)
                 return
             self._commit(instance)
@@ -421,6 +427,7 @@ class Replica:
 
     def _fetch(self, instance: SlotInstance) -> None:
         assert instance.cand is not None
+        instance.fetch_sent = True
         self._pending.messages.append((BROADCAST, Fetch(instance.slot, self._me, instance.cand)))
 
     def _resend(self, instance: SlotInstance) -> None:
@@ -445,20 +452,18 @@ class Replica:
         self._decision_sent[peer] = (slot, self._tick)
 
     def _catch_up(self) -> None:
-        """Ask the most advanced peer for decisions when some peer is known to be ahead."""
+        """Ask a peer known to be ahead for decisions; rotate over such peers."""
         next_slot = len(self._log)
-        best = max(self._peers, key=lambda p: (self._peer_floor[p], -p), default=None)
-        if best is None or self._peer_floor[best] <= next_slot:
+        ahead = [p for p in self._peers if self._peer_floor[p] > next_slot]
+        if not ahead:
             return
-        last = self._status_sent.get(best)
-        if (
-            last is not None
-            and last[0] == next_slot
-            and self._tick - last[1] < self.config.resend_ticks
-        ):
+        last = self._status_sent.get(next_slot)
+        if last is not None and self._tick - last < self.config.resend_ticks:
             return
-        self._status_sent[best] = (next_slot, self._tick)
-        self._pending.messages.append((best, Status(next_slot, self._me)))
+        self._status_sent = {next_slot: self._tick}
+        peer = ahead[self._catchup_attempts % len(ahead)]
+        self._catchup_attempts += 1
+        self._pending.messages.append((peer, Status(next_slot, self._me)))
 
 
 def _priority(batch: Batch) -> tuple[int, BatchId]:

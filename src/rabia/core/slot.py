@@ -58,6 +58,7 @@ class SlotInstance:
         "decided_via_votes",
         "decision",
         "decision_known",
+        "fetch_sent",
         "mine",
         "payloads",
         "phase",
@@ -89,6 +90,8 @@ class SlotInstance:
         self.decision: Batch | None = None
         self.decided_phase = 0
         self.decided_via_votes = False
+        self.fetch_sent = False
+        """A FETCH for the candidate's payload went out (re-sent by the replica's timer)."""
 
     # ----------------------------------------------------------------- receiving
     def add(self, message: SlotMessage) -> bool:
