@@ -94,6 +94,10 @@ class SafetyMonitor:
         if len(self.violations) < self.max_violations:
             self.violations.append(text)
 
+    def is_null(self, slot: int) -> bool:
+        """True when ``slot`` was decided NULL."""
+        return self.values.get(slot) is _NULL
+
     def applied_ops(self, node: int, life: int) -> set[ClientOp]:
         """The (client_id, seq) freshly applied by one incarnation of ``node``."""
         return self._applied_ops.setdefault((node, life), set())
@@ -250,9 +254,7 @@ class SafetyMonitor:
             )
 
     # -------------------------------------------------------------------- apply
-    def applied(
-        self, node: int, slot: int, chain: bytes, digest: bytes | None = None
-    ) -> None:
+    def applied(self, node: int, slot: int, chain: bytes, digest: bytes | None = None) -> None:
         """A replica applied ``slot``; ``chain`` is its log hash chain after it."""
         before = self._chains.setdefault(slot, chain)
         if before != chain:

@@ -1,0 +1,109 @@
+"""The simulator itself: determinism, a clean fault-free run, the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from rabia.cli import main
+from rabia.core.config import UnsafeSwitches
+from rabia.testing import Cluster, SimResult, replay_command, run_many, run_seed
+
+
+@pytest.mark.parametrize(("seed", "nodes"), [(11, 3), (12, 5)])
+def test_same_seed_same_run(seed: int, nodes: int) -> None:
+    a = run_seed(seed, nodes=nodes, ops=40)
+    b = run_seed(seed, nodes=nodes, ops=40)
+    assert a == b  # every field but the CPU time, including the trace hash
+    assert a.trace_hash == b.trace_hash
+    assert run_seed(seed + 1, nodes=nodes, ops=40).trace_hash != a.trace_hash
+
+
+def test_fault_free_run_is_clean_and_fast_pathed() -> None:
+    r = run_seed(3, nodes=3, ops=60, faults="none")
+    assert r.ok, r.violations
+    assert r.acked == 60
+    assert r.slots >= 1 and r.fast_path >= 0.9 * r.slots
+    assert r.phases_max <= 3
+    assert r.fault_counts == {}
+    assert r.replay_command == "rabia sim --nodes 3 --seed 3 --ops 60 --faults none"
+
+
+def test_swarm_runs_strike_faults() -> None:
+    struck: dict[str, int] = {}
+    for r in run_many(range(40), nodes=3, ops=30):
+        assert r.ok, (r.violations, r.replay_command)
+        for kind, count in r.fault_counts.items():
+            struck[kind] = struck.get(kind, 0) + count
+    for kind in ("crash", "restart", "stop", "pause", "partition"):
+        assert struck.get(kind, 0) > 0, struck
+
+
+def test_plan_is_drawn_from_the_seed() -> None:
+    assert Cluster(8, 5).plan == Cluster(8, 5).plan
+    assert {Cluster(s, 3).plan.durability for s in range(30)} == {"always", "batch", "off"}
+    with pytest.raises(ValueError):
+        Cluster(1, 3, faults="chaos")
+
+
+def test_zero_ops_run_quiesces() -> None:
+    r = run_seed(1, nodes=3, ops=0, faults="none")
+    assert r.ok and r.slots == 0 and r.acked == 0
+
+
+def test_replay_command_names_unsafe_switches() -> None:
+    cmd = replay_command(9, 5, 60, "swarm", UnsafeSwitches(local_coin=True))
+    assert cmd == "rabia sim --nodes 5 --seed 9 --ops 60 --faults swarm --unsafe local_coin"
+
+
+def _json_line(output: str) -> dict[str, object]:
+    last = output.strip().splitlines()[-1]
+    data = json.loads(last)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_cli_sweep_json() -> None:
+    result = CliRunner().invoke(
+        main, ["sim", "--nodes", "3", "--seeds", "3", "--ops", "20", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = _json_line(result.stdout)
+    assert data["runs"] == 3 and data["violations"] == 0 and data["failing_seeds"] == []
+    for key in ("fast_path_ratio", "null_ratio", "mean_phases", "max_phases"):
+        assert key in data
+
+
+def test_cli_single_seed_and_failure_exit_code() -> None:
+    runner = CliRunner()
+    ok = runner.invoke(main, ["sim", "--seed", "4", "--ops", "20", "--faults", "none"])
+    assert ok.exit_code == 0, ok.output
+    assert "trace hash" in ok.stdout and "no violations" in ok.stdout
+    bad = runner.invoke(
+        main,
+        ["sim", "--nodes", "5", "--seeds", "6", "--ops", "30", "--json", "--unsafe", "local_coin"],
+    )
+    assert bad.exit_code == 1, bad.output
+    data = _json_line(bad.stdout)
+    failing = data["failing_seeds"]
+    assert isinstance(failing, list) and failing
+    assert "--unsafe local_coin" in failing[0]["replay"]
+    unknown = runner.invoke(main, ["sim", "--seeds", "1", "--unsafe", "nope"])
+    assert unknown.exit_code == 2
+
+
+def test_sim_result_ok_property() -> None:
+    r = run_seed(2, nodes=3, ops=10, faults="none")
+    assert isinstance(r, SimResult) and r.ok
+
+
+def test_a_node_that_loses_its_disk_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rejoining under the old identity with an empty log breaks 5b; the monitor sees it."""
+    from rabia.testing.storage import MemoryStorage
+
+    monkeypatch.setattr(MemoryStorage, "recovered", lambda self: [])
+    found = [r for r in run_many(range(60), nodes=3, ops=60) if not r.ok]
+    assert found, "no seed caught a replica that forgot what it sent"
+    assert any("equivocation" in r.violations[0] for r in found)
