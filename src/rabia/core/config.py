@@ -30,9 +30,11 @@ class UnsafeSwitches:
     local_coin: bool = False
     """Each replica flips its own coin instead of the common one."""
     no_candidate: bool = False
-    """Send no candidate id; a decider of 1 must find a majority proposal itself (C2)."""
+    """Send no candidate id; a decider of 1 must find a batch held by a majority of its
+    exchange-stage proposals, as the paper's FindReturnValue does (C2)."""
     drop_late_proposals: bool = False
-    """Keep only the first n-f proposals and answer FETCH only when they held a majority (C3)."""
+    """Go's proposal handling (C3): keep only the first n-f proposals, look the decided batch
+    up as a majority among them, and answer FETCH only when they held a majority."""
     idle_never_joins: bool = False
     """A replica with an empty queue never joins a slot others started (C4)."""
     forget_sent: bool = False

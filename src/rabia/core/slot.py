@@ -57,7 +57,9 @@ class SlotInstance:
         "decided_phase",
         "decided_via_votes",
         "decision",
+        "decision_id",
         "decision_known",
+        "exchanged",
         "fetch_sent",
         "mine",
         "payloads",
@@ -88,6 +90,10 @@ class SlotInstance:
         self.sent: list[SlotMessage] = []
         self.decision_known = False
         self.decision: Batch | None = None
+        self.decision_id: BatchId | None = None
+        self.exchanged: dict[int, Batch] | None = None
+        """The frozen exchange-stage proposals (kept only under the unsafe lookup switches)."""
+        """The value of a decision learned from a peer, while its payload is missing."""
         self.decided_phase = 0
         self.decided_via_votes = False
         self.fetch_sent = False
@@ -180,6 +186,9 @@ class SlotInstance:
                 return
 
     def _finish_exchange(self, speak: Speak) -> None:
+        unsafe = self._config.unsafe
+        if unsafe.no_candidate or unsafe.drop_late_proposals:
+            self.exchanged = dict(self.proposals)
         cand = self.majority_proposal()
         self.phase = 1
         if cand is None:
@@ -246,15 +255,19 @@ class SlotInstance:
 
     def _find_payload(self) -> None:
         """Resolve a decision of 1 to the candidate's batch, if its payload is here."""
-        if self.cand is not None:
-            batch = self.payloads.get(self.cand)
+        unsafe = self._config.unsafe
+        if self.decision_id is not None:
+            wanted: BatchId | None = self.decision_id
+        elif unsafe.no_candidate or unsafe.drop_late_proposals:
+            # The paper's / Go's FindReturnValue: a batch held by a majority of the
+            # exchange-stage proposals, whatever candidate the votes named.
+            wanted = self.majority_proposal(self.exchanged or {})
+        else:
+            wanted = self.cand
+        if wanted is not None:
+            batch = self.payloads.get(wanted)
             if batch is not None:
                 self._set_decision(batch)
-        elif self._config.unsafe.no_candidate:
-            # The paper's FindReturnValue: a batch held by a majority of the proposals.
-            found = self.majority_proposal()
-            if found is not None:
-                self._set_decision(self.payloads[found])
 
     def _set_decision(self, batch: Batch | None) -> None:
         self.decision_known = True
@@ -270,11 +283,9 @@ class SlotInstance:
         if batch_id is None:
             self._set_decision(None)
             return
-        self.cand = batch_id
+        self.cand = self.decision_id = batch_id
         self.stage = Stage.PAYLOAD
-        payload = self.payloads.get(batch_id)
-        if payload is not None:
-            self._set_decision(payload)
+        self._find_payload()
 
     def _send(self, message: SlotMessage, speak: Speak) -> None:
         self.add(message)
@@ -292,9 +303,9 @@ class SlotInstance:
         """True when the slot is decided 1 but the candidate's payload is missing."""
         return self.stage == Stage.PAYLOAD
 
-    def majority_proposal(self) -> BatchId | None:
-        """The batch id held by a majority of the stored proposals, if any."""
+    def majority_proposal(self, proposals: dict[int, Batch] | None = None) -> BatchId | None:
+        """The batch id held by a majority of the stored (or the given) proposals, if any."""
         counts: dict[BatchId, int] = {}
-        for batch in self.proposals.values():
+        for batch in (self.proposals if proposals is None else proposals).values():
             counts[batch.id] = counts.get(batch.id, 0) + 1
         return next((b for b, c in counts.items() if c >= self._majority), None)

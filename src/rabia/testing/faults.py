@@ -10,6 +10,8 @@ generator draws which faults are on and how hard they hit:
   starting and ending at random times;
 * crash-restart (the node restarts from its durable records after 5-500 ms),
   crash-stop (at most f nodes, never restarted), pauses of 5-300 ms;
+* the split killer: crash-stop the holder of a phase-1 state 1 as soon as another
+  replica announces state 0 in that slot (see ``FaultPlan.split_killer``);
 * a durability mode: ``always`` (recovery ``replay``), ``batch`` or ``off``
   (recovery ``abstain``), and the abstain reservation chunk.
 
@@ -54,6 +56,11 @@ class FaultPlan:
     tail_us: int = 0
     events: tuple[tuple[int, FaultAction], ...] = ()
     enabled: tuple[str, ...] = ()
+    split_killer: bool = False
+    """Protocol-aware nemesis (like Jepsen's leader killer): when a replica broadcasts a
+    phase-1 STATE of 0 in a slot where another replica holds state 1, crash-stop that
+    state-1 holder (at most f per run). It strikes the lone witness of a majority
+    proposal, the moment the pitfalls C2 and C3 of the protocol notes need."""
 
     def network(self, members: Sequence[int], rng: random.Random) -> Network:
         """The network this plan asks for, drawing from ``rng``."""
@@ -99,7 +106,17 @@ def plan_faults(rng: random.Random, members: Sequence[int], mode: str) -> FaultP
     flush_interval_us = rng.choice((1_000, 5_000, 20_000))
     reserve_chunk = rng.choice((1, 4, 16, 64))
     fault_us = rng.randint(1_000_000, 2_000_000)
-    features = ("loss", "duplicate", "jitter", "tail", "partition", "crash", "stop", "pause")
+    features = (
+        "loss",
+        "duplicate",
+        "jitter",
+        "tail",
+        "partition",
+        "crash",
+        "stop",
+        "pause",
+        "split_killer",
+    )
     enabled = tuple(name for name in features if rng.random() < 0.5)
     loss = rng.uniform(0.0, 0.3) if "loss" in enabled else 0.0
     duplicate = rng.uniform(0.0, 0.1) if "duplicate" in enabled else 0.0
@@ -145,4 +162,5 @@ def plan_faults(rng: random.Random, members: Sequence[int], mode: str) -> FaultP
         tail_us=tail_us,
         events=tuple(events),
         enabled=enabled,
+        split_killer="split_killer" in enabled and f > 0,
     )

@@ -159,6 +159,8 @@ class Cluster:
         self._done_at: int | None = None
         self._stop = False
         self._struck: dict[str, int] = {}
+        self._state_ones: dict[int, list[int]] = {}
+        """slot -> replicas that broadcast a phase-1 STATE of 1 (for the split killer)."""
 
     # --------------------------------------------------------------- scheduling
     def _push(self, at: int, kind: int, a: Any, b: Any = None) -> None:
@@ -252,6 +254,8 @@ class Cluster:
         push = self._push
         node = self.nodes[src]
         armed = node.armed and type(message) in _ARMED_KINDS
+        if self.plan.split_killer and type(message) is State and message.phase == 1:
+            self._split_killer(src, message)
         for dst in self.members if dest == BROADCAST else (dest,):
             if dst != src:
                 for d in delays(src, dst):
@@ -263,6 +267,20 @@ class Cluster:
                         if self._may_crash(node, node.armed_action[0] == "stop"):
                             raise _CrashNow  # unwinds the node's driver loop mid-Ready
                         self._count("skipped")
+
+    def _split_killer(self, src: int, state: State) -> None:
+        """Crash-stop a phase-1 state-1 holder once another replica announces state 0."""
+        holders = self._state_ones.setdefault(state.slot, [])
+        if state.bit == 1:
+            holders.append(src)
+            return
+        if self._healed:
+            return
+        for holder in holders:
+            node = self.nodes[holder]
+            if holder != src and node.replica.next_slot == state.slot and node.status == UP:
+                self._crash(node, ("stop", holder, 0))
+                return
 
     def _reply(self, op: tuple[int, int], result: bytes) -> None:
         client = self.clients[op[0]]
