@@ -86,5 +86,29 @@ def test_abstaining_replica_stays_silent_and_learns() -> None:
     c.submit(0, b"b", seq=1)
     c.settle(100)
     logs = c.logs()
-    assert logs[0] == logs[1] == logs[2] and len(logs[0]) == 2
+    assert logs[0] == logs[1] == logs[2]
+    ops = [cmd.op for b in c.nodes[0].log if b for cmd in b.commands]
+    assert ops == [b"a", b"b"]  # and no-ops that filled the abstainer's reserved slots
+    assert equivocations(c.sent) == []
+
+
+def test_rolling_restart_of_an_idle_abstain_cluster_keeps_going() -> None:
+    """Peers fill an abstainer's reserved slots with no-ops, so it is soon whole again."""
+    c = ScriptedCluster(3, recovery="abstain", reserve_chunk=16)
+    c.submit(0, b"a")
+    c.settle(5)
+    for victim in (2, 1):
+        c.submit(victim, b"v%d" % victim, client=victim)  # it speaks, reserving slots
+        c.settle(5)
+        c.crash(victim)
+        c.restart(victim)
+        assert c.nodes[victim].replica.abstaining
+        c.settle(150)
+        assert not c.nodes[victim].replica.abstaining
+    c.submit(0, b"b", seq=1)
+    c.settle(20)
+    logs = c.logs()
+    assert logs[0] == logs[1] == logs[2]
+    ops = [cmd.op for b in c.nodes[0].log if b for cmd in b.commands]
+    assert ops == [b"a", b"v2", b"v1", b"b"]
     assert equivocations(c.sent) == []

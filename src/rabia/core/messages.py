@@ -109,10 +109,15 @@ class FetchReply(msgspec.Struct, frozen=True, array_like=True, tag=7):
 
 
 class Status(msgspec.Struct, frozen=True, array_like=True, tag=8):
-    """Anti-entropy: the sender has decided every slot below ``slot``."""
+    """Anti-entropy: the sender has decided every slot below ``slot``.
+
+    ``abstain_below`` > ``slot`` says the sender restarted and stays silent in every slot
+    below it (``abstain`` recovery); idle peers then fill those slots with no-op batches.
+    """
 
     slot: int
     sender: int
+    abstain_below: int = 0
 
 
 Message = Request | Proposal | State | Vote | Decision | Fetch | FetchReply | Status

@@ -85,6 +85,10 @@ class Replica:
         self._status_sent: dict[int, int] = {}
         """next_slot -> tick of the last catch-up request sent for it."""
         self._catchup_attempts = 0
+        self._peer_abstain: dict[int, int] = {}
+        """peer -> the slot below which it said it abstains (only peers that said so)."""
+        self._max_key = 0
+        """Largest batch key seen: the key of no-op batches, so they queue behind others."""
         self._decision_sent: dict[int, tuple[int, int]] = {}
         self._reserved = 0
         self._abstain_below = 0
@@ -134,7 +138,7 @@ class Replica:
             self._abstain_below = reserved
             self._reserved = reserved
         if incarnation >= 0:
-            ready.messages.append((BROADCAST, Status(self.next_slot, self._me)))
+            ready.messages.append((BROADCAST, self._status()))
 
     # --------------------------------------------------------------- driver API
     @property
@@ -170,6 +174,8 @@ class Replica:
     def submit(self, commands: Sequence[Command], key: int) -> BatchId:
         """Originate a batch of commands with priority ``key`` (a timestamp at this origin)."""
         batch = Batch((self._me, self.incarnation, self._origin_seq), key, tuple(commands))
+        if key > self._max_key:
+            self._max_key = key
         self._origin_seq += 1
         self._queue.push(batch)
         self._pending.messages.append((BROADCAST, Request(self._me, batch)))
@@ -212,8 +218,9 @@ class Replica:
             self._resend(instance)
         if tick >= self._next_status:
             self._next_status = tick + self.config.status_ticks
-            self._pending.messages.append((BROADCAST, Status(len(self._log), self._me)))
+            self._pending.messages.append((BROADCAST, self._status()))
         self._catch_up()
+        self._fill_for_abstainers()
 
     def has_ready(self) -> bool:
         """True when ``ready()`` has work to hand out."""
@@ -242,6 +249,8 @@ class Replica:
         if batch.id[0] != message.sender:
             self.stats.dropped += 1
             return
+        if batch.key > self._max_key:
+            self._max_key = batch.key
         if self._queue.push(batch):
             self._progress()
 
@@ -318,6 +327,10 @@ class Replica:
     def _on_status(self, message: Status) -> None:
         sender = message.sender
         slot = message.slot
+        if message.abstain_below > slot:
+            self._peer_abstain[sender] = message.abstain_below
+        else:
+            self._peer_abstain.pop(sender, None)
         if slot > self._peer_floor[sender]:
             self._peer_floor[sender] = slot
         next_slot = len(self._log)
@@ -463,7 +476,29 @@ class Replica:
         self._status_sent = {next_slot: self._tick}
         peer = ahead[self._catchup_attempts % len(ahead)]
         self._catchup_attempts += 1
-        self._pending.messages.append((peer, Status(next_slot, self._me)))
+        self._pending.messages.append((peer, self._status()))
+
+    def _status(self) -> Status:
+        return Status(len(self._log), self._me, self._abstain_below)
+
+    def _fill_for_abstainers(self) -> None:
+        """Originate a no-op batch while a restarted peer abstains in slots ahead of us.
+
+        An abstaining peer cannot speak below its mark; on an idle cluster those slots
+        would never be decided and the peer would stay impaired, so that the next
+        restart of another replica could leave fewer than n-f speakers. Idle replicas
+        therefore decide no-ops until the mark is passed.
+        """
+        next_slot = len(self._log)
+        if (
+            next_slot < self._abstain_below
+            or not self._peer_abstain
+            or max(self._peer_abstain.values()) <= next_slot
+            or self._queue.has_pending()
+            or self.in_slot
+        ):
+            return
+        self.submit((), self._max_key)
 
 
 def _priority(batch: Batch) -> tuple[int, BatchId]:
