@@ -1,7 +1,7 @@
 """Swarm sweeps: many seeds, every invariant checked online.
 
 Size the sweep with environment variables (defaults in brackets):
-``SIM_SEEDS_N3`` [300] and ``SIM_SEEDS_N5`` [100] seeds, ``SIM_FIRST_SEED`` [0],
+``SIM_SEEDS_N3`` [1000] and ``SIM_SEEDS_N5`` [300] seeds, ``SIM_FIRST_SEED`` [0],
 ``SIM_OPS`` [60], ``SIM_CHUNK`` [25] seeds per test (chunks spread over pytest-xdist
 workers). A failure prints each failing seed with its replay command.
 """
@@ -18,8 +18,8 @@ FIRST = int(os.environ.get("SIM_FIRST_SEED", "0"))
 OPS = int(os.environ.get("SIM_OPS", "60"))
 CHUNK = max(1, int(os.environ.get("SIM_CHUNK", "25")))
 SWEEPS = {
-    3: int(os.environ.get("SIM_SEEDS_N3", "300")),
-    5: int(os.environ.get("SIM_SEEDS_N5", "100")),
+    3: int(os.environ.get("SIM_SEEDS_N3", "1000")),
+    5: int(os.environ.get("SIM_SEEDS_N5", "300")),
 }
 
 
