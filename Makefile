@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 test: $(STAMP) lint typecheck contracts pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
