@@ -32,7 +32,7 @@ class FrameTooLarge(CodecError):
 
 
 _encoder = msgspec.msgpack.Encoder()
-_message_decoder = msgspec.msgpack.Decoder(Message)  # type: ignore[arg-type]
+_message_decoder = msgspec.msgpack.Decoder(Message)
 
 
 def encode_message(message: Message) -> bytes:
