@@ -1,4 +1,4 @@
-"""The ``rabia`` command line."""
+"""``rabia sim``: sweep or replay seeds of the deterministic simulator."""
 
 from __future__ import annotations
 
@@ -18,11 +18,6 @@ from rich.table import Table
 
 from rabia.core.config import UnsafeSwitches
 from rabia.testing.sim import UNSAFE_NAMES, SimResult, run_seed
-
-
-@click.group()
-def main() -> None:
-    """rabia: leaderless state machine replication with the Rabia consensus protocol."""
 
 
 @dataclass(slots=True)
@@ -92,7 +87,7 @@ def _unsafe_switches(names: Iterable[str]) -> UnsafeSwitches:
     return UnsafeSwitches(**dict.fromkeys(chosen, True))
 
 
-@main.command()
+@click.command()
 @click.option("--nodes", "-n", default=3, show_default=True, help="Replicas in the cluster.")
 @click.option("--seeds", "-k", default=100, show_default=True, help="Number of seeds to run.")
 @click.option("--first-seed", default=0, show_default=True, help="First seed of the range.")

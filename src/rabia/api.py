@@ -1,0 +1,28 @@
+"""The state machine a user replicates: deterministic apply, snapshot and restore."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+
+class StateMachine(ABC):
+    """Replicated application state.
+
+    ``apply`` must be deterministic: the same commands in the same order give the same
+    results and the same state on every replica. Inside ``apply`` never read the wall
+    clock, draw random numbers (uuid4, random, secrets), do I/O or depend on iteration
+    order of sets or on ``hash()`` of str/bytes. Time, if needed, must travel inside the
+    command. A command that raises is a bug: rabia stops the node rather than diverge.
+    """
+
+    @abstractmethod
+    def apply(self, command: bytes) -> bytes:
+        """Apply one command and return its result."""
+
+    @abstractmethod
+    def snapshot(self) -> bytes:
+        """Serialize the whole state."""
+
+    @abstractmethod
+    def restore(self, data: bytes) -> None:
+        """Replace the state by a snapshot taken with ``snapshot``."""
