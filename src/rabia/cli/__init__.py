@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from rabia.cli.bench import bench
+from rabia.cli.node import node
 from rabia.cli.sim import sim
 
 
@@ -13,5 +15,7 @@ def main() -> None:
 
 
 main.add_command(sim)
+main.add_command(node)
+main.add_command(bench)
 
 __all__ = ["main"]

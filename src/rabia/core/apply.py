@@ -10,6 +10,7 @@ every replica; no local clock is read.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ class Reply(msgspec.Struct, frozen=True):
 class _Session:
     acked_below: int = 0
     replies: dict[int, bytes] = field(default_factory=dict)
+    order: list[int] = field(default_factory=list)
+    """Min-heap of the seqs in ``replies``: acknowledged ones are dropped from its top."""
     last_active: int = 0
 
 
@@ -69,6 +72,7 @@ class SessionTable:
         """Remember the reply of a freshly applied command."""
         session = self._session(client_id, acked_below, now)
         session.replies[seq] = result
+        heapq.heappush(session.order, seq)
 
     def touch(self, client_id: int, acked_below: int, now: int) -> None:
         """Advance a client's acknowledged mark without applying anything."""
@@ -80,8 +84,10 @@ class SessionTable:
             session = self._sessions[client_id] = _Session()
         if acked_below > session.acked_below:
             session.acked_below = acked_below
-            for seq in [s for s in session.replies if s < acked_below]:
-                del session.replies[seq]
+            order = session.order
+            replies = session.replies
+            while order and order[0] < acked_below:
+                replies.pop(heapq.heappop(order), None)
         session.last_active = max(session.last_active, now)
         return session
 

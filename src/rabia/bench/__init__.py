@@ -1,0 +1,12 @@
+"""``rabia bench``: a local cluster of real processes under closed-loop load, measured.
+
+:func:`run_bench` runs one system (rabia, or PySyncObj as the peer) and returns a
+:class:`BenchResult`; the CLI command in :mod:`rabia.cli.bench` runs ours and the peer
+side by side and prints their ratio.
+"""
+
+from rabia.bench.harness import BenchConfig, BenchError, run_bench
+from rabia.bench.histogram import Histogram
+from rabia.bench.results import BenchResult, NodeResult
+
+__all__ = ["BenchConfig", "BenchError", "BenchResult", "Histogram", "NodeResult", "run_bench"]

@@ -1,0 +1,218 @@
+"""``rabia bench``: benchmark a local cluster, optionally side by side with PySyncObj."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rabia.bench.harness import BenchConfig, BenchError, run_bench
+from rabia.bench.protocol import Mode, PeerClient, System
+from rabia.bench.results import BenchResult
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f} %"
+
+
+def _table(ours: BenchResult, peer: BenchResult | None) -> Table:
+    title = (
+        f"{ours.mode}, {ours.nodes} nodes, {ours.concurrency} in flight/node, {ours.duration_s:g} s"
+    )
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column(ours.system, justify="right")
+    if peer is not None:
+        table.add_column(peer.system, justify="right")
+        table.add_column(f"{ours.system} / {peer.system}", justify="right")
+
+    def row(name: str, a: float, b: float | None, fmt: str = "{:,.3f}") -> None:
+        cells = [name, fmt.format(a)]
+        if peer is not None and b is not None:
+            cells += [fmt.format(b), f"{a / b:.2f}x" if b else "-"]
+        table.add_row(*cells)
+
+    def text_row(name: str, a: str, b: str | None) -> None:
+        table.add_row(name, a, *(() if peer is None else (b or "-", "")))
+
+    row(
+        "throughput (writes/s)",
+        ours.throughput_ops,
+        peer.throughput_ops if peer else None,
+        "{:,.0f}",
+    )
+    row("p50 (ms)", ours.p50_ms, peer.p50_ms if peer else None)
+    row("p99 (ms)", ours.p99_ms, peer.p99_ms if peer else None)
+    row("p99.9 (ms)", ours.p999_ms, peer.p999_ms if peer else None)
+    row("mean (ms)", ours.mean_ms, peer.mean_ms if peer else None)
+    if ours.mode == "latency":
+        peers = {n.node_id: n for n in peer.per_node} if peer else {}
+        for node in ours.per_node:
+            other = peers.get(node.node_id)
+            leader = f", {peer.system} leader" if peer and other and other.leader else ""
+            label = f"p50 at node {node.node_id}{leader} (ms)"
+            row(label, node.p50_ms, other.p50_ms if other else None)
+    text_row("fast path", _pct(ours.fast_path_ratio), _pct(peer.fast_path_ratio) if peer else None)
+    text_row("NULL slots", _pct(ours.null_ratio), _pct(peer.null_ratio) if peer else None)
+    text_row("failed writes", str(ours.errors), str(peer.errors) if peer else None)
+    text_row("event loop", ours.loop, peer.loop if peer else None)
+    return table
+
+
+def _run_with_progress(configs: list[BenchConfig], console: Console) -> list[BenchResult]:
+    results: list[BenchResult] = []
+    columns = (
+        TextColumn("{task.description:<36}"),
+        BarColumn(),
+        TextColumn("{task.completed:>5.1f}/{task.total:.0f} s"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        tasks: dict[str, TaskID] = {
+            c.system: progress.add_task(f"{c.system}: waiting", total=c.warmup + c.duration)
+            for c in configs
+        }
+        for config in configs:
+            task = tasks[config.system]
+
+            def update(desc: str, done: float, total: float, task: TaskID = task) -> None:
+                progress.update(task, description=desc, completed=done, total=total)
+
+            results.append(run_bench(config, update))
+    return results
+
+
+@click.command()
+@click.option("--nodes", default=3, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--duration",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Measured seconds (latency mode: split evenly over the nodes).",
+)
+@click.option(
+    "--warmup",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0),
+    help="Seconds of load before measuring.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["throughput", "latency"]),
+    default="throughput",
+    show_default=True,
+    help="throughput: every node keeps --concurrency writes in flight; "
+    "latency: one write at a time, one node after the other.",
+)
+@click.option(
+    "--concurrency",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Writes in flight per node (throughput mode).",
+)
+@click.option(
+    "--system",
+    type=click.Choice(["rabia", "pysyncobj"]),
+    default="rabia",
+    show_default=True,
+    help="System under test.",
+)
+@click.option(
+    "--vs",
+    "peer",
+    type=click.Choice(["pysyncobj"]),
+    default=None,
+    help="Also run the same workload against this peer and print the ratio.",
+)
+@click.option("--value-size", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--uvloop/--no-uvloop",
+    default=True,
+    show_default=True,
+    help="Run rabia nodes on uvloop when it is installed.",
+)
+@click.option(
+    "--peer-client",
+    type=click.Choice(["callback", "thread"]),
+    default="callback",
+    show_default=True,
+    help="PySyncObj one-at-a-time client: chained in its callback, or blocking "
+    "on a thread (like its sync=True call).",
+)
+@click.option("--ready-timeout", default=30.0, show_default=True, type=click.FloatRange(min=1))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object with every figure as the last line.",
+)
+def bench(
+    nodes: int,
+    duration: float,
+    warmup: float,
+    mode: str,
+    concurrency: int,
+    system: str,
+    peer: str | None,
+    value_size: int,
+    uvloop: bool,
+    peer_client: str,
+    ready_timeout: float,
+    as_json: bool,
+) -> None:
+    """Start a local cluster of real processes, load it with closed-loop clients on every
+    node, and report throughput, latency percentiles, fast-path and NULL-slot ratios."""
+    if peer is not None and peer == system:
+        raise click.UsageError("--vs must name a system other than --system")
+    needs_pysyncobj = "pysyncobj" in (system, peer)
+    if needs_pysyncobj and importlib.util.find_spec("pysyncobj") is None:
+        raise click.UsageError("PySyncObj is not installed: pip install 'rabia[bench]'")
+    base: dict[str, Any] = {
+        "nodes": nodes,
+        "duration": duration,
+        "warmup": warmup,
+        "mode": _mode(mode),
+        "concurrency": concurrency,
+        "value_size": value_size,
+        "use_uvloop": uvloop,
+        "peer_client": _peer_client(peer_client),
+        "ready_timeout": ready_timeout,
+    }
+    systems = [_system(system)] + ([_system(peer)] if peer else [])
+    configs = [BenchConfig(system=s, **base) for s in systems]
+    err = Console(stderr=True)
+    try:
+        results = _run_with_progress(configs, err)
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    ours = results[0]
+    theirs = results[1] if len(results) > 1 else None
+    out = Console(soft_wrap=False)
+    out.print(_table(ours, theirs))
+    if as_json:
+        doc = ours.to_json()
+        if theirs is not None:
+            doc["peer"] = {"name": theirs.system, **theirs.to_json()}
+            ratio = ours.throughput_ops / theirs.throughput_ops if theirs.throughput_ops else None
+            doc["ratio"] = None if ratio is None else round(ratio, 3)
+        click.echo(json.dumps(doc, separators=(",", ":")))
+
+
+def _mode(value: str) -> Mode:
+    return "latency" if value == "latency" else "throughput"
+
+
+def _system(value: str) -> System:
+    return "pysyncobj" if value == "pysyncobj" else "rabia"
+
+
+def _peer_client(value: str) -> PeerClient:
+    return "thread" if value == "thread" else "callback"

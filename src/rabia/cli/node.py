@@ -1,0 +1,87 @@
+"""``rabia node``: run one node of a cluster."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from rabia.runtime.config import NodeConfig
+from rabia.runtime.loader import load_machine
+from rabia.runtime.node import Node
+from rabia.runtime.process import event_loop_name, run, serve
+
+
+def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
+    members: dict[int, str] = {}
+    for item in peers:
+        ident, sep, address = item.partition("=")
+        if not sep or not ident.strip().isdigit():
+            raise click.BadParameter(f"expected ID=HOST:PORT, got {item!r}", param_hint="--peer")
+        members[int(ident)] = address.strip()
+    return members
+
+
+@click.command()
+@click.option("--id", "node_id", type=int, required=True, help="This node's member id.")
+@click.option(
+    "--peer",
+    "peers",
+    multiple=True,
+    required=True,
+    help="ID=HOST:PORT of every member, this node included (repeat).",
+)
+@click.option("--client", "client_address", default=None, help="HOST:PORT for remote clients.")
+@click.option("--machine", required=True, help="State machine: module:Class or file.py:Class.")
+@click.option("--cluster-id", default="rabia", show_default=True)
+@click.option(
+    "--secret-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the cluster secret (peers must prove they know it).",
+)
+@click.option("--seed", default=0, show_default=True, help="Common-coin seed (same on all).")
+@click.option("--tick-ms", default=2.0, show_default=True)
+@click.option("--log-level", default="INFO", show_default=True)
+def node(
+    node_id: int,
+    peers: tuple[str, ...],
+    client_address: str | None,
+    machine: str,
+    cluster_id: str,
+    secret_file: Path | None,
+    seed: int,
+    tick_ms: float,
+    log_level: str,
+) -> None:
+    """Run one node of a rabia cluster until SIGTERM or Ctrl-C."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    members = _parse_peers(peers)
+    secret = secret_file.read_bytes().strip() if secret_file is not None else None
+    try:
+        config = NodeConfig(
+            node_id,
+            members,
+            client_address=client_address,
+            cluster_id=cluster_id,
+            secret=secret,
+            seed=seed,
+            tick_ms=tick_ms,
+        )
+        state_machine = load_machine(machine)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+    def ready(n: Node) -> None:
+        print(
+            f"ready node={node_id} peers={members[node_id]} client={client_address} "
+            f"loop={event_loop_name()}",
+            flush=True,
+        )
+
+    run(lambda: serve(config, state_machine, ready))
+    sys.exit(0)

@@ -1,0 +1,227 @@
+"""An asyncio client for a rabia cluster's client ports.
+
+Requests are pipelined on one connection. When the connection breaks or a node stops,
+the client moves to the next address and re-sends every pending request with the same
+(client_id, seq): the cluster applies each at most once and answers retries with the
+first outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Sequence
+from typing import cast
+
+from rabia.codec import DEFAULT_MAX_FRAME, CodecError, FrameReader, frame
+from rabia.errors import Rejected, Timeout, Unavailable
+from rabia.runtime.client_protocol import (
+    ClientReply,
+    ClientRequest,
+    StatusReply,
+    StatusRequest,
+    decode_client,
+    encode_client,
+)
+from rabia.runtime.config import parse_address
+
+log = logging.getLogger("rabia.client")
+
+
+class Client:
+    """Submit commands to a cluster; ``await client.submit(op)`` returns the result."""
+
+    def __init__(
+        self,
+        addresses: Sequence[str],
+        *,
+        client_id: int | None = None,
+        timeout: float = 10.0,
+        connect_timeout: float = 2.0,
+    ) -> None:
+        if not addresses:
+            raise ValueError("need at least one node address")
+        self._addresses = [parse_address(a) for a in addresses]
+        self.client_id = client_id if client_id is not None else secrets.randbits(62)
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
+        self._target = 0
+        self._seq = 0
+        self._pending: dict[int, tuple[bytes, asyncio.Future[bytes]]] = {}
+        self._protocol: _ClientProtocol | None = None
+        self._connecting: asyncio.Task[None] | None = None
+        self._closed = False
+        self._nonce = 0
+        self._status_waiters: dict[int, asyncio.Future[StatusReply]] = {}
+
+    async def __aenter__(self) -> Client:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        """Connect to the first reachable address (tries each once)."""
+        last: Exception | None = None
+        loop = asyncio.get_running_loop()
+        for _ in range(len(self._addresses)):
+            host, port = self._addresses[self._target]
+            try:
+                _, protocol = await asyncio.wait_for(
+                    loop.create_connection(lambda: _ClientProtocol(self), host, port),
+                    self._connect_timeout,
+                )
+            except (OSError, TimeoutError) as exc:
+                last = exc
+                self._target = (self._target + 1) % len(self._addresses)
+                continue
+            self._protocol = protocol
+            for seq, (op, _) in sorted(self._pending.items()):
+                protocol.send(ClientRequest(self.client_id, seq, op, self._acked_below()))
+            return
+        raise Unavailable(f"no node reachable: {last}")
+
+    async def close(self) -> None:
+        """Close the connection; pending requests fail with Unavailable."""
+        self._closed = True
+        if self._protocol is not None:
+            self._protocol.close()
+            self._protocol = None
+        for _, future in self._pending.values():
+            if not future.done():
+                future.set_exception(Unavailable("client closed"))
+        self._pending.clear()
+
+    def _acked_below(self) -> int:
+        return min(self._pending, default=self._seq)
+
+    async def submit(self, op: bytes, *, timeout: float | None = None) -> bytes:
+        """Apply ``op`` exactly once on the cluster and return its result."""
+        if self._closed:
+            raise Unavailable("client closed")
+        if self._protocol is None:
+            await self._reconnect()
+        seq = self._seq
+        self._seq += 1
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[seq] = (op, future)
+        if self._protocol is not None:
+            self._protocol.send(ClientRequest(self.client_id, seq, op, self._acked_below()))
+        wait = self._timeout if timeout is None else timeout
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), wait)
+        except TimeoutError:
+            raise Timeout(f"no reply within {wait}s; the command may still apply") from None
+        finally:
+            self._pending.pop(seq, None)
+
+    async def status(self, *, timeout: float = 5.0) -> dict[str, int | float | str | None]:
+        """Counters and hashes of the node this client is connected to."""
+        if self._protocol is None:
+            await self._reconnect()
+        assert self._protocol is not None
+        self._nonce += 1
+        future: asyncio.Future[StatusReply] = asyncio.get_running_loop().create_future()
+        self._status_waiters[self._nonce] = future
+        self._protocol.send(StatusRequest(self._nonce))
+        try:
+            reply = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise Timeout("no status reply") from None
+        finally:
+            self._status_waiters.pop(self._nonce, None)
+        return reply.stats
+
+    def _on_status(self, reply: StatusReply) -> None:
+        future = self._status_waiters.get(reply.nonce)
+        if future is not None and not future.done():
+            future.set_result(reply)
+
+    # ------------------------------------------------------------ connection events
+    def _on_reply(self, reply: ClientReply) -> None:
+        entry = self._pending.get(reply.seq)
+        if entry is None or reply.client_id != self.client_id:
+            return
+        future = entry[1]
+        if future.done():
+            return
+        if reply.ok:
+            future.set_result(reply.result)
+        elif reply.retryable:
+            self._lost()  # that node cannot serve: move on, the request is re-sent
+        else:
+            future.set_exception(Rejected(reply.error))
+
+    def _lost(self) -> None:
+        if self._protocol is not None:
+            self._protocol.close()
+        self._protocol = None
+        if self._closed or self._connecting is not None:
+            return
+        self._target = (self._target + 1) % len(self._addresses)
+        self._connecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        try:
+            delay = 0.02
+            while not self._closed:
+                try:
+                    await self.connect()
+                    return
+                except Unavailable:
+                    await asyncio.sleep(delay)  # back-off between rounds over all nodes
+                    delay = min(delay * 2, 1.0)
+        finally:
+            self._connecting = None
+
+
+class _ClientProtocol(asyncio.Protocol):
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._reader = FrameReader(DEFAULT_MAX_FRAME)
+        self._transport: asyncio.Transport | None = None
+        self._out: list[bytes] = []
+        self._flush_scheduled = False
+        self._closing = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses; same interface.
+        self._transport = cast(asyncio.Transport, transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        if not self._closing:
+            self._client._lost()
+
+    def close(self) -> None:
+        self._closing = True
+        if self._transport is not None:
+            self._transport.close()
+
+    def send(self, request: ClientRequest | StatusRequest) -> None:
+        self._out.append(frame(encode_client(request)))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        out, self._out = self._out, []
+        if self._transport is not None and out:
+            self._transport.write(b"".join(out))
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self._reader.feed(data)
+            for payload in frames:
+                reply = decode_client(payload)
+                if isinstance(reply, ClientReply):
+                    self._client._on_reply(reply)
+                elif isinstance(reply, StatusReply):
+                    self._client._on_status(reply)
+        except (CodecError, ValueError) as exc:
+            log.warning("bad reply from node: %s", exc)
+            self.close()
+            self._client._lost()

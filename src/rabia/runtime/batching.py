@@ -1,0 +1,61 @@
+"""Adaptive proxy batching: no added delay when idle, large batches when busy.
+
+Commands queue here until the node's previous batch is decided. When the node has no
+batch in flight, whatever is queued is proposed at once (one command when idle);
+while one is in flight, arrivals accumulate, so the batch size follows the load with
+no timer at all. ``max_batch`` caps a proposal; a full batch does not wait.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rabia.core.messages import BatchId, Command
+
+
+class Batcher:
+    """Decides when queued commands become a proposal (see the module docstring)."""
+
+    __slots__ = ("_in_flight", "_max_batch", "_max_in_flight", "_queue")
+
+    def __init__(self, max_batch: int, max_in_flight: int = 1) -> None:
+        self._queue: deque[Command] = deque()
+        self._in_flight: set[BatchId] = set()
+        self._max_batch = max_batch
+        self._max_in_flight = max_in_flight
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def add(self, command: Command) -> None:
+        """Queue one command."""
+        self._queue.append(command)
+
+    def take(self) -> list[Command] | None:
+        """The next batch to propose now, or None to keep waiting."""
+        queue = self._queue
+        if not queue:
+            return None
+        full = len(queue) >= self._max_batch
+        if len(self._in_flight) >= self._max_in_flight and not full:
+            return None
+        if len(self._in_flight) >= self._max_in_flight + 1:
+            return None
+        count = min(len(queue), self._max_batch)
+        return [queue.popleft() for _ in range(count)]
+
+    def proposed(self, batch_id: BatchId) -> None:
+        """A batch taken from here was submitted with this id."""
+        self._in_flight.add(batch_id)
+
+    def decided(self, batch_id: BatchId) -> bool:
+        """A batch was decided; True if it was one of ours in flight."""
+        if batch_id in self._in_flight:
+            self._in_flight.discard(batch_id)
+            return True
+        return False
+
+    @property
+    def in_flight(self) -> int:
+        """Own batches proposed and not yet decided."""
+        return len(self._in_flight)

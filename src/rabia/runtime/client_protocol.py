@@ -1,0 +1,56 @@
+"""Frames between remote clients and a node's client port (length-prefixed msgpack)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+CLIENT_PROTOCOL_VERSION: Final = 1
+
+
+class ClientRequest(msgspec.Struct, frozen=True, array_like=True, tag=1):
+    """Apply ``op`` once for (client_id, seq); ``acked_below`` as in ``core.Command``."""
+
+    client_id: int
+    seq: int
+    op: bytes
+    acked_below: int = 0
+
+
+class ClientReply(msgspec.Struct, frozen=True, array_like=True, tag=2):
+    """The outcome of a request: ``ok`` with ``result``, or an ``error`` text."""
+
+    client_id: int
+    seq: int
+    ok: bool
+    result: bytes = b""
+    error: str = ""
+    retryable: bool = False
+    """True when the request was not applied here and may be retried (at another node)."""
+
+
+class StatusRequest(msgspec.Struct, frozen=True, array_like=True, tag=3):
+    """Ask the node for its counters and state hashes."""
+
+    nonce: int = 0
+
+
+class StatusReply(msgspec.Struct, frozen=True, array_like=True, tag=4):
+    """The node's counters (``Node.stats()``) and hashes of its applied log and state."""
+
+    nonce: int
+    stats: dict[str, int | float | str | None]
+
+
+ClientFrame = ClientRequest | ClientReply | StatusRequest | StatusReply
+
+encode_client = msgspec.msgpack.Encoder().encode
+_decoder: msgspec.msgpack.Decoder[ClientRequest | ClientReply | StatusRequest | StatusReply] = (
+    msgspec.msgpack.Decoder(ClientFrame)
+)
+
+
+def decode_client(data: bytes) -> ClientRequest | ClientReply | StatusRequest | StatusReply:
+    """Decode one client frame; raises msgspec errors on malformed input."""
+    return _decoder.decode(data)

@@ -1,0 +1,150 @@
+"""A node's client port: remote clients submit commands and get replies, pipelined."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+from typing import cast
+
+from rabia.codec import CodecError, FrameReader, frame
+from rabia.core.apply import Reply
+from rabia.core.messages import Command
+from rabia.runtime.client_protocol import (
+    ClientReply,
+    ClientRequest,
+    StatusReply,
+    StatusRequest,
+    decode_client,
+    encode_client,
+)
+from rabia.runtime.node import NODE_STOPPED, Node
+
+log = logging.getLogger("rabia.clients")
+
+
+class ClientServer:
+    """Accepts client connections for one node."""
+
+    def __init__(self, node: Node, host: str, port: int) -> None:
+        self._node = node
+        self._host = host
+        self._port = port
+        self._server: asyncio.Server | None = None
+        self._connections: set[_ClientConnection] = set()
+
+    async def start(self) -> None:
+        """Listen for clients."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _ClientConnection(self._node, self._connections), self._host, self._port
+        )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port)."""
+        assert self._server is not None
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return host, port
+
+    async def close(self) -> None:
+        """Stop listening and drop every client connection."""
+        if self._server is not None:
+            self._server.close()
+            for connection in list(self._connections):
+                connection.abort()
+            await self._server.wait_closed()
+            self._server = None
+
+
+class _ClientConnection(asyncio.Protocol):
+    def __init__(self, node: Node, registry: set[_ClientConnection]) -> None:
+        self._node = node
+        self._registry = registry
+        self._reader = FrameReader(node.config.max_frame)
+        self._transport: asyncio.Transport | None = None
+        self._out: list[bytes] = []
+        self._flush_scheduled = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses; same interface.
+        self._transport = cast(asyncio.Transport, transport)
+        self._registry.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._registry.discard(self)
+        self._transport = None
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self._reader.feed(data)
+        except CodecError as exc:
+            self._refuse(f"bad frame: {exc}")
+            return
+        for payload in frames:
+            try:
+                request = decode_client(payload)
+            except Exception as exc:  # msgspec raises DecodeError / ValidationError
+                self._refuse(f"undecodable request: {exc}")
+                return
+            if isinstance(request, ClientRequest):
+                self._handle(request)
+            elif isinstance(request, StatusRequest):
+                self._send(StatusReply(request.nonce, self._node.status()))
+            else:
+                self._refuse("a client may only send requests")
+                return
+
+    def _refuse(self, reason: str) -> None:
+        peer = self._transport.get_extra_info("peername") if self._transport else None
+        log.warning("client %s refused: %s", peer, reason)
+        self.abort()
+
+    def _handle(self, request: ClientRequest) -> None:
+        node = self._node
+        cid, seq = request.client_id, request.seq
+        if not node.running:
+            self._reply(ClientReply(cid, seq, False, error="node stopped", retryable=True))
+            return
+        if len(request.op) > node.config.max_command_bytes:
+            self._reply(ClientReply(cid, seq, False, error="command too large"))
+            return
+        cached = node.cached_reply(cid, seq)
+        if cached is not None:
+            self._reply(ClientReply(cid, seq, True, cached))
+            return
+        if node.is_stale(cid, seq):
+            self._reply(ClientReply(cid, seq, False, error="request already acknowledged"))
+            return
+        node.enqueue(
+            Command(cid, seq, request.op, request.acked_below), partial(self._on_reply, cid, seq)
+        )
+
+    def _on_reply(self, cid: int, seq: int, reply: Reply) -> None:
+        if reply is NODE_STOPPED:
+            self._reply(ClientReply(cid, seq, False, error="node stopped", retryable=True))
+        elif reply.expired:
+            self._reply(ClientReply(cid, seq, False, error="request already acknowledged"))
+        else:
+            self._reply(ClientReply(cid, seq, True, reply.result))
+
+    def _reply(self, reply: ClientReply) -> None:
+        self._send(reply)
+
+    def _send(self, reply: ClientReply | StatusReply) -> None:
+        if self._transport is None:
+            return
+        self._out.append(frame(encode_client(reply)))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        out, self._out = self._out, []
+        if self._transport is not None and out:
+            self._transport.write(b"".join(out))

@@ -1,0 +1,65 @@
+"""Configuration of one node of a cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rabia.codec import DEFAULT_MAX_FRAME
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """Split ``host:port`` (IPv6 as ``[::1]:port``) into a tuple."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"address must be host:port, got {address!r}")
+    host = host.strip("[]") or "127.0.0.1"
+    return host, int(port)
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """Everything one node needs; every member must agree on members, cluster_id, seed."""
+
+    node_id: int
+    members: Mapping[int, str]
+    """Member id -> peer address ``host:port`` (this node's own entry is where it listens)."""
+    client_address: str | None = None
+    """Where remote clients connect (``host:port``); None for embedded use only."""
+    cluster_id: str = "rabia"
+    secret: bytes | None = field(default=None, repr=False)
+    """Cluster secret: peers prove knowledge of it (HMAC challenge) before they are heard."""
+    seed: int = 0
+    """Common-coin seed, identical on every member."""
+    tick_ms: float = 2.0
+    """Length of one protocol tick (re-sends happen after 10 ticks without progress)."""
+    max_batch: int = 4096
+    """Commands in one proposal at most."""
+    max_command_bytes: int = 1024 * 1024
+    """Larger commands are rejected before they are proposed."""
+    max_frame: int = DEFAULT_MAX_FRAME
+    default_timeout: float = 10.0
+    """Seconds ``submit`` waits when called without a timeout."""
+
+    def __post_init__(self) -> None:
+        if self.node_id not in self.members:
+            raise ValueError(f"node {self.node_id} is not among the members {sorted(self.members)}")
+        for address in self.members.values():
+            parse_address(address)
+        if self.client_address is not None:
+            parse_address(self.client_address)
+        if self.tick_ms <= 0 or self.max_batch < 1:
+            raise ValueError("tick_ms and max_batch must be positive")
+
+    @property
+    def member_ids(self) -> tuple[int, ...]:
+        """Member ids in ascending order."""
+        return tuple(sorted(self.members))
+
+    def peer_addresses(self) -> dict[int, tuple[str, int]]:
+        """Addresses of the other members."""
+        return {m: parse_address(a) for m, a in sorted(self.members.items()) if m != self.node_id}
+
+    def listen_address(self) -> tuple[str, int]:
+        """Where this node accepts peer connections."""
+        return parse_address(self.members[self.node_id])

@@ -1,0 +1,350 @@
+"""The asyncio ``Node``: drives one ``Replica`` over a transport and applies its log.
+
+The loop, as the core demands: step every received message and tick; then, once per
+loop iteration, drain ``ready()``: persist -> send -> apply -> resolve waiting callers
+-> ``advance()``; then flush the transport. Client commands reach the replica through
+the adaptive ``Batcher``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from rabia.api import StateMachine
+from rabia.core.apply import Applier, Reply
+from rabia.core.config import ReplicaConfig
+from rabia.core.messages import BROADCAST, Command, Message
+from rabia.core.replica import Replica
+from rabia.errors import Rejected, Timeout, Unavailable
+from rabia.runtime.batching import Batcher
+from rabia.runtime.config import NodeConfig
+from rabia.transport.base import PeerEvent, Transport
+
+log = logging.getLogger("rabia.node")
+
+Waiter = Callable[[Reply], None]
+"""Called with the reply of an applied (client_id, seq)."""
+
+
+class Node:
+    """One member of a rabia cluster, running in the current asyncio loop.
+
+    ``await node.submit(command)`` returns the command's result once it is decided and
+    applied here; the same command is applied at the same slot on every replica.
+    """
+
+    def __init__(
+        self,
+        config: NodeConfig,
+        machine: StateMachine,
+        *,
+        transport: Transport | None = None,
+        session_id: int | None = None,
+    ) -> None:
+        self.config = config
+        self.machine = machine
+        self._transport = transport
+        self._replica: Replica | None = None
+        self._applier = Applier(machine.apply)
+        self._batcher = Batcher(config.max_batch)
+        self._waiters: dict[tuple[int, int], Waiter] = {}
+        self._session = session_id if session_id is not None else secrets.randbits(62)
+        self._seq = 0
+        self._open_seqs: set[int] = set()
+        self._low_seq = 0
+        """Lowest seq of this node's session that may still be waiting (acked_below)."""
+        self._deadlines: dict[float, deque[tuple[float, asyncio.Future[Reply]]]] = {}
+        """Per timeout value, (deadline, future) in submission order."""
+        self._last_key = 0
+        self._running = False
+        self._drain_scheduled = False
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._failure: BaseException | None = None
+        self._quorum = len(config.members) // 2 + 1
+        self._on_applied: list[Callable[[int], None]] = []
+
+    # ---------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        """Start the replica, the transport and the tick timer."""
+        if self._running:
+            return
+        self._loop = asyncio.get_running_loop()
+        config = self.config
+        self._replica = Replica(
+            ReplicaConfig(config.node_id, config.member_ids, seed=config.seed),
+        )
+        if self._transport is None:
+            from rabia.transport.tcp import TcpTransport
+
+            self._transport = TcpTransport(
+                config.node_id,
+                config.listen_address(),
+                config.peer_addresses(),
+                cluster_id=config.cluster_id,
+                secret=config.secret,
+                max_frame=config.max_frame,
+            )
+        await self._transport.start(self._deliver, self._peer_status)
+        self._running = True
+        self._schedule_tick()
+        self._drain()
+        log.info("node %d started, members %s", config.node_id, sorted(config.members))
+
+    async def stop(self) -> None:
+        """Stop ticking, close the transport, fail every waiting caller with Unavailable."""
+        if not self._running:
+            return
+        self._running = False
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+        if self._transport is not None:
+            await self._transport.close()
+        waiters, self._waiters = self._waiters, {}
+        for waiter in waiters.values():
+            waiter(NODE_STOPPED)
+        log.info("node %d stopped", self.config.node_id)
+
+    async def __aenter__(self) -> Node:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop() (False after a fatal apply error too)."""
+        return self._running
+
+    @property
+    def transport(self) -> Transport:
+        """The transport in use (after start)."""
+        assert self._transport is not None
+        return self._transport
+
+    # ------------------------------------------------------------------ commands
+    async def submit(self, command: bytes, *, timeout: float | None = None) -> bytes:
+        """Replicate ``command``; return its result once decided and applied here.
+
+        Raises ``Rejected`` (never applied), ``Unavailable`` (node stopped or no quorum
+        reachable when submitted: never proposed) or ``Timeout`` (may still apply).
+        """
+        self._check_accepting(command)
+        seq = self._seq
+        self._seq += 1
+        loop = self._loop
+        assert loop is not None
+        future: asyncio.Future[Reply] = loop.create_future()
+        key = (self._session, seq)
+        self._waiters[key] = _resolver(future)
+        self._open_seqs.add(seq)
+        low = self._low_seq
+        while low not in self._open_seqs and low < seq:
+            low += 1
+        self._low_seq = low
+        wait = self.config.default_timeout if timeout is None else timeout
+        queue = self._deadlines.get(wait)
+        if queue is None:
+            queue = self._deadlines[wait] = deque()
+        queue.append((loop.time() + wait, future))
+        self.enqueue(Command(self._session, seq, command, low))
+        try:
+            reply = await future
+        finally:
+            self._waiters.pop(key, None)
+            self._open_seqs.discard(seq)
+        if reply is NODE_STOPPED:
+            raise Unavailable("node stopped before the command was decided")
+        return reply.result
+
+    def _expire(self) -> None:
+        """Fail the commands past their deadline with Timeout; forget finished ones.
+
+        One FIFO per distinct timeout keeps deadlines in order, so only the fronts are
+        looked at: O(1) per command, no timer per command.
+        """
+        assert self._loop is not None
+        now = self._loop.time()
+        for wait, queue in self._deadlines.items():
+            while queue and (queue[0][1].done() or queue[0][0] <= now):
+                future = queue.popleft()[1]
+                if not future.done():
+                    future.set_exception(
+                        Timeout(f"no decision within {wait}s; the command may still apply")
+                    )
+
+    def _check_accepting(self, command: bytes) -> None:
+        if not self._running:
+            raise Unavailable("node is not running")
+        if len(command) > self.config.max_command_bytes:
+            raise Rejected(f"command of {len(command)} bytes exceeds max_command_bytes")
+        transport = self._transport
+        if transport is not None and len(transport.connected()) + 1 < self._quorum:
+            raise Unavailable(
+                f"only {len(transport.connected()) + 1} of {len(self.config.members)} members "
+                "reachable; no quorum"
+            )
+
+    def enqueue(self, command: Command, waiter: Waiter | None = None) -> None:
+        """Hand a command to the batcher; ``waiter`` gets its reply once applied."""
+        if waiter is not None:
+            self._waiters[(command.client_id, command.seq)] = waiter
+        self._batcher.add(command)
+        self._propose()
+
+    def cached_reply(self, client_id: int, seq: int) -> bytes | None:
+        """The result of an already applied (client_id, seq), if still remembered."""
+        return self._applier.sessions.lookup(client_id, seq)
+
+    def is_stale(self, client_id: int, seq: int) -> bool:
+        """True when the client already acknowledged ``seq`` (a very late retry)."""
+        return self._applier.sessions.is_stale(client_id, seq)
+
+    def on_applied(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(slot)`` after each slot is applied (for examples and tests)."""
+        self._on_applied.append(callback)
+
+    # --------------------------------------------------------------- the engine
+    def _propose(self) -> None:
+        replica = self._replica
+        if replica is None:
+            return
+        batcher = self._batcher
+        while (batch := batcher.take()) is not None:
+            batcher.proposed(replica.submit(batch, self._next_key()))
+        self._schedule_drain()
+
+    def _next_key(self) -> int:
+        now = time.time_ns() // 1000
+        key = now if now > self._last_key else self._last_key + 1
+        self._last_key = key
+        return key
+
+    def _deliver(self, message: Message) -> None:
+        replica = self._replica
+        if replica is None or not self._running:
+            return
+        replica.step(message)
+        self._schedule_drain()
+
+    def _peer_status(self, peer: int, event: PeerEvent) -> None:
+        log.info("node %d: link to %d %s", self.config.node_id, peer, event.value)
+
+    def _schedule_drain(self) -> None:
+        if not self._drain_scheduled and self._loop is not None:
+            self._drain_scheduled = True
+            self._loop.call_soon(self._drain)
+
+    def _drain(self) -> None:
+        self._drain_scheduled = False
+        replica = self._replica
+        transport = self._transport
+        if replica is None or transport is None or not self._running:
+            return
+        try:
+            self._drain_ready(replica, transport)
+        except Exception as exc:  # a state machine that raised: never diverge
+            self._fail(exc)
+        transport.flush()
+
+    def _drain_ready(self, replica: Replica, transport: Transport) -> None:
+        applier = self._applier
+        batcher = self._batcher
+        waiters = self._waiters
+        while replica.has_ready():
+            ready = replica.ready()
+            for dest, message in ready.messages:
+                if dest == BROADCAST:
+                    transport.broadcast(message)
+                else:
+                    transport.send(dest, message)
+            for entry in ready.committed:
+                replies = applier.apply(entry)
+                batch = entry.batch
+                if batch is not None and batcher.decided(batch.id):
+                    self._propose()
+                for reply in replies:
+                    waiter = waiters.pop((reply.client_id, reply.seq), None)
+                    if waiter is not None:
+                        waiter(reply)
+                for callback in self._on_applied:
+                    callback(entry.slot)
+            replica.advance()
+
+    def _fail(self, exc: BaseException) -> None:
+        log.critical("node %d stops: applying a command raised %r", self.config.node_id, exc)
+        self._failure = exc
+        loop = self._loop
+        if loop is not None:
+            loop.create_task(self.stop())
+
+    def _schedule_tick(self) -> None:
+        if self._loop is not None and self._running:
+            self._tick_handle = self._loop.call_later(self.config.tick_ms / 1000, self._on_tick)
+
+    def _on_tick(self) -> None:
+        replica = self._replica
+        if replica is None or not self._running:
+            return
+        replica.tick()
+        self._drain()
+        if self._deadlines:
+            self._expire()
+        self._schedule_tick()
+
+    # -------------------------------------------------------------------- stats
+    def stats(self) -> dict[str, Any]:
+        """Counters for monitoring and benchmarks."""
+        replica = self._replica
+        out: dict[str, Any] = {
+            "node_id": self.config.node_id,
+            "applied_slot": self._applier.applied_slot,
+            "queued_commands": len(self._batcher),
+            "batches_in_flight": self._batcher.in_flight,
+        }
+        if replica is not None:
+            s = replica.stats
+            out.update(
+                next_slot=replica.next_slot,
+                slots_decided=s.slots_decided,
+                decided_by_votes=s.decided_by_votes,
+                fast_path=s.fast_path,
+                null_slots=s.null_slots,
+                max_phase=s.max_phase,
+                resends=s.resends,
+                dropped=s.dropped,
+            )
+        return out
+
+    def status(self) -> dict[str, int | float | str | None]:
+        """``stats()`` plus hex hashes of the applied log and of the machine's snapshot."""
+        out: dict[str, int | float | str | None] = dict(self.stats())
+        out["log_hash"] = self._applier.chain.hex()
+        out["machine_hash"] = hashlib.sha256(self.machine.snapshot()).hexdigest()
+        out["running"] = int(self._running)
+        return out
+
+    @property
+    def state_hash(self) -> bytes:
+        """Hash chain of the applied log: equal on replicas that applied the same prefix."""
+        return self._applier.chain
+
+
+def _resolver(future: asyncio.Future[Reply]) -> Waiter:
+    def resolve(reply: Reply) -> None:
+        if not future.done():
+            future.set_result(reply)
+
+    return resolve
+
+
+NODE_STOPPED = Reply(-1, (-1, -1, -1), -1, -1, b"", False, True)
+"""Sentinel reply handed to waiters when the node stops."""

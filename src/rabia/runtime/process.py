@@ -1,0 +1,67 @@
+"""Run one node as a process: event loop choice, signals, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from rabia.api import StateMachine
+from rabia.runtime.client_server import ClientServer
+from rabia.runtime.config import NodeConfig, parse_address
+from rabia.runtime.node import Node
+
+
+def event_loop_name() -> str:
+    """``uvloop`` when it is installed (and will be used), else ``asyncio``.
+
+    Set ``RABIA_EVENT_LOOP=asyncio`` to force the standard loop.
+    """
+    if os.environ.get("RABIA_EVENT_LOOP", "").lower() == "asyncio":
+        return "asyncio"
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
+
+
+def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``main`` on uvloop when installed, plain asyncio otherwise."""
+    if event_loop_name() == "uvloop":
+        import uvloop
+
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
+
+
+async def serve(
+    config: NodeConfig, machine: StateMachine, on_ready: Callable[[Node], None] | None = None
+) -> None:
+    """Start a node (and its client port), serve until SIGTERM/SIGINT, then stop cleanly."""
+    node = Node(config, machine)
+    await node.start()
+    server: ClientServer | None = None
+    try:
+        if config.client_address is not None:
+            host, port = parse_address(config.client_address)
+            server = ClientServer(node, host, port)
+            await server.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+        if on_ready is not None:
+            on_ready(node)
+        while node.running and not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+    finally:
+        if server is not None:
+            await server.close()
+        await node.stop()

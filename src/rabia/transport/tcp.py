@@ -1,0 +1,666 @@
+"""TCP transport on ``asyncio.Protocol``: handshake, authentication, reconnects, limits.
+
+Connection model: a node dials one outbound connection to every peer and only SENDS
+on it; it accepts inbound connections and only RECEIVES on them. Reconnecting is
+therefore the dialer's job alone. Every link starts with the handshake of
+:mod:`rabia.transport.handshake` (mutual HMAC authentication when a secret is set),
+then carries length-prefixed msgspec frames of :mod:`rabia.codec`.
+
+Anything bad arriving on the listening port closes that one connection and logs one
+WARNING on the ``rabia.transport`` logger naming the remote address and the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import ssl
+from collections.abc import Mapping
+from typing import Any, Final, cast
+
+from rabia.codec import (
+    DEFAULT_MAX_FRAME,
+    PROTOCOL_VERSION,
+    CodecError,
+    FrameReader,
+    FrameTooLarge,
+    decode_message,
+    encode_message,
+    frame,
+)
+from rabia.core.messages import Message
+from rabia.transport import handshake as hs
+from rabia.transport.base import Deliver, PeerEvent, PeerStatus, Transport
+
+logger = logging.getLogger("rabia.transport")
+
+Address = tuple[str, int]
+
+DEFAULT_MAX_QUEUED_BYTES: Final = 8 * 1024 * 1024
+"""Per-peer bound on bytes waiting to be sent; beyond it messages are dropped."""
+
+
+def _format_address(address: object) -> str:
+    if isinstance(address, tuple) and len(address) >= 2:
+        host = str(address[0])
+        return f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+    return str(address)
+
+
+class _Peer:
+    """Sending side of one peer: its link, its queue and its counters."""
+
+    __slots__ = (
+        "address",
+        "dropped",
+        "ever_up",
+        "id",
+        "link",
+        "pending",
+        "queued",
+        "reconnects",
+        "sent",
+        "warned",
+    )
+
+    def __init__(self, peer_id: int, address: Address) -> None:
+        self.id = peer_id
+        self.address = address
+        self.link: _Outbound | None = None
+        self.pending: list[bytes] = []
+        self.queued = 0
+        self.sent = 0
+        self.dropped = 0
+        self.reconnects = 0
+        self.ever_up = False
+        self.warned = False
+
+
+class _Connection(asyncio.Protocol):
+    """Framing, the handshake deadline and the one-warning refusal of both link ends."""
+
+    def __init__(self, owner: TcpTransport) -> None:
+        self._owner = owner
+        self._transport: asyncio.Transport | None = None
+        self._reader = FrameReader(hs.HANDSHAKE_MAX_FRAME)
+        self._timer: asyncio.TimerHandle | None = None
+        self.remote = "?"
+        self.established = False
+        self.refused = False
+        self.closed: asyncio.Future[None] = owner._loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses; same interface.
+        transport = cast(asyncio.Transport, transport)
+        self._transport = transport
+        self.remote = _format_address(transport.get_extra_info("peername"))
+        owner = self._owner
+        owner._conns.add(self)
+        if owner._closing:
+            self.refused = True
+            transport.abort()
+            return
+        self._timer = owner._loop.call_later(owner._handshake_timeout, self._handshake_expired)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._owner._conns.discard(self)
+        if not self._owner._closing:
+            self._lost(exc)
+        self._transport = None
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def abort(self) -> None:
+        """Close at once, quietly."""
+        self.refused = True
+        if self._transport is not None:
+            self._transport.abort()
+
+    def refuse(self, reason: str) -> None:
+        """Close the connection, logging ``reason`` once."""
+        if self.refused:
+            return
+        self.refused = True
+        if not self._owner._closing:
+            self._log_refusal(reason)
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _log_refusal(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def _lost(self, exc: Exception | None) -> None:
+        raise NotImplementedError
+
+    def _handshake_expired(self) -> None:
+        self._timer = None
+        self.refuse(f"handshake not finished within {self._owner._handshake_timeout:g} s")
+
+    def _handshake_done(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.established = True
+
+    def _write(self, message: hs.HandshakeMessage) -> None:
+        assert self._transport is not None
+        self._transport.write(hs.encode_handshake(message))
+
+    def _handshake_messages(self, data: bytes) -> list[hs.HandshakeMessage] | None:
+        try:
+            frames = self._reader.feed(data)
+        except FrameTooLarge as exc:
+            self.refuse(f"oversized handshake frame ({exc})")
+            return None
+        messages: list[hs.HandshakeMessage] = []
+        for payload in frames:
+            try:
+                messages.append(hs.decode_handshake(payload))
+            except CodecError:
+                self.refuse("not a rabia handshake (undecodable frame)")
+                return None
+        return messages
+
+    def _last_handshake_step(self, index: int, count: int) -> bool:
+        """Refuse bytes that arrive after the final handshake message; True when none."""
+        if index != count - 1 or self._reader.pending:
+            self.refuse("data sent before the handshake finished")
+            return False
+        return True
+
+
+class _Inbound(_Connection):
+    """An accepted connection: answers the handshake, then receives messages."""
+
+    def __init__(self, owner: TcpTransport) -> None:
+        super().__init__(owner)
+        self.peer_id = -1
+        self._hello: hs.Hello | None = None
+        self._nonce = b""
+
+    def data_received(self, data: bytes) -> None:
+        if self.established:
+            self._receive(data)
+            return
+        if self.refused:
+            return
+        messages = self._handshake_messages(data)
+        if messages is None:
+            return
+        owner = self._owner
+        for index, message in enumerate(messages):
+            hello = self._hello
+            if hello is None:
+                if not isinstance(message, hs.Hello):
+                    self.refuse(f"expected a hello, got {type(message).__name__}")
+                    return
+                problem = hs.check_hello(
+                    message, cluster_id=owner.cluster_id, node_id=owner.node_id, peers=owner._peers
+                )
+                if problem is not None:
+                    self.refuse(problem)
+                    return
+                self._hello = message
+                self._nonce = hs.new_nonce()
+                mac = self._mac(hs.ROLE_LISTENER, message) if owner._secret else b""
+                self._write(hs.Challenge(owner.node_id, self._nonce, mac))
+                continue
+            if not isinstance(message, hs.Proof):
+                self.refuse(f"expected a proof, got {type(message).__name__}")
+                return
+            if owner._secret:
+                problem = hs.mac_problem(self._mac(hs.ROLE_DIALER, hello), message.mac)
+                if problem is not None:
+                    self.refuse(problem)
+                    return
+            if not self._last_handshake_step(index, len(messages)):
+                return
+            self._write(hs.Accept())
+            self._handshake_done()
+            self.peer_id = hello.node_id
+            self._reader = FrameReader(owner._max_frame)
+            owner._inbound_up(self)
+            return
+
+    def _mac(self, role: str, hello: hs.Hello) -> bytes:
+        owner = self._owner
+        assert owner._secret is not None
+        return hs.compute_mac(
+            owner._secret,
+            role,
+            cluster_id=owner.cluster_id,
+            dialer_id=hello.node_id,
+            listener_id=owner.node_id,
+            dialer_nonce=hello.nonce,
+            listener_nonce=self._nonce,
+        )
+
+    def _receive(self, data: bytes) -> None:
+        try:
+            frames = self._reader.feed(data)
+        except FrameTooLarge as exc:
+            self.refuse(str(exc))
+            return
+        peer_id = self.peer_id
+        deliver = self._owner._deliver
+        for payload in frames:
+            try:
+                message = decode_message(payload)
+            except CodecError as exc:
+                self.refuse(f"undecodable message from peer {peer_id}: {exc}")
+                return
+            if message.sender != peer_id:
+                self.refuse(f"message claims sender {message.sender} on the link of peer {peer_id}")
+                return
+            try:
+                deliver(message)
+            except Exception:
+                logger.exception("deliver() raised on a message from peer %d", peer_id)
+
+    def _log_refusal(self, reason: str) -> None:
+        logger.warning("refused connection from %s: %s", self.remote, reason)
+
+    def _lost(self, exc: Exception | None) -> None:
+        if not self.established:
+            if self.refused:
+                return
+            self.refused = True
+            logger.warning(
+                "refused connection from %s: connection closed during the handshake%s",
+                self.remote,
+                " (after our challenge: the peer may have rejected it)" if self._hello else "",
+            )
+            return
+        if self._reader.pending and not self.refused:
+            logger.warning(
+                "connection from %s (peer %d) closed mid-frame with %d bytes pending",
+                self.remote,
+                self.peer_id,
+                self._reader.pending,
+            )
+        self._owner._inbound_down(self, exc)
+
+
+class _Outbound(_Connection):
+    """A dialed connection: runs the handshake, then carries this node's sends."""
+
+    def __init__(self, owner: TcpTransport, peer: _Peer) -> None:
+        super().__init__(owner)
+        self.peer = peer
+        self.paused = False
+        self._nonce = hs.new_nonce()
+        self._challenge: hs.Challenge | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.refused:
+            return
+        owner = self._owner
+        self._write(hs.Hello(PROTOCOL_VERSION, owner.cluster_id, owner.node_id, self._nonce))
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+
+    def data_received(self, data: bytes) -> None:
+        if self.refused:
+            return
+        if self.established:
+            self.refuse("unexpected data on a sending link")
+            return
+        messages = self._handshake_messages(data)
+        if messages is None:
+            return
+        owner = self._owner
+        peer = self.peer
+        for index, message in enumerate(messages):
+            if self._challenge is None:
+                if not isinstance(message, hs.Challenge):
+                    self.refuse(f"expected a challenge, got {type(message).__name__}")
+                    return
+                if message.node_id != peer.id:
+                    self.refuse(f"node {message.node_id} answered instead of peer {peer.id}")
+                    return
+                mac = b""
+                if owner._secret:
+                    problem = hs.mac_problem(self._mac(hs.ROLE_LISTENER, message), message.mac)
+                    if problem is not None:
+                        self.refuse(problem)
+                        return
+                    mac = self._mac(hs.ROLE_DIALER, message)
+                self._challenge = message
+                self._write(hs.Proof(mac))
+                continue
+            if not isinstance(message, hs.Accept):
+                self.refuse(f"expected an accept, got {type(message).__name__}")
+                return
+            if not self._last_handshake_step(index, len(messages)):
+                return
+            self._handshake_done()
+            assert self._transport is not None
+            self._transport.set_write_buffer_limits(high=owner._max_queued_bytes)
+            owner._link_up(peer, self)
+            return
+
+    def write(self, data: bytes) -> None:
+        assert self._transport is not None
+        self._transport.write(data)
+
+    def _mac(self, role: str, challenge: hs.Challenge) -> bytes:
+        owner = self._owner
+        assert owner._secret is not None
+        return hs.compute_mac(
+            owner._secret,
+            role,
+            cluster_id=owner.cluster_id,
+            dialer_id=owner.node_id,
+            listener_id=self.peer.id,
+            dialer_nonce=self._nonce,
+            listener_nonce=challenge.nonce,
+        )
+
+    def _log_refusal(self, reason: str) -> None:
+        peer = self.peer
+        level = logging.DEBUG if peer.warned else logging.WARNING
+        peer.warned = True
+        logger.log(level, "dropped link to peer %d at %s: %s", peer.id, self.remote, reason)
+
+    def _lost(self, exc: Exception | None) -> None:
+        if self.established:
+            self._owner._link_down(self.peer, self, exc)
+            return
+        if self.refused:
+            return
+        peer = self.peer
+        level = logging.DEBUG if peer.warned else logging.WARNING
+        peer.warned = True
+        logger.log(
+            level,
+            "peer %d at %s closed the connection during the handshake "
+            "(check its cluster id, secret and membership)",
+            peer.id,
+            self.remote,
+        )
+
+
+class TcpTransport(Transport):
+    """Authenticated, optionally TLS, TCP links to a fixed set of peers.
+
+    ``send``/``broadcast`` never block: a frame to a peer whose link is down, or whose
+    unsent bytes exceed ``max_queued_bytes``, is dropped and counted in ``stats``.
+    """
+
+    def __init__(
+        self,
+        node_id: int,
+        listen: Address,
+        peers: Mapping[int, Address],
+        *,
+        cluster_id: str,
+        secret: bytes | None = None,
+        server_ssl: ssl.SSLContext | None = None,
+        client_ssl: ssl.SSLContext | None = None,
+        max_frame: int = DEFAULT_MAX_FRAME,
+        max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
+        handshake_timeout: float = 2.0,
+        reconnect_min: float = 0.05,
+        reconnect_max: float = 2.0,
+    ) -> None:
+        self.node_id = node_id
+        self.cluster_id = cluster_id
+        self._listen = listen
+        self._peers = {pid: _Peer(pid, addr) for pid, addr in peers.items() if pid != node_id}
+        self._secret = secret or None
+        self._server_ssl = server_ssl
+        self._client_ssl = client_ssl
+        self._max_frame = max_frame
+        self._max_queued_bytes = max_queued_bytes
+        self._handshake_timeout = handshake_timeout
+        self._reconnect_min = reconnect_min
+        self._reconnect_max = reconnect_max
+        self._rng = random.Random()
+        self._loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self._server: asyncio.Server | None = None
+        self._deliver: Deliver = _ignore
+        self._peer_status: PeerStatus | None = None
+        self._conns: set[_Connection] = set()
+        self._inbound: dict[int, _Inbound] = {}
+        self._dialers: list[asyncio.Task[None]] = []
+        self._dirty: list[_Peer] = []
+        self._flush_scheduled = False
+        self._connected: frozenset[int] = frozenset()
+        self._started = False
+        self._closing = False
+        self._closed: asyncio.Future[None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def listen(self) -> None:
+        """Bind the listening socket (``start`` does it too); idempotent."""
+        if self._server is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        host, port = self._listen
+        extra: dict[str, Any] = {}
+        if self._server_ssl is not None:
+            extra["ssl_handshake_timeout"] = self._handshake_timeout
+        self._server = await self._loop.create_server(
+            lambda: _Inbound(self), host, port, ssl=self._server_ssl, **extra
+        )
+
+    async def start(self, deliver: Deliver, peer_status: PeerStatus | None = None) -> None:
+        """Listen, then dial every peer (reconnecting for as long as the transport runs)."""
+        if self._started:
+            raise RuntimeError("transport already started")
+        self._started = True
+        self._deliver = deliver
+        self._peer_status = peer_status
+        await self.listen()
+        for peer in self._peers.values():
+            task = self._loop.create_task(self._dial_loop(peer), name=f"rabia-dial-{peer.id}")
+            self._dialers.append(task)
+
+    async def close(self) -> None:
+        """Stop dialing, close every connection and the listener, and wait for them."""
+        if self._closed is not None:
+            await asyncio.shield(self._closed)
+            return
+        self._closing = True
+        self._closed = asyncio.get_running_loop().create_future()
+        try:
+            for task in self._dialers:
+                task.cancel()
+            if self._server is not None:
+                self._server.close()
+            await asyncio.gather(*self._dialers, return_exceptions=True)
+            while self._conns:
+                conns = list(self._conns)
+                for conn in conns:
+                    conn.abort()
+                await asyncio.gather(*(conn.closed for conn in conns))
+            if self._server is not None:
+                await self._server.wait_closed()
+            for peer in self._peers.values():
+                peer.link = None
+                peer.pending = []
+                peer.queued = 0
+            self._dirty = []
+            self._inbound.clear()
+            self._connected = frozenset()
+        finally:
+            self._closed.set_result(None)
+
+    # ------------------------------------------------------------------ sending
+    def send(self, dest: int, message: Message) -> None:
+        """Queue ``message`` for peer ``dest`` (dropped if that link is down or full)."""
+        peer = self._peers.get(dest)
+        if peer is None:
+            raise ValueError(f"{dest} is not a peer of node {self.node_id}")
+        self._enqueue(peer, frame(encode_message(message)))
+
+    def broadcast(self, message: Message) -> None:
+        """Queue ``message`` once encoded for every peer."""
+        data = frame(encode_message(message))
+        for peer in self._peers.values():
+            self._enqueue(peer, data)
+
+    def _enqueue(self, peer: _Peer, data: bytes) -> None:
+        link = peer.link
+        if link is None or link.paused or peer.queued > self._max_queued_bytes:
+            peer.dropped += 1
+            return
+        if not peer.pending:
+            self._dirty.append(peer)
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                self._loop.call_soon(self._scheduled_flush)
+        peer.pending.append(data)
+        peer.queued += len(data)
+
+    def _scheduled_flush(self) -> None:
+        self._flush_scheduled = False
+        self.flush()
+
+    def flush(self) -> None:
+        """Write every queued frame: one ``write`` per peer."""
+        dirty = self._dirty
+        if not dirty:
+            return
+        self._dirty = []
+        for peer in dirty:
+            pending = peer.pending
+            peer.pending = []
+            peer.queued = 0
+            link = peer.link
+            if link is None:
+                peer.dropped += len(pending)
+                continue
+            link.write(pending[0] if len(pending) == 1 else b"".join(pending))
+            peer.sent += len(pending)
+
+    # ------------------------------------------------------------------ links
+    def connected(self) -> frozenset[int]:
+        """Peers this node can send to right now (authenticated outbound link up)."""
+        return self._connected
+
+    @property
+    def peers(self) -> frozenset[int]:
+        """Every other member."""
+        return frozenset(self._peers)
+
+    @property
+    def listen_address(self) -> Address:
+        """The bound (host, port); useful with port 0. Valid after ``listen``/``start``."""
+        if self._server is None or not self._server.sockets:
+            raise RuntimeError("transport is not listening")
+        sockname = self._server.sockets[0].getsockname()
+        return (str(sockname[0]), int(sockname[1]))
+
+    @property
+    def stats(self) -> dict[int, dict[str, int]]:
+        """Per peer: frames ``sent``, frames ``dropped``, ``reconnects`` after a loss."""
+        return {
+            p.id: {"sent": p.sent, "dropped": p.dropped, "reconnects": p.reconnects}
+            for p in self._peers.values()
+        }
+
+    @property
+    def open_connections(self) -> int:
+        """Connections currently open, in both directions and in any state."""
+        return len(self._conns)
+
+    def set_peer_address(self, peer_id: int, address: Address) -> None:
+        """Dial ``peer_id`` at ``address`` from the next connection attempt on."""
+        self._peers[peer_id].address = address
+
+    def _link_up(self, peer: _Peer, link: _Outbound) -> None:
+        if self._closing:
+            return
+        if peer.ever_up:
+            peer.reconnects += 1
+        peer.ever_up = True
+        peer.warned = False
+        peer.link = link
+        self._connected = self._connected | {peer.id}
+        logger.info("link to peer %d at %s is up", peer.id, link.remote)
+        self._notify(peer.id, PeerEvent.UP)
+
+    def _link_down(self, peer: _Peer, link: _Outbound, exc: Exception | None) -> None:
+        if peer.link is not link:
+            return
+        peer.link = None
+        self._connected = self._connected - {peer.id}
+        logger.info("link to peer %d at %s is down (%s)", peer.id, link.remote, exc or "closed")
+        self._notify(peer.id, PeerEvent.DOWN)
+
+    def _notify(self, peer_id: int, event: PeerEvent) -> None:
+        if self._peer_status is None:
+            return
+        try:
+            self._peer_status(peer_id, event)
+        except Exception:
+            logger.exception("peer_status() raised for peer %d %s", peer_id, event.value)
+
+    def _inbound_up(self, conn: _Inbound) -> None:
+        previous = self._inbound.get(conn.peer_id)
+        self._inbound[conn.peer_id] = conn
+        if previous is not None:
+            logger.info(
+                "peer %d reconnected from %s; closing its older link", conn.peer_id, conn.remote
+            )
+            previous.abort()
+
+    def _inbound_down(self, conn: _Inbound, exc: Exception | None) -> None:
+        if self._inbound.get(conn.peer_id) is conn:
+            del self._inbound[conn.peer_id]
+        logger.debug("link from peer %d at %s closed (%s)", conn.peer_id, conn.remote, exc)
+
+    async def _dial_loop(self, peer: _Peer) -> None:
+        delay = self._reconnect_min
+        while not self._closing:
+            try:
+                if await self._dial_once(peer):
+                    delay = self._reconnect_min
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("unexpected error dialing peer %d", peer.id)
+            pause = delay * (0.5 + 0.5 * self._rng.random())
+            delay = min(delay * 2, self._reconnect_max)
+            await asyncio.sleep(pause)
+
+    async def _dial_once(self, peer: _Peer) -> bool:
+        """One connection attempt; returns once it ends, True if it was established."""
+        conn = _Outbound(self, peer)
+        host, port = peer.address
+        extra: dict[str, Any] = {}
+        if self._client_ssl is not None:
+            extra["ssl_handshake_timeout"] = self._handshake_timeout
+        try:
+            await asyncio.wait_for(
+                self._loop.create_connection(
+                    lambda: conn, host, port, ssl=self._client_ssl, **extra
+                ),
+                self._handshake_timeout,
+            )
+        except (OSError, TimeoutError) as exc:
+            logger.debug("dialing peer %d at %s:%d failed: %r", peer.id, host, port, exc)
+            return False
+        try:
+            await conn.closed
+        except asyncio.CancelledError:
+            conn.abort()
+            with contextlib.suppress(asyncio.CancelledError):
+                await conn.closed
+            raise
+        return conn.established
+
+
+def _ignore(message: Message) -> None:
+    pass

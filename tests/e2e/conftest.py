@@ -1,0 +1,50 @@
+"""Fixtures for end-to-end tests: real processes, loopback only, always cleaned up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rabia.client import Client
+from tests.e2e.cluster import ROOT, ProcessCluster
+from tests.support import poll_until
+
+EXAMPLES = ROOT / "examples"
+APPEND_LOG = f"{Path(__file__).with_name('machines.py')}:AppendLog"
+
+
+@pytest.fixture
+def make_cluster(tmp_path: Path) -> Iterator[object]:
+    clusters: list[ProcessCluster] = []
+
+    def make(machine: str = APPEND_LOG, n: int = 3, **kw: object) -> ProcessCluster:
+        cluster = ProcessCluster(tmp_path, machine, n, **kw)  # type: ignore[arg-type]
+        clusters.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in clusters:
+        cluster.stop()
+
+
+async def wait_converged(addresses: list[str], timeout: float = 15.0) -> list[dict[str, object]]:
+    """Wait (bounded) until every node reports the same applied slot; return the statuses."""
+    clients = [Client([a]) for a in addresses]
+    try:
+        for c in clients:
+            await c.connect()
+
+        async def statuses() -> list[dict[str, object]]:
+            return [dict(await c.status()) for c in clients]
+
+        return await poll_until(
+            statuses,
+            lambda ss: len({s["applied_slot"] for s in ss}) == 1,
+            timeout=timeout,
+            what="same applied slot on every node",
+        )
+    finally:
+        for c in clients:
+            await c.close()

@@ -1,0 +1,190 @@
+"""A 3-process cluster on loopback: agreement, a kill -9, cut and restored links."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from rabia.client import Client
+from rabia.errors import RabiaError
+from tests.e2e.cluster import ProcessCluster, free_ports
+from tests.e2e.conftest import EXAMPLES, wait_converged
+
+MakeCluster = Callable[..., ProcessCluster]
+
+
+def same_hashes(statuses: list[dict[str, Any]]) -> None:
+    assert len({s["log_hash"] for s in statuses}) == 1, statuses
+    assert len({s["machine_hash"] for s in statuses}) == 1, statuses
+
+
+async def _writers(addresses: list[list[str]], per_client: int, tag: str) -> list[str]:
+    """One client per address list, each writing unique entries; returns acked entries."""
+
+    async def run(index: int, targets: list[str]) -> list[str]:
+        acked = []
+        async with Client(targets, timeout=10.0) as client:
+            for k in range(per_client):
+                entry = f"{tag}-{index}-{k}"
+                await client.submit(entry.encode())
+                acked.append(entry)
+        return acked
+
+    results = await asyncio.gather(*(run(i, t) for i, t in enumerate(addresses)))
+    return [e for r in results for e in r]
+
+
+def test_three_processes_decide_and_hold_the_same_state(make_cluster: MakeCluster) -> None:
+    cluster = make_cluster()
+    cluster.start()
+
+    async def main() -> None:
+        acked = await _writers([[a] for a in cluster.addresses()], 40, "w")
+        statuses = await wait_converged(cluster.addresses())
+        same_hashes(statuses)
+        async with Client(cluster.addresses()[:1]) as client:
+            log = json.loads(await client.submit(b"dump"))
+        assert sorted(log) == sorted(acked)  # each acknowledged write exactly once
+
+    asyncio.run(main())
+
+
+def test_kill_9_one_node_and_the_others_keep_serving(make_cluster: MakeCluster) -> None:
+    cluster = make_cluster()
+    cluster.start()
+
+    async def main() -> None:
+        before = await _writers([[a] for a in cluster.addresses()], 10, "before")
+        cluster.kill(2, signal.SIGKILL)
+        after = await _writers([cluster.addresses(0, 1)] * 2, 25, "after")
+        statuses = await wait_converged(cluster.addresses(0, 1))
+        same_hashes(statuses)
+        async with Client(cluster.addresses(0)) as client:
+            log = json.loads(await client.submit(b"dump"))
+        assert sorted(log) == sorted(before + after)
+
+    asyncio.run(main())
+
+
+def test_cut_and_restored_links_lose_and_double_nothing(make_cluster: MakeCluster) -> None:
+    from rabia.testing.proxy import LinkProxy
+
+    n = 3
+    ports = free_ports(2 * n + n * (n - 1))
+    proxy_ports = iter(ports[2 * n :])
+    peer_map = {(s, d): next(proxy_ports) for s in range(n) for d in range(n) if s != d}
+    cluster = make_cluster(peer_map=peer_map, ports=ports[: 2 * n])
+
+    async def main() -> None:
+        proxies = {
+            link: LinkProxy(("127.0.0.1", port), ("127.0.0.1", cluster.nodes[link[1]].peer_port))
+            for link, port in peer_map.items()
+        }
+        for proxy in proxies.values():
+            await proxy.start()
+        try:
+            await asyncio.to_thread(cluster.start)
+            acked = await _writers([[a] for a in cluster.addresses()], 10, "a")
+            # Cut node 2 off: the other two still form a quorum.
+            for (s, d), proxy in proxies.items():
+                if 2 in (s, d):
+                    proxy.cut()
+            acked += await _writers([cluster.addresses(0, 1)] * 2, 15, "b")
+            # Cut everything: no quorum; writes cannot finish.
+            for proxy in proxies.values():
+                proxy.cut()
+            unknown: list[str] = []
+            async with Client(cluster.addresses(0), timeout=0.5) as client:
+                try:
+                    await client.submit(b"c-0")
+                    acked.append("c-0")
+                except RabiaError:
+                    unknown.append("c-0")
+            for proxy in proxies.values():
+                proxy.restore()
+            acked += await _writers([[a] for a in cluster.addresses()], 10, "d")
+            statuses = await wait_converged(cluster.addresses(), timeout=20)
+            same_hashes(statuses)
+            async with Client(cluster.addresses(2)) as client:
+                log = json.loads(await client.submit(b"dump"))
+            assert len(log) == len(set(log)), "a command was applied twice"
+            assert set(acked) <= set(log), "an acknowledged command was lost"
+            assert set(log) <= set(acked) | set(unknown)
+        finally:
+            for proxy in proxies.values():
+                await proxy.close()
+
+    asyncio.run(main())
+
+
+def test_banking_example_keeps_the_total_on_every_replica(make_cluster: MakeCluster) -> None:
+    cluster = make_cluster(f"{EXAMPLES / 'banking.py'}:Bank")
+    cluster.start()
+    accounts = [f"acct{i}" for i in range(6)]
+
+    async def main() -> None:
+        async with Client(cluster.addresses(0)) as client:
+            for name in accounts:
+                reply = await client.submit(
+                    json.dumps({"op": "open", "account": name, "amount": 100}).encode()
+                )
+                assert json.loads(reply)["ok"]
+
+        async def transfers(index: int) -> None:
+            async with Client(cluster.addresses(index)) as client:
+                for k in range(30):
+                    source = accounts[(index + k) % 6]
+                    target = accounts[(index * 2 + k + 1) % 6]
+                    command = {"op": "transfer", "from": source, "to": target, "amount": 7 + k}
+                    await client.submit(json.dumps(command).encode())
+
+        await asyncio.gather(*(transfers(i) for i in range(3)))
+        statuses = await wait_converged(cluster.addresses())
+        same_hashes(statuses)
+        for address in cluster.addresses():
+            async with Client([address]) as client:
+                total = json.loads(await client.submit(b'{"op": "total"}'))
+                assert total == {"ok": True, "total": 600, "accounts": 6}
+
+    asyncio.run(main())
+
+
+def test_counter_and_kvstore_examples(make_cluster: MakeCluster) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("kvstore_example", EXAMPLES / "kvstore.py")
+    assert spec is not None and spec.loader is not None
+    kv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kv)
+
+    counter = make_cluster(f"{EXAMPLES / 'counter.py'}:Counter")
+    counter.start()
+    store = make_cluster(f"{EXAMPLES / 'kvstore.py'}:KVStore")
+    store.start()
+
+    async def main() -> None:
+        async def incr(address: str) -> None:
+            async with Client([address]) as client:
+                for _ in range(20):
+                    await client.submit(b"incr 1")
+
+        await asyncio.gather(*(incr(a) for a in counter.addresses()))
+        for address in counter.addresses():
+            async with Client([address]) as client:
+                assert await client.submit(b"get") == b"60"
+        same_hashes(await wait_converged(counter.addresses()))
+
+        async with Client(store.addresses(0)) as a, Client(store.addresses(1)) as b:
+            put = kv.decode_result(await a.submit(kv.encode_command(kv.Put("k", "v1"))))
+            assert put.ok and put.value == "v1"
+            cas = kv.decode_result(await b.submit(kv.encode_command(kv.Cas("k", "v1", "v2"))))
+            assert cas.ok
+            stale = kv.decode_result(await a.submit(kv.encode_command(kv.Cas("k", "v1", "v3"))))
+            assert not stale.ok and stale.value == "v2"
+            got = kv.decode_result(await b.submit(kv.encode_command(kv.Get("k"))))
+            assert got.value == "v2"
+
+    asyncio.run(main())

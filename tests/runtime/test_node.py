@@ -1,0 +1,159 @@
+"""In-process nodes over the memory transport: the Node API and its errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from rabia.api import StateMachine
+from rabia.core.messages import Command
+from rabia.errors import Rejected, Timeout, Unavailable
+from rabia.runtime import Node, NodeConfig
+from rabia.runtime.batching import Batcher
+from rabia.transport.memory import MemoryNetwork, MemoryTransport
+from tests.support import poll_until
+
+
+class Log(StateMachine):
+    def __init__(self) -> None:
+        self.entries: list[bytes] = []
+
+    def apply(self, command: bytes) -> bytes:
+        if command == b"boom":
+            raise RuntimeError("a buggy state machine")
+        self.entries.append(command)
+        return b"%d" % len(self.entries)
+
+    def snapshot(self) -> bytes:
+        return b"\n".join(self.entries)
+
+    def restore(self, data: bytes) -> None:
+        self.entries = data.split(b"\n") if data else []
+
+
+MEMBERS = {i: f"127.0.0.1:{7000 + i}" for i in range(3)}
+
+
+def run_cluster(body: Callable[[list[Node], MemoryNetwork], Awaitable[None]], **kw: object) -> None:
+    async def main() -> None:
+        network = MemoryNetwork()
+        nodes = [
+            Node(
+                NodeConfig(i, MEMBERS, **kw),  # type: ignore[arg-type]
+                Log(),
+                transport=MemoryTransport(network, i, MEMBERS),
+            )
+            for i in MEMBERS
+        ]
+        for node in nodes:
+            await node.start()
+        try:
+            await body(nodes, network)
+        finally:
+            for node in nodes:
+                await node.stop()
+        leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert not leftover, leftover
+
+    asyncio.run(main())
+
+
+def test_submit_everywhere_and_agree() -> None:
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        results = await asyncio.gather(*(nodes[k % 3].submit(b"c%d" % k) for k in range(60)))
+        assert sorted(int(r) for r in results) == list(range(1, 61))
+        await poll_until(
+            lambda: asyncio.sleep(0, [n.stats()["applied_slot"] for n in nodes]),
+            lambda slots: len(set(slots)) == 1,
+            timeout=5,
+        )
+        assert len({n.state_hash for n in nodes}) == 1
+        machines = [n.machine for n in nodes]
+        assert all(m.entries == machines[0].entries for m in machines)  # type: ignore[attr-defined]
+
+    run_cluster(body)
+
+
+def test_batches_grow_under_load() -> None:
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        await asyncio.gather(*(nodes[0].submit(b"x%d" % k) for k in range(500)))
+        slots = nodes[0].stats()["slots_decided"]
+        assert slots < 100, f"500 commands took {slots} slots: batching did not kick in"
+
+    run_cluster(body)
+
+
+def test_errors() -> None:
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        with pytest.raises(Rejected):
+            await nodes[0].submit(b"x" * 2048)
+        network.isolate(0)
+        await poll_until(
+            lambda: asyncio.sleep(0, nodes[0].transport.connected()),
+            lambda peers: not peers,
+            timeout=5,
+        )
+        with pytest.raises(Unavailable):
+            await nodes[0].submit(b"alone")
+        network.heal()
+        await poll_until(
+            lambda: asyncio.sleep(0, nodes[0].transport.connected()),
+            lambda peers: len(peers) == 2,
+            timeout=5,
+        )
+        # Accepted with a quorum in reach, then cut off before anything is sent: the
+        # command cannot be decided in time (and may still apply later).
+        pending = asyncio.ensure_future(nodes[2].submit(b"cut off", timeout=0.2))
+        await asyncio.sleep(0)  # submit runs up to its wait; its drain is still queued
+        network.isolate(2)
+        with pytest.raises(Timeout):
+            await pending
+        network.heal()
+        assert await nodes[2].submit(b"healed", timeout=5)
+
+    run_cluster(body, max_command_bytes=1024)
+
+
+def test_stop_fails_waiters_and_refuses_new_commands() -> None:
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        network.isolate(0)
+        network.isolate(1)
+        pending = asyncio.ensure_future(nodes[2].submit(b"stuck"))
+        await asyncio.sleep(0)
+        await nodes[2].stop()
+        with pytest.raises(Unavailable):
+            await pending
+        with pytest.raises(Unavailable):
+            await nodes[2].submit(b"late")
+
+    run_cluster(body)
+
+
+def test_a_raising_state_machine_stops_the_node() -> None:
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        with pytest.raises(Unavailable):
+            await nodes[0].submit(b"boom", timeout=5)
+        await poll_until(
+            lambda: asyncio.sleep(0, [n.running for n in nodes]),
+            lambda running: not any(running),
+            timeout=5,
+        )
+
+    run_cluster(body)
+
+
+def test_batcher_policy() -> None:
+    batcher = Batcher(max_batch=3)
+    for k in range(5):
+        batcher.add(Command(1, k, b""))
+    first = batcher.take()
+    assert first is not None and [c.seq for c in first] == [0, 1, 2]
+    batcher.proposed((0, 0, 0))
+    assert batcher.take() is None  # one in flight and not full: wait
+    batcher.add(Command(1, 5, b""))
+    full = batcher.take()  # three queued = full: goes anyway
+    assert full is not None and [c.seq for c in full] == [3, 4, 5]
+    batcher.proposed((0, 0, 1))
+    assert batcher.decided((0, 0, 0)) and not batcher.decided((9, 9, 9))
