@@ -37,7 +37,7 @@ CLUSTER = "bench"
 def make_message(kind: str) -> Message:
     if kind == "vote":
         return Vote(123456, 1, 2, 1, (1, 0, 987654))
-    return Proposal(123456, 1, Batch((1, 0, 42), 1_700_000_000, (Command(7, 1, b"v" * 1000),)))
+    return Proposal(123456, 1, Batch.of((1, 0, 42), 1_700_000_000, (Command(7, 1, b"v" * 1000),)))
 
 
 def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop]:

@@ -30,8 +30,8 @@ def test_queue_pops_in_key_then_id_order_and_skips_decided(entries: list) -> Non
     decided = DecidedIds()
     queue = PendingQueue(decided)
     for key, batch_id in entries:
-        assert queue.push(Batch(batch_id, key, ()))
-        assert not queue.push(Batch(batch_id, key, ()))  # already queued
+        assert queue.push(Batch.of(batch_id, key, ()))
+        assert not queue.push(Batch.of(batch_id, key, ()))  # already queued
     skip = {batch_id for i, (_, batch_id) in enumerate(entries) if i % 3 == 0}
     for batch_id in skip:
         decided.add(batch_id)
@@ -61,7 +61,7 @@ def test_coin_is_the_same_in_another_process_whatever_the_hash_seed() -> None:
 
 
 def _batch(seq: int, *cmds: tuple[int, int, bytes, int]) -> Batch:
-    return Batch((0, 0, seq), seq, tuple(Command(c, s, op, ack) for c, s, op, ack in cmds))
+    return Batch.of((0, 0, seq), seq, tuple(Command(c, s, op, ack) for c, s, op, ack in cmds))
 
 
 def test_applier_applies_once_and_replays_cached_replies() -> None:
@@ -101,7 +101,7 @@ def test_applier_rejects_gaps_and_chains_the_log() -> None:
 
 def test_sessions_expire_by_log_time() -> None:
     applier = Applier(lambda op: op, session_ttl=100)
-    applier.apply(Committed(0, Batch((0, 0, 0), 10, (Command(1, 0, b"x"),))))
-    applier.apply(Committed(1, Batch((0, 0, 1), 500, (Command(2, 0, b"y"),))))
+    applier.apply(Committed(0, Batch.of((0, 0, 0), 10, (Command(1, 0, b"x"),))))
+    applier.apply(Committed(1, Batch.of((0, 0, 1), 500, (Command(2, 0, b"y"),))))
     assert applier.sessions.lookup(1, 0) is None
     assert applier.sessions.lookup(2, 0) == b"y"

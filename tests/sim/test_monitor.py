@@ -12,7 +12,7 @@ B: BatchId = (1, 0, 0)
 
 
 def batch(bid: BatchId) -> Batch:
-    return Batch(bid, 1, ())
+    return Batch.of(bid, 1, ())
 
 
 def monitor(n: int = 3) -> SafetyMonitor:

@@ -118,7 +118,7 @@ def test_dead_peer_drops_without_blocking() -> None:
 
 
 def test_slow_peer_overflows_its_queue_but_not_the_others() -> None:
-    big = FetchReply(0, 1, Batch((1, 0, 0), 0, (Command(1, 0, b"x" * 32768),)))
+    big = FetchReply(0, 1, Batch.of((1, 0, 0), 0, (Command(1, 0, b"x" * 32768),)))
 
     async def main() -> None:
         nodes = await start_cluster([1, 2, 3], options=lambda i: {"max_queued_bytes": 65536})

@@ -130,7 +130,7 @@ class Applier:
         now = self.log_time
         sessions = self.sessions
         replies: list[Reply] = []
-        for cmd in batch.commands:
+        for cmd in batch.commands:  # decoded here, once
             cached = sessions.lookup(cmd.client_id, cmd.seq)
             if cached is not None:
                 sessions.touch(cmd.client_id, cmd.acked_below, now)

@@ -7,6 +7,7 @@ per-message dictionaries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import msgspec
@@ -32,17 +33,37 @@ class Command(msgspec.Struct, frozen=True, array_like=True):
 
 
 class Batch(msgspec.Struct, frozen=True, array_like=True):
-    """Commands gathered by one proxy replica and ordered by a key stamped at the origin."""
+    """Commands gathered by one proxy replica and ordered by a key stamped at the origin.
+
+    The commands travel as one opaque, already-encoded ``payload``: a replica receives a
+    batch several times (REQ, then every replica's PROPOSAL) but decodes its commands
+    only once, when it applies the batch.
+    """
 
     id: BatchId
     key: int
     """Priority stamped once at the origin (a timestamp); ties are broken by ``id``."""
-    commands: tuple[Command, ...]
+    payload: bytes
+    """The msgpack encoding of the batch's commands (see ``Batch.of``)."""
+
+    @classmethod
+    def of(cls, batch_id: BatchId, key: int, commands: Sequence[Command]) -> Batch:
+        """A batch holding ``commands``."""
+        return cls(batch_id, key, _encode_commands(tuple(commands)))
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        """Decode the commands (each call decodes again: call it once per apply)."""
+        return _decode_commands(self.payload)
 
     @property
     def priority(self) -> tuple[int, BatchId]:
         """Total order used by every replica's pending queue."""
         return (self.key, self.id)
+
+
+_encode_commands = msgspec.msgpack.Encoder().encode
+_decode_commands = msgspec.msgpack.Decoder(tuple[Command, ...]).decode
 
 
 class Request(msgspec.Struct, frozen=True, array_like=True, tag=1):

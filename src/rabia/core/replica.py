@@ -173,7 +173,7 @@ class Replica:
 
     def submit(self, commands: Sequence[Command], key: int) -> BatchId:
         """Originate a batch of commands with priority ``key`` (a timestamp at this origin)."""
-        batch = Batch((self._me, self.incarnation, self._origin_seq), key, tuple(commands))
+        batch = Batch.of((self._me, self.incarnation, self._origin_seq), key, commands)
         if key > self._max_key:
             self._max_key = key
         self._origin_seq += 1

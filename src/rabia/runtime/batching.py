@@ -41,8 +41,11 @@ class Batcher:
             return None
         if len(self._in_flight) >= self._max_in_flight + 1:
             return None
-        count = min(len(queue), self._max_batch)
-        return [queue.popleft() for _ in range(count)]
+        if len(queue) <= self._max_batch:
+            batch = list(queue)
+            queue.clear()
+            return batch
+        return [queue.popleft() for _ in range(self._max_batch)]
 
     def proposed(self, batch_id: BatchId) -> None:
         """A batch taken from here was submitted with this id."""

@@ -1,4 +1,4 @@
-"""The TCP link handshake: structs, checks and HMAC helpers.
+"""The TCP link handshake: structs, HMAC helpers and the two sans-IO state machines.
 
 Each link is opened by the *dialer* (the node that sends on it) to a peer's
 *listener*. Four framed messages, independent of the protocol ``Message`` union::
@@ -121,3 +121,114 @@ def check_hello(
     if len(hello.nonce) != NONCE_SIZE:
         return f"malformed hello: nonce of {len(hello.nonce)} bytes"
     return None
+
+
+class HandshakeError(Exception):
+    """The handshake failed; the message is the reason to log."""
+
+
+class ListenerHandshake:
+    """The accepting side: Hello -> Challenge, then Proof -> Accept."""
+
+    def __init__(
+        self, *, node_id: int, cluster_id: str, peers: Container[int], secret: bytes | None
+    ) -> None:
+        self.node_id = node_id
+        self.cluster_id = cluster_id
+        self.peers = peers
+        self.secret = secret
+        self.hello: Hello | None = None
+        self.nonce = new_nonce()
+        self.done = False
+
+    @property
+    def peer_id(self) -> int:
+        """The dialer's node id (once its hello was accepted)."""
+        assert self.hello is not None
+        return self.hello.node_id
+
+    def receive(self, message: HandshakeMessage) -> HandshakeMessage:
+        """The reply to ``message``; raises ``HandshakeError``. ``done`` after the Accept."""
+        hello = self.hello
+        if hello is None:
+            if not isinstance(message, Hello):
+                raise HandshakeError(f"expected a hello, got {type(message).__name__}")
+            problem = check_hello(
+                message, cluster_id=self.cluster_id, node_id=self.node_id, peers=self.peers
+            )
+            if problem is not None:
+                raise HandshakeError(problem)
+            self.hello = message
+            mac = self._mac(ROLE_LISTENER, message) if self.secret else b""
+            return Challenge(self.node_id, self.nonce, mac)
+        if self.done or not isinstance(message, Proof):
+            raise HandshakeError(f"expected a proof, got {type(message).__name__}")
+        if self.secret:
+            problem = mac_problem(self._mac(ROLE_DIALER, hello), message.mac)
+            if problem is not None:
+                raise HandshakeError(problem)
+        self.done = True
+        return Accept()
+
+    def _mac(self, role: str, hello: Hello) -> bytes:
+        assert self.secret is not None
+        return compute_mac(
+            self.secret,
+            role,
+            cluster_id=self.cluster_id,
+            dialer_id=hello.node_id,
+            listener_id=self.node_id,
+            dialer_nonce=hello.nonce,
+            listener_nonce=self.nonce,
+        )
+
+
+class DialerHandshake:
+    """The connecting side: sends ``hello()``, answers the Challenge, awaits the Accept."""
+
+    def __init__(
+        self, *, node_id: int, peer_id: int, cluster_id: str, secret: bytes | None
+    ) -> None:
+        self.node_id = node_id
+        self.peer_id = peer_id
+        self.cluster_id = cluster_id
+        self.secret = secret
+        self.nonce = new_nonce()
+        self.challenge: Challenge | None = None
+        self.done = False
+
+    def hello(self) -> Hello:
+        """The first message."""
+        return Hello(PROTOCOL_VERSION, self.cluster_id, self.node_id, self.nonce)
+
+    def receive(self, message: HandshakeMessage) -> HandshakeMessage | None:
+        """The reply to ``message`` (None after the Accept, then ``done``)."""
+        if self.challenge is None:
+            if not isinstance(message, Challenge):
+                raise HandshakeError(f"expected a challenge, got {type(message).__name__}")
+            if message.node_id != self.peer_id:
+                raise HandshakeError(f"node {message.node_id} answered instead of {self.peer_id}")
+            mac = b""
+            if self.secret:
+                problem = mac_problem(self._mac(ROLE_LISTENER, message), message.mac)
+                if problem is not None:
+                    raise HandshakeError(problem)
+                mac = self._mac(ROLE_DIALER, message)
+            self.challenge = message
+            return Proof(mac)
+        if self.done or not isinstance(message, Accept):
+            raise HandshakeError(f"expected an accept, got {type(message).__name__}")
+        self.done = True
+        return None
+
+    def _mac(self, role: str, challenge: Challenge) -> bytes:
+        assert self.secret is not None
+        return compute_mac(
+            self.secret,
+            role,
+            cluster_id=self.cluster_id,
+            dialer_id=self.node_id,
+            listener_id=self.peer_id,
+            dialer_nonce=self.nonce,
+            listener_nonce=challenge.nonce,
+        )
