@@ -94,6 +94,7 @@ class ProcessCluster:
         secret: bytes | None = None,
         peer_map: Mapping[tuple[int, int], int] | None = None,
         ports: list[int] | None = None,
+        extra_args: Mapping[int, list[str]] | None = None,
     ) -> None:
         self.tmp = tmp
         self.machine = machine
@@ -106,6 +107,7 @@ class ProcessCluster:
             self.secret_file = tmp / "secret"
             self.secret_file.write_bytes(secret)
         self.peer_map = dict(peer_map or {})
+        self.extra_args = dict(extra_args or {})
 
     def peer_port(self, src: int, dst: int) -> int:
         """The port node ``src`` dials to reach node ``dst``."""
@@ -121,6 +123,7 @@ class ProcessCluster:
                 args += ["--peer", f"{j}=127.0.0.1:{port}"]
             if self.secret_file is not None:
                 args += ["--secret-file", str(self.secret_file)]
+            args += self.extra_args.get(i, [])
             node.process = subprocess.Popen(
                 args,
                 stdout=subprocess.PIPE,

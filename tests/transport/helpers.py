@@ -24,7 +24,11 @@ CLUSTER = "test-cluster"
 SECRET = b"s3cret-key"
 
 
-def run(main: Callable[[], Awaitable[T]], timeout: float = 10.0) -> T:
+def run(
+    main: Callable[[], Awaitable[T]],
+    timeout: float = 10.0,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+) -> T:
     """Run ``main()`` in a fresh loop, bounded, and check it leaves no task behind."""
 
     async def wrapper() -> T:
@@ -34,7 +38,17 @@ def run(main: Callable[[], Awaitable[T]], timeout: float = 10.0) -> T:
         assert not leftovers, leftovers
         return result
 
-    return asyncio.run(wrapper())
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(wrapper())
+
+
+def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """None for the default asyncio loop; uvloop's factory (or skip) for "uvloop"."""
+    if name == "asyncio":
+        return None
+    uvloop = pytest.importorskip("uvloop")
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def vote(sender: int, slot: int = 0) -> Vote:

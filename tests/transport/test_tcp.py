@@ -17,6 +17,7 @@ from .helpers import (
     close_all,
     dead_port,
     exchange,
+    loop_factory,
     run,
     start_cluster,
     tls_contexts,
@@ -26,8 +27,9 @@ from .helpers import (
 )
 
 
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 @pytest.mark.parametrize("secret", [None, SECRET], ids=["plain", "secret"])
-def test_three_nodes_exchange_both_ways(secret: bytes | None) -> None:
+def test_three_nodes_exchange_both_ways(secret: bytes | None, loop: str) -> None:
     async def main() -> None:
         nodes = await start_cluster([1, 2, 3], options=lambda i: {"secret": secret})
         for slot in range(3):
@@ -40,7 +42,7 @@ def test_three_nodes_exchange_both_ways(secret: bytes | None) -> None:
         assert t1.stats[2]["dropped"] == 0
         await close_all(nodes)
 
-    run(main)
+    run(main, loop_factory=loop_factory(loop))
 
 
 def test_per_link_order_and_explicit_flush() -> None:
@@ -59,7 +61,8 @@ def test_per_link_order_and_explicit_flush() -> None:
     run(main)
 
 
-def test_tls_with_secret() -> None:
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_tls_with_secret(loop: str) -> None:
     server_ssl, client_ssl = tls_contexts()
 
     def options(_: int) -> dict[str, object]:
@@ -71,7 +74,7 @@ def test_tls_with_secret() -> None:
         await exchange(nodes, 1)
         await close_all(nodes)
 
-    run(main)
+    run(main, loop_factory=loop_factory(loop))
 
 
 def test_reconnect_after_listener_restarts() -> None:

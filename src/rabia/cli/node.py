@@ -12,6 +12,7 @@ from rabia.runtime.config import NodeConfig
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node
 from rabia.runtime.process import event_loop_name, run, serve
+from rabia.transport.tls import TlsFiles
 
 
 def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
@@ -42,6 +43,13 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     default=None,
     help="File holding the cluster secret (peers must prove they know it).",
 )
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--tls-ca",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --tls-cert and --tls-key: mutual TLS on peer links, members signed by this CA.",
+)
 @click.option("--seed", default=0, show_default=True, help="Common-coin seed (same on all).")
 @click.option("--tick-ms", default=2.0, show_default=True)
 @click.option("--log-level", default="INFO", show_default=True)
@@ -52,6 +60,9 @@ def node(
     machine: str,
     cluster_id: str,
     secret_file: Path | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    tls_ca: Path | None,
     seed: int,
     tick_ms: float,
     log_level: str,
@@ -62,6 +73,10 @@ def node(
     )
     members = _parse_peers(peers)
     secret = secret_file.read_bytes().strip() if secret_file is not None else None
+    tls_parts = (tls_cert, tls_key, tls_ca)
+    if any(tls_parts) and not all(tls_parts):
+        raise click.UsageError("--tls-cert, --tls-key and --tls-ca go together")
+    tls = TlsFiles(tls_cert, tls_key, tls_ca) if tls_cert and tls_key and tls_ca else None
     try:
         config = NodeConfig(
             node_id,
@@ -69,6 +84,7 @@ def node(
             client_address=client_address,
             cluster_id=cluster_id,
             secret=secret,
+            tls=tls,
             seed=seed,
             tick_ms=tick_ms,
         )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rabia.codec import DEFAULT_MAX_FRAME
+from rabia.transport.tls import TlsFiles
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -29,6 +30,8 @@ class NodeConfig:
     cluster_id: str = "rabia"
     secret: bytes | None = field(default=None, repr=False)
     """Cluster secret: peers prove knowledge of it (HMAC challenge) before they are heard."""
+    tls: TlsFiles | None = None
+    """Mutual TLS on peer links (certificate, key, CA), or None for plain TCP."""
     seed: int = 0
     """Common-coin seed, identical on every member."""
     tick_ms: float = 2.0

@@ -90,6 +90,8 @@ class Node:
                 config.peer_addresses(),
                 cluster_id=config.cluster_id,
                 secret=config.secret,
+                server_ssl=None if config.tls is None else config.tls.server_context(),
+                client_ssl=None if config.tls is None else config.tls.client_context(),
                 max_frame=config.max_frame,
             )
         await self._transport.start(self._deliver, self._peer_status)

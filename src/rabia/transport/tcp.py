@@ -22,7 +22,6 @@ from typing import Any, Final, cast
 
 from rabia.codec import (
     DEFAULT_MAX_FRAME,
-    PROTOCOL_VERSION,
     CodecError,
     FrameReader,
     FrameTooLarge,
@@ -141,37 +140,40 @@ class _Connection(asyncio.Protocol):
         self._timer = None
         self.refuse(f"handshake not finished within {self._owner._handshake_timeout:g} s")
 
-    def _handshake_done(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self.established = True
-
     def _write(self, message: hs.HandshakeMessage) -> None:
         assert self._transport is not None
         self._transport.write(hs.encode_handshake(message))
 
-    def _handshake_messages(self, data: bytes) -> list[hs.HandshakeMessage] | None:
+    def _handshake_data(
+        self, data: bytes, machine: hs.ListenerHandshake | hs.DialerHandshake
+    ) -> bool:
+        """Feed handshake bytes to ``machine``; True once it completed (else maybe refused)."""
         try:
             frames = self._reader.feed(data)
         except FrameTooLarge as exc:
             self.refuse(f"oversized handshake frame ({exc})")
-            return None
-        messages: list[hs.HandshakeMessage] = []
-        for payload in frames:
+            return False
+        for index, payload in enumerate(frames):
             try:
-                messages.append(hs.decode_handshake(payload))
+                reply = machine.receive(hs.decode_handshake(payload))
             except CodecError:
                 self.refuse("not a rabia handshake (undecodable frame)")
-                return None
-        return messages
-
-    def _last_handshake_step(self, index: int, count: int) -> bool:
-        """Refuse bytes that arrive after the final handshake message; True when none."""
-        if index != count - 1 or self._reader.pending:
-            self.refuse("data sent before the handshake finished")
-            return False
-        return True
+                return False
+            except hs.HandshakeError as exc:
+                self.refuse(str(exc))
+                return False
+            if reply is not None:
+                self._write(reply)
+            if machine.done:
+                if index != len(frames) - 1 or self._reader.pending:
+                    self.refuse("data sent before the handshake finished")
+                    return False
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+                self.established = True
+                return True
+        return False
 
 
 class _Inbound(_Connection):
@@ -180,65 +182,20 @@ class _Inbound(_Connection):
     def __init__(self, owner: TcpTransport) -> None:
         super().__init__(owner)
         self.peer_id = -1
-        self._hello: hs.Hello | None = None
-        self._nonce = b""
+        self._handshake = hs.ListenerHandshake(
+            node_id=owner.node_id,
+            cluster_id=owner.cluster_id,
+            peers=owner._peers,
+            secret=owner._secret,
+        )
 
     def data_received(self, data: bytes) -> None:
         if self.established:
             self._receive(data)
-            return
-        if self.refused:
-            return
-        messages = self._handshake_messages(data)
-        if messages is None:
-            return
-        owner = self._owner
-        for index, message in enumerate(messages):
-            hello = self._hello
-            if hello is None:
-                if not isinstance(message, hs.Hello):
-                    self.refuse(f"expected a hello, got {type(message).__name__}")
-                    return
-                problem = hs.check_hello(
-                    message, cluster_id=owner.cluster_id, node_id=owner.node_id, peers=owner._peers
-                )
-                if problem is not None:
-                    self.refuse(problem)
-                    return
-                self._hello = message
-                self._nonce = hs.new_nonce()
-                mac = self._mac(hs.ROLE_LISTENER, message) if owner._secret else b""
-                self._write(hs.Challenge(owner.node_id, self._nonce, mac))
-                continue
-            if not isinstance(message, hs.Proof):
-                self.refuse(f"expected a proof, got {type(message).__name__}")
-                return
-            if owner._secret:
-                problem = hs.mac_problem(self._mac(hs.ROLE_DIALER, hello), message.mac)
-                if problem is not None:
-                    self.refuse(problem)
-                    return
-            if not self._last_handshake_step(index, len(messages)):
-                return
-            self._write(hs.Accept())
-            self._handshake_done()
-            self.peer_id = hello.node_id
-            self._reader = FrameReader(owner._max_frame)
-            owner._inbound_up(self)
-            return
-
-    def _mac(self, role: str, hello: hs.Hello) -> bytes:
-        owner = self._owner
-        assert owner._secret is not None
-        return hs.compute_mac(
-            owner._secret,
-            role,
-            cluster_id=owner.cluster_id,
-            dialer_id=hello.node_id,
-            listener_id=owner.node_id,
-            dialer_nonce=hello.nonce,
-            listener_nonce=self._nonce,
-        )
+        elif not self.refused and self._handshake_data(data, self._handshake):
+            self.peer_id = self._handshake.peer_id
+            self._reader = FrameReader(self._owner._max_frame)
+            self._owner._inbound_up(self)
 
     def _receive(self, data: bytes) -> None:
         try:
@@ -273,7 +230,9 @@ class _Inbound(_Connection):
             logger.warning(
                 "refused connection from %s: connection closed during the handshake%s",
                 self.remote,
-                " (after our challenge: the peer may have rejected it)" if self._hello else "",
+                " (after our challenge: the peer may have rejected it)"
+                if self._handshake.hello is not None
+                else "",
             )
             return
         if self._reader.pending and not self.refused:
@@ -293,15 +252,17 @@ class _Outbound(_Connection):
         super().__init__(owner)
         self.peer = peer
         self.paused = False
-        self._nonce = hs.new_nonce()
-        self._challenge: hs.Challenge | None = None
+        self._handshake = hs.DialerHandshake(
+            node_id=owner.node_id,
+            peer_id=peer.id,
+            cluster_id=owner.cluster_id,
+            secret=owner._secret,
+        )
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
-        if self.refused:
-            return
-        owner = self._owner
-        self._write(hs.Hello(PROTOCOL_VERSION, owner.cluster_id, owner.node_id, self._nonce))
+        if not self.refused:
+            self._write(self._handshake.hello())
 
     def pause_writing(self) -> None:
         self.paused = True
@@ -314,57 +275,14 @@ class _Outbound(_Connection):
             return
         if self.established:
             self.refuse("unexpected data on a sending link")
-            return
-        messages = self._handshake_messages(data)
-        if messages is None:
-            return
-        owner = self._owner
-        peer = self.peer
-        for index, message in enumerate(messages):
-            if self._challenge is None:
-                if not isinstance(message, hs.Challenge):
-                    self.refuse(f"expected a challenge, got {type(message).__name__}")
-                    return
-                if message.node_id != peer.id:
-                    self.refuse(f"node {message.node_id} answered instead of peer {peer.id}")
-                    return
-                mac = b""
-                if owner._secret:
-                    problem = hs.mac_problem(self._mac(hs.ROLE_LISTENER, message), message.mac)
-                    if problem is not None:
-                        self.refuse(problem)
-                        return
-                    mac = self._mac(hs.ROLE_DIALER, message)
-                self._challenge = message
-                self._write(hs.Proof(mac))
-                continue
-            if not isinstance(message, hs.Accept):
-                self.refuse(f"expected an accept, got {type(message).__name__}")
-                return
-            if not self._last_handshake_step(index, len(messages)):
-                return
-            self._handshake_done()
+        elif self._handshake_data(data, self._handshake):
             assert self._transport is not None
-            self._transport.set_write_buffer_limits(high=owner._max_queued_bytes)
-            owner._link_up(peer, self)
-            return
+            self._transport.set_write_buffer_limits(high=self._owner._max_queued_bytes)
+            self._owner._link_up(self.peer, self)
 
     def write(self, data: bytes) -> None:
         assert self._transport is not None
         self._transport.write(data)
-
-    def _mac(self, role: str, challenge: hs.Challenge) -> bytes:
-        owner = self._owner
-        assert owner._secret is not None
-        return hs.compute_mac(
-            owner._secret,
-            role,
-            cluster_id=owner.cluster_id,
-            dialer_id=owner.node_id,
-            listener_id=self.peer.id,
-            dialer_nonce=self._nonce,
-            listener_nonce=challenge.nonce,
-        )
 
     def _log_refusal(self, reason: str) -> None:
         peer = self.peer
@@ -649,6 +567,12 @@ class TcpTransport(Transport):
                 ),
                 self._handshake_timeout,
             )
+        except ssl.SSLError as exc:
+            # A certificate the CA did not sign (or no certificate): say so once per outage.
+            level = logging.DEBUG if peer.warned else logging.WARNING
+            peer.warned = True
+            logger.log(level, "TLS with peer %d at %s:%d failed: %s", peer.id, host, port, exc)
+            return False
         except (OSError, TimeoutError) as exc:
             logger.debug("dialing peer %d at %s:%d failed: %r", peer.id, host, port, exc)
             return False
