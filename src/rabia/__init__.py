@@ -1,6 +1,21 @@
 """rabia: leaderless state machine replication with the Rabia consensus protocol."""
 
-from rabia.core import Command, Replica, ReplicaConfig
+from rabia.api import StateMachine
+from rabia.client import Client
+from rabia.errors import Indeterminate, RabiaError, Rejected, Timeout, Unavailable
+from rabia.runtime import Node, NodeConfig
+from rabia.transport.tls import TlsFiles
 
-__all__ = ["Command", "Replica", "ReplicaConfig"]
+__all__ = [
+    "Client",
+    "Indeterminate",
+    "Node",
+    "NodeConfig",
+    "RabiaError",
+    "Rejected",
+    "StateMachine",
+    "Timeout",
+    "TlsFiles",
+    "Unavailable",
+]
 __version__ = "0.1.0"

@@ -70,6 +70,7 @@ class Node:
         self._failure: BaseException | None = None
         self._quorum = len(config.members) // 2 + 1
         self._on_applied: list[Callable[[int], None]] = []
+        self._quorum_up = asyncio.Event()
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -239,6 +240,22 @@ class Node:
 
     def _peer_status(self, peer: int, event: PeerEvent) -> None:
         log.info("node %d: link to %d %s", self.config.node_id, peer, event.value)
+        self._update_quorum()
+
+    def _update_quorum(self) -> None:
+        transport = self._transport
+        if transport is not None and len(transport.connected()) + 1 >= self._quorum:
+            self._quorum_up.set()
+        else:
+            self._quorum_up.clear()
+
+    async def wait_for_quorum(self, timeout: float = 10.0) -> None:
+        """Wait until links to a quorum of members are up (e.g. right after start)."""
+        self._update_quorum()
+        try:
+            await asyncio.wait_for(self._quorum_up.wait(), timeout)
+        except TimeoutError:
+            raise Unavailable(f"no quorum reachable within {timeout}s") from None
 
     def _schedule_drain(self) -> None:
         if not self._drain_scheduled and self._loop is not None:

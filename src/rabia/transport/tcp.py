@@ -13,7 +13,6 @@ WARNING on the ``rabia.transport`` logger naming the remote address and the reas
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import ssl
@@ -88,7 +87,9 @@ class _Connection(asyncio.Protocol):
         self.remote = "?"
         self.established = False
         self.refused = False
+        self._finalized = False
         self.closed: asyncio.Future[None] = owner._loop.create_future()
+        """Resolved once the connection is closed (await it through ``asyncio.shield``)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses; same interface.
@@ -104,6 +105,9 @@ class _Connection(asyncio.Protocol):
         self._timer = owner._loop.call_later(owner._handshake_timeout, self._handshake_expired)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._finalized:
+            return
+        self._finalized = True
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -368,6 +372,8 @@ class TcpTransport(Transport):
         extra: dict[str, Any] = {}
         if self._server_ssl is not None:
             extra["ssl_handshake_timeout"] = self._handshake_timeout
+        # A failed TLS handshake never reaches _Inbound (asyncio and uvloop drop it
+        # silently); the dialing side logs it (see _dial_once).
         self._server = await self._loop.create_server(
             lambda: _Inbound(self), host, port, ssl=self._server_ssl, **extra
         )
@@ -577,11 +583,10 @@ class TcpTransport(Transport):
             logger.debug("dialing peer %d at %s:%d failed: %r", peer.id, host, port, exc)
             return False
         try:
-            await conn.closed
+            await asyncio.shield(conn.closed)
         except asyncio.CancelledError:
             conn.abort()
-            with contextlib.suppress(asyncio.CancelledError):
-                await conn.closed
+            await asyncio.shield(conn.closed)
             raise
         return conn.established
 
