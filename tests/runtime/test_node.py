@@ -157,3 +157,27 @@ def test_batcher_policy() -> None:
     assert full is not None and [c.seq for c in full] == [3, 4, 5]
     batcher.proposed((0, 0, 1))
     assert batcher.decided((0, 0, 0)) and not batcher.decided((9, 9, 9))
+
+
+def test_tcp_nodes_start_and_stop_without_leaks() -> None:
+    from tests.e2e.cluster import free_ports
+
+    ports = free_ports(3)
+    members = {i: f"127.0.0.1:{ports[i]}" for i in range(3)}
+
+    async def main() -> None:
+        nodes = [Node(NodeConfig(i, members), Log()) for i in members]
+        for node in nodes:
+            await node.start()
+        for node in nodes:
+            await node.wait_for_quorum(timeout=10)
+        results = await asyncio.gather(*(nodes[k % 3].submit(b"t%d" % k) for k in range(30)))
+        assert sorted(int(r) for r in results) == list(range(1, 31))
+        transports = [node.transport for node in nodes]
+        for node in nodes:
+            await node.stop()
+        assert all(t.open_connections == 0 for t in transports)  # type: ignore[attr-defined]
+        leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert not leftover, leftover
+
+    asyncio.run(main())
