@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test run lint typecheck contracts pytest sim-soak bench clean
+.PHONY: test run lint typecheck contracts pytest sim-soak soak-restart bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: $(STAMP)
 sim-soak: $(STAMP)
 	$(BIN)/rabia sim --nodes 3 --seeds 2000
 	$(BIN)/rabia sim --nodes 5 --seeds 1000
+
+# kill -9 the whole cluster under load and restart it, 20 times.
+soak-restart: $(STAMP)
+	RESTART_ROUNDS=20 $(BIN)/pytest -q tests/e2e/test_restart.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py

@@ -114,6 +114,7 @@ class ProcessCluster:
         return self.peer_map.get((src, dst), self.nodes[dst].peer_port)
 
     def start(self, *ids: int) -> None:
+        offsets = {i: len(self.nodes[i].log()) for i in ids or range(len(self.nodes))}
         for i in ids or range(len(self.nodes)):
             node = self.nodes[i]
             args = [sys.executable, "-m", "rabia", "node", "--id", str(i)]
@@ -134,7 +135,7 @@ class ProcessCluster:
             node.args = args
             threading.Thread(target=node.pump, daemon=True).start()
         for i in ids or range(len(self.nodes)):
-            self.wait_for_log(i, "ready node=")
+            self.wait_for_log(i, "ready node=", start=offsets[i])
 
     def wait_for_log(
         self, i: int, text: str, timeout: float = READY_TIMEOUT, start: int = 0

@@ -181,3 +181,49 @@ def test_tcp_nodes_start_and_stop_without_leaks() -> None:
         assert not leftover, leftover
 
     asyncio.run(main())
+
+
+def test_nodes_restart_from_their_storage_and_keep_every_write() -> None:
+    from rabia.storage.memory import MemoryStorage
+
+    async def main() -> None:
+        network = MemoryNetwork()
+        storages = {i: MemoryStorage("always") for i in MEMBERS}
+
+        def make(i: int) -> Node:
+            return Node(
+                NodeConfig(i, MEMBERS),
+                Log(),
+                transport=MemoryTransport(network, i, MEMBERS),
+                storage=storages[i],
+            )
+
+        nodes = [make(i) for i in MEMBERS]
+        for node in nodes:
+            await node.start()
+        first = await asyncio.gather(*(nodes[k % 3].submit(b"a%d" % k) for k in range(30)))
+        assert len(first) == 30
+        # Restart node 0 alone, then the whole cluster.
+        await nodes[0].stop()
+        nodes[0] = make(0)
+        await nodes[0].start()
+        await asyncio.gather(*(nodes[k % 3].submit(b"b%d" % k) for k in range(30)))
+        for node in nodes:
+            await node.stop()
+        nodes = [make(i) for i in MEMBERS]
+        for node in nodes:
+            await node.start()
+        await nodes[2].submit(b"c")
+        await poll_until(
+            lambda: asyncio.sleep(0, [n.stats()["applied_slot"] for n in nodes]),
+            lambda slots: len(set(slots)) == 1,
+            timeout=5,
+        )
+        entries = [n.machine.entries for n in nodes]  # type: ignore[attr-defined]
+        assert entries[0] == entries[1] == entries[2]
+        expected = {b"a%d" % k for k in range(30)} | {b"b%d" % k for k in range(30)} | {b"c"}
+        assert sorted(entries[0]) == sorted(expected)  # every write once, none lost
+        for node in nodes:
+            await node.stop()
+
+    asyncio.run(main())

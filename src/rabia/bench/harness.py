@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -68,6 +70,10 @@ class BenchConfig:
     use_uvloop: bool = True
     peer_client: PeerClient = "callback"
     host: str = "127.0.0.1"
+    durability: str | None = None
+    """rabia only: None keeps records in memory; always/batch/off use SQLite in a temp dir."""
+    label: str | None = None
+    """Name shown for this run (default: the system)."""
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
@@ -128,7 +134,9 @@ class _Worker:
                 return decode_report(line)
 
 
-async def _spawn(config: BenchConfig, members: dict[int, str], node_id: int) -> _Worker:
+async def _spawn(
+    config: BenchConfig, members: dict[int, str], node_id: int, data_root: str | None
+) -> _Worker:
     spec = WorkerSpec(
         system=config.system,
         node_id=node_id,
@@ -139,6 +147,8 @@ async def _spawn(config: BenchConfig, members: dict[int, str], node_id: int) -> 
         submit_timeout=config.submit_timeout,
         use_uvloop=config.use_uvloop,
         peer_client=config.peer_client,
+        data_dir=None if data_root is None else f"{data_root}/node{node_id}",
+        durability=config.durability or "always",
     )
     # The log lives as long as the worker: _stop() closes it.
     log = tempfile.TemporaryFile(prefix=f"rabia-bench-{node_id}-")  # noqa: SIM115
@@ -235,9 +245,12 @@ async def _run(config: BenchConfig, progress: ProgressFn | None) -> BenchResult:
     members = {i: f"{config.host}:{port}" for i, port in enumerate(ports)}
     workers: list[_Worker] = []
     finished = False
+    data_root = (
+        tempfile.mkdtemp(prefix="rabia-bench-data-") if config.durability is not None else None
+    )
     try:
         for node_id in range(config.nodes):
-            workers.append(await _spawn(config, members, node_id))
+            workers.append(await _spawn(config, members, node_id, data_root))
         readies = await _receive_all(workers, config.ready_timeout + 5.0)
         loops = {r.loop for r in readies if isinstance(r, Ready)}
         results: list[tuple[int, list[PhaseResult]]] = []
@@ -271,7 +284,12 @@ async def _run(config: BenchConfig, progress: ProgressFn | None) -> BenchResult:
         finished = True
     finally:
         await _stop(workers, graceful=finished)
-    return merge_phases(config, results, ", ".join(sorted(loops)))
+        if data_root is not None:
+            shutil.rmtree(data_root, ignore_errors=True)
+    result = merge_phases(config, results, ", ".join(sorted(loops)))
+    if config.label is not None:
+        result = dataclasses.replace(result, system=config.label)
+    return result
 
 
 def run_bench(config: BenchConfig, progress: ProgressFn | None = None) -> BenchResult:

@@ -37,6 +37,10 @@ class WorkerSpec(msgspec.Struct, frozen=True):
     use_uvloop: bool = True
     peer_client: PeerClient = "callback"
     """PySyncObj only: how a one-at-a-time client waits (see ``rabia.bench.pysyncobj_worker``)."""
+    data_dir: str | None = None
+    """rabia only: keep the node's records here (None: in memory)."""
+    durability: str = "always"
+    """rabia only, with ``data_dir``: always, batch or off."""
 
 
 class RunCommand(msgspec.Struct, frozen=True, tag="run"):

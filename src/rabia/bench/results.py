@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rabia.bench.histogram import Histogram
-from rabia.bench.protocol import Mode, PhaseResult, System
+from rabia.bench.protocol import Mode, PhaseResult
 
 if TYPE_CHECKING:
     from rabia.bench.harness import BenchConfig
@@ -29,7 +29,8 @@ class NodeResult:
 class BenchResult:
     """Merged figures of one system."""
 
-    system: System
+    system: str
+    """The system, or the run's label (e.g. "rabia (always)")."""
     mode: Mode
     nodes: int
     concurrency: int

@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rabia.api import StateMachine
@@ -159,7 +160,15 @@ async def _serve_rabia(spec: WorkerSpec, loop_name: str) -> None:
     from rabia.runtime import Node, NodeConfig
 
     commands = CommandReader()
-    config = NodeConfig(node_id=spec.node_id, members=spec.members, cluster_id=spec.cluster_id)
+    config = NodeConfig(
+        node_id=spec.node_id,
+        members=spec.members,
+        cluster_id=spec.cluster_id,
+        data_dir=None if spec.data_dir is None else Path(spec.data_dir),
+        durability="off"
+        if spec.durability == "off"
+        else ("batch" if spec.durability == "batch" else "always"),
+    )
     node = Node(config, CountingMachine())
     value = bench_value(spec.value_size)
     await node.start()

@@ -147,6 +147,19 @@ def _run_with_progress(configs: list[BenchConfig], console: Console) -> list[Ben
     help="PySyncObj one-at-a-time client: chained in its callback, or blocking "
     "on a thread (like its sync=True call).",
 )
+@click.option(
+    "--durability",
+    type=click.Choice(["memory", "always", "batch", "off"]),
+    default="memory",
+    show_default=True,
+    help="rabia's records: in memory, or on disk (SQLite) with this durability mode.",
+)
+@click.option(
+    "--vs-durability",
+    type=click.Choice(["always", "batch", "off"]),
+    default=None,
+    help="Run rabia a second time with this durability and print the ratio (e.g. always vs off).",
+)
 @click.option("--ready-timeout", default=30.0, show_default=True, type=click.FloatRange(min=1))
 @click.option(
     "--json",
@@ -165,6 +178,8 @@ def bench(
     value_size: int,
     uvloop: bool,
     peer_client: str,
+    durability: str,
+    vs_durability: str | None,
     ready_timeout: float,
     as_json: bool,
 ) -> None:
@@ -172,6 +187,8 @@ def bench(
     node, and report throughput, latency percentiles, fast-path and NULL-slot ratios."""
     if peer is not None and peer == system:
         raise click.UsageError("--vs must name a system other than --system")
+    if vs_durability is not None and (peer is not None or system != "rabia"):
+        raise click.UsageError("--vs-durability compares rabia with itself: drop --vs/--system")
     needs_pysyncobj = "pysyncobj" in (system, peer)
     if needs_pysyncobj and importlib.util.find_spec("pysyncobj") is None:
         raise click.UsageError("PySyncObj is not installed: pip install 'rabia[bench]'")
@@ -186,8 +203,23 @@ def bench(
         "peer_client": _peer_client(peer_client),
         "ready_timeout": ready_timeout,
     }
+    stored = None if durability == "memory" else durability
     systems = [_system(system)] + ([_system(peer)] if peer else [])
-    configs = [BenchConfig(system=s, **base) for s in systems]
+    configs = [
+        BenchConfig(
+            system=s,
+            durability=stored if s == "rabia" else None,
+            label=f"rabia ({durability})" if s == "rabia" and vs_durability else None,
+            **base,
+        )
+        for s in systems
+    ]
+    if vs_durability is not None:
+        configs.append(
+            BenchConfig(
+                system="rabia", durability=vs_durability, label=f"rabia ({vs_durability})", **base
+            )
+        )
     err = Console(stderr=True)
     try:
         results = _run_with_progress(configs, err)

@@ -12,6 +12,8 @@ from rabia.runtime.config import NodeConfig
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node
 from rabia.runtime.process import event_loop_name, run, serve
+from rabia.storage.errors import StorageCorrupted
+from rabia.storage.lock import DataDirInUse
 from rabia.transport.tls import TlsFiles
 
 
@@ -50,6 +52,20 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="With --tls-cert and --tls-key: mutual TLS on peer links, members signed by this CA.",
 )
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the node's records here (SQLite). Without it nothing survives a restart.",
+)
+@click.option(
+    "--durability",
+    type=click.Choice(["always", "batch", "off"]),
+    default="always",
+    show_default=True,
+    help="always: fsync every step; batch: fsync every --flush-ms; off: only what must be.",
+)
+@click.option("--flush-ms", default=10.0, show_default=True, help="Group-sync period (batch).")
 @click.option("--seed", default=0, show_default=True, help="Common-coin seed (same on all).")
 @click.option("--tick-ms", default=2.0, show_default=True)
 @click.option("--log-level", default="INFO", show_default=True)
@@ -63,6 +79,9 @@ def node(
     tls_cert: Path | None,
     tls_key: Path | None,
     tls_ca: Path | None,
+    data_dir: Path | None,
+    durability: str,
+    flush_ms: float,
     seed: int,
     tick_ms: float,
     log_level: str,
@@ -85,6 +104,9 @@ def node(
             cluster_id=cluster_id,
             secret=secret,
             tls=tls,
+            data_dir=data_dir,
+            durability=durability,  # type: ignore[arg-type]
+            flush_interval=flush_ms / 1000,
             seed=seed,
             tick_ms=tick_ms,
         )
@@ -99,5 +121,13 @@ def node(
             flush=True,
         )
 
-    run(lambda: serve(config, state_machine, ready))
+    try:
+        run(lambda: serve(config, state_machine, ready))
+    except DataDirInUse as exc:
+        raise click.ClickException(f"refusing to start node {node_id}: {exc}") from None
+    except StorageCorrupted as exc:
+        raise click.ClickException(
+            f"refusing to start node {node_id}: {exc}. Its data cannot be trusted; move the "
+            "data directory away and rejoin the node as a new member."
+        ) from None
     sys.exit(0)

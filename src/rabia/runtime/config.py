@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rabia.codec import DEFAULT_MAX_FRAME
+from rabia.storage.base import Durability
 from rabia.transport.tls import TlsFiles
 
 
@@ -32,6 +34,14 @@ class NodeConfig:
     """Cluster secret: peers prove knowledge of it (HMAC challenge) before they are heard."""
     tls: TlsFiles | None = None
     """Mutual TLS on peer links (certificate, key, CA), or None for plain TCP."""
+    data_dir: Path | None = None
+    """Where the node keeps its records on disk; None keeps them in memory (not durable:
+    such a node must never be restarted under the same id)."""
+    durability: Durability = "always"
+    """``always`` (fsync per step, survives any crash), ``batch`` or ``off``; see
+    ``rabia.storage.base``."""
+    flush_interval: float = 0.01
+    """Seconds between group syncs in ``batch`` durability."""
     seed: int = 0
     """Common-coin seed, identical on every member."""
     tick_ms: float = 2.0
@@ -53,6 +63,8 @@ class NodeConfig:
             parse_address(self.client_address)
         if self.tick_ms <= 0 or self.max_batch < 1:
             raise ValueError("tick_ms and max_batch must be positive")
+        if self.durability not in ("always", "batch", "off"):
+            raise ValueError(f"durability must be always, batch or off, not {self.durability!r}")
 
     @property
     def member_ids(self) -> tuple[int, ...]:

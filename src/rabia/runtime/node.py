@@ -25,6 +25,10 @@ from rabia.core.replica import Replica
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime.batching import Batcher
 from rabia.runtime.config import NodeConfig
+from rabia.storage.base import Storage, recovery_for
+from rabia.storage.lock import DataDirLock
+from rabia.storage.memory import MemoryStorage
+from rabia.storage.sqlite import SqliteStorage
 from rabia.transport.base import PeerEvent, Transport
 
 log = logging.getLogger("rabia.node")
@@ -46,11 +50,16 @@ class Node:
         machine: StateMachine,
         *,
         transport: Transport | None = None,
+        storage: Storage | None = None,
         session_id: int | None = None,
     ) -> None:
         self.config = config
         self.machine = machine
         self._transport = transport
+        self._storage = storage
+        self._lock: DataDirLock | None = None
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._pruned_below = 0
         self._replica: Replica | None = None
         self._applier = Applier(machine.apply)
         self._batcher = Batcher(config.max_batch)
@@ -79,8 +88,18 @@ class Node:
             return
         self._loop = asyncio.get_running_loop()
         config = self.config
+        storage = self._storage
+        if storage is None:
+            storage, self._lock = open_storage(config)
+            self._storage = storage
         self._replica = Replica(
-            ReplicaConfig(config.node_id, config.member_ids, seed=config.seed),
+            ReplicaConfig(
+                config.node_id,
+                config.member_ids,
+                seed=config.seed,
+                recovery=recovery_for(storage.durability),
+            ),
+            storage.load(),
         )
         if self._transport is None:
             from rabia.transport.tcp import TcpTransport
@@ -98,6 +117,8 @@ class Node:
         await self._transport.start(self._deliver, self._peer_status)
         self._running = True
         self._schedule_tick()
+        if storage.durability == "batch":
+            self._schedule_flush()
         self._drain()
         log.info("node %d started, members %s", config.node_id, sorted(config.members))
 
@@ -108,8 +129,15 @@ class Node:
         self._running = False
         if self._tick_handle is not None:
             self._tick_handle.cancel()
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
         if self._transport is not None:
             await self._transport.close()
+        if self._storage is not None:
+            self._storage.flush()
+            self._storage.close()
+        if self._lock is not None:
+            self._lock.release()
         waiters, self._waiters = self._waiters, {}
         for waiter in waiters.values():
             waiter(NODE_STOPPED)
@@ -278,8 +306,13 @@ class Node:
         applier = self._applier
         batcher = self._batcher
         waiters = self._waiters
+        storage = self._storage
+        assert storage is not None
         while replica.has_ready():
             ready = replica.ready()
+            if ready.records:
+                # Before any message leaves and before any command is acknowledged.
+                storage.append(ready.records, ready.sync)
             for dest, message in ready.messages:
                 if dest == BROADCAST:
                     transport.broadcast(message)
@@ -305,6 +338,22 @@ class Node:
         if loop is not None:
             loop.create_task(self.stop())
 
+    def _prune(self, below: int) -> None:
+        """Drop persisted own messages of decided slots (only the open slot needs them)."""
+        prune = getattr(self._storage, "prune_sent_below", None)
+        if prune is not None:
+            prune(below)
+        self._pruned_below = below
+
+    def _schedule_flush(self) -> None:
+        if self._loop is not None and self._running:
+            self._flush_handle = self._loop.call_later(self.config.flush_interval, self._on_flush)
+
+    def _on_flush(self) -> None:
+        if self._storage is not None and self._running:
+            self._storage.flush()
+            self._schedule_flush()
+
     def _schedule_tick(self) -> None:
         if self._loop is not None and self._running:
             self._tick_handle = self._loop.call_later(self.config.tick_ms / 1000, self._on_tick)
@@ -317,6 +366,8 @@ class Node:
         self._drain()
         if self._deadlines:
             self._expire()
+        if replica.next_slot - self._pruned_below >= _PRUNE_EVERY:
+            self._prune(replica.next_slot)
         self._schedule_tick()
 
     # -------------------------------------------------------------------- stats
@@ -355,6 +406,23 @@ class Node:
     def state_hash(self) -> bytes:
         """Hash chain of the applied log: equal on replicas that applied the same prefix."""
         return self._applier.chain
+
+
+_PRUNE_EVERY = 1024
+"""Slots between two prunings of persisted own messages."""
+
+
+def open_storage(config: NodeConfig) -> tuple[Storage, DataDirLock | None]:
+    """The storage ``config`` asks for (SQLite under a locked ``data_dir``, else memory)."""
+    if config.data_dir is None:
+        return MemoryStorage(config.durability), None
+    lock = DataDirLock(config.data_dir)
+    storage = SqliteStorage(
+        config.data_dir / f"node-{config.node_id}.db",
+        config.durability,
+        flush_interval=config.flush_interval,
+    )
+    return storage, lock
 
 
 def _resolver(future: asyncio.Future[Reply]) -> Waiter:

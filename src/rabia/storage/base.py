@@ -1,0 +1,54 @@
+"""The storage protocol a ``Node`` persists its replica's records to.
+
+A storage keeps an ordered sequence of records (``rabia.core.ready.Record``). The node
+calls ``append(records, sync)`` once per ``Ready`` *before* sending that Ready's messages
+or acknowledging any of its commands; with ``sync`` the records must be on stable
+storage when ``append`` returns. ``load()`` returns every record that survived, in
+append order. What survives a crash depends on the durability mode:
+
+* ``always``: every append is synced (the replica asks for it: ``replay`` recovery), so
+  everything appended before a crash survives; one fsync covers one Ready, i.e. one step
+  of the node (group commit).
+* ``batch``: appends are synced when the replica asks (its high-water mark and
+  incarnation records) and at least every ``flush_interval`` seconds; a crash loses at
+  most the records of that interval (``abstain`` recovery keeps the replica safe).
+* ``off``: only what the replica explicitly asks to sync is synced; the operating
+  system decides the rest (``abstain`` recovery).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Literal
+
+from rabia.core.config import Recovery
+from rabia.core.ready import Record
+
+Durability = Literal["always", "batch", "off"]
+
+
+def recovery_for(durability: Durability) -> Recovery:
+    """The replica recovery rule a durability mode supports (protocol notes 5b)."""
+    return "replay" if durability == "always" else "abstain"
+
+
+class Storage(ABC):
+    """Durable (or not) home of one node's records; see the module docstring."""
+
+    durability: Durability = "always"
+
+    @abstractmethod
+    def load(self) -> list[Record]:
+        """Every record that survived, in append order (empty for a new node)."""
+
+    @abstractmethod
+    def append(self, records: Sequence[Record], sync: bool) -> None:
+        """Add records; when ``sync`` is true they are durable on return."""
+
+    def flush(self) -> None:  # noqa: B027 - optional hook
+        """Make everything appended so far durable (the ``batch`` mode's timer calls it)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release files and handles; idempotent."""

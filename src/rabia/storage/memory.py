@@ -1,0 +1,38 @@
+"""Storage in memory: nothing survives the process (tests, embedding, ephemeral nodes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rabia.core.ready import Record
+from rabia.storage.base import Durability, Storage
+
+
+class MemoryStorage(Storage):
+    """Keeps records in a list; ``crash()`` drops what was not synced (for tests)."""
+
+    def __init__(self, durability: Durability = "always") -> None:
+        self.durability = durability
+        self._records: list[Record] = []
+        self._durable = 0
+        self.syncs = 0
+
+    def load(self) -> list[Record]:
+        return list(self._records)
+
+    def append(self, records: Sequence[Record], sync: bool) -> None:
+        self._records.extend(records)
+        if sync or self.durability == "always":
+            self.flush()
+
+    def flush(self) -> None:
+        if self._durable != len(self._records):
+            self._durable = len(self._records)
+            self.syncs += 1
+
+    def crash(self) -> None:
+        """Forget every record that was never synced, as a power loss would."""
+        del self._records[self._durable :]
+
+    def close(self) -> None:
+        pass

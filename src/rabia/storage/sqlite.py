@@ -1,0 +1,298 @@
+"""Records in an SQLite database (stdlib ``sqlite3``) in WAL mode, one transaction per append.
+
+Durability (the modes of ``rabia.storage.base``):
+
+* ``always``: ``synchronous=FULL``; every commit fsyncs the WAL before ``append`` returns.
+* ``batch`` and ``off``: ``synchronous=NORMAL``; a commit writes the WAL without syncing it.
+  An append with ``sync`` (and ``flush``) commits under ``synchronous=FULL`` instead, which
+  fsyncs the WAL file. fsync covers the whole file, so every earlier unsynced frame in it
+  becomes durable too. Frames that already left the WAL went through a checkpoint, and under
+  NORMAL a checkpoint syncs the WAL before copying, the database after, and the new WAL
+  header before the WAL is reused. One FULL commit thus makes everything appended so far
+  durable. ``synchronous=OFF`` would not do: its checkpoints and WAL-header rewrites are
+  never synced, so a power loss after a WAL restart can lose or corrupt records that an
+  earlier FULL commit had made durable (SQLite ticket ff5be73dee). NORMAL costs the same
+  per append (no sync) and only adds syncs at checkpoints (every ~1000 WAL pages).
+
+Each record is stored as its msgpack encoding with a CRC32: SQLite checks its page structure
+(``PRAGMA quick_check`` when the file is opened) but nothing checks a row's content.
+A store is used by one thread at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import get_args
+
+import msgspec
+
+from rabia.core.ready import Record, SentRecord
+from rabia.storage.base import Durability, Storage
+from rabia.storage.errors import StorageCorrupted
+
+FORMAT_VERSION = 1
+"""Version of the on-disk layout, kept in the ``meta`` table."""
+
+_MAGIC = b"SQLite format 3\x00"
+_CORRUPT_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    sent_slot INTEGER,
+    crc INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX records_sent ON records (sent_slot) WHERE sent_slot IS NOT NULL;
+"""
+_INSERT = "INSERT INTO records (sent_slot, crc, body) VALUES (?, ?, ?)"
+
+encode_record: Callable[[Record], bytes] = msgspec.msgpack.Encoder().encode
+_decode: Callable[[bytes], Record] = msgspec.msgpack.Decoder(Record).decode
+
+
+@dataclass(frozen=True, slots=True)
+class StorageStats:
+    """What a durable storage holds and has cost."""
+
+    records: int
+    bytes_on_disk: int
+    syncs: int
+    """Durable commits requested by the node (appends in ``always``, syncs, flushes)."""
+
+
+def checksum(body: bytes) -> int:
+    """CRC32 of an encoded record."""
+    return zlib.crc32(body)
+
+
+def sent_slot(record: Record) -> int | None:
+    """The slot of a ``SentRecord`` (what ``prune_sent_below`` looks at), else None."""
+    return record.message.slot if isinstance(record, SentRecord) else None
+
+
+def decode_record(path: Path, position: object, crc: object, body: object) -> Record:
+    """Check and decode one stored record; raise ``StorageCorrupted`` naming ``path``."""
+    if type(body) is not bytes or type(crc) is not int:
+        raise StorageCorrupted(path, f"record {position} has a malformed row")
+    if checksum(body) != crc:
+        raise StorageCorrupted(path, f"record {position} fails its checksum")
+    try:
+        return _decode(body)
+    except msgspec.DecodeError as exc:
+        raise StorageCorrupted(path, f"record {position} does not decode: {exc}") from exc
+
+
+def check_options(durability: Durability, flush_interval: float) -> None:
+    """Validate the constructor arguments shared by the durable storages."""
+    if durability not in get_args(Durability):
+        raise ValueError(f"unknown durability {durability!r}")
+    if not flush_interval > 0:
+        raise ValueError("flush_interval must be positive")
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a new file's directory entry durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _corruption(path: Path) -> Iterator[None]:
+    """Turn SQLite's "malformed" and "not a database" errors into ``StorageCorrupted``."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in _CORRUPT_CODES:
+            raise StorageCorrupted(path, str(exc)) from exc
+        raise
+
+
+class SqliteStorage(Storage):
+    """Records in one SQLite file (plus its ``-wal`` and ``-shm``); see the module docstring.
+
+    The file is opened, checked and created if missing on first use (``load`` or ``append``).
+    """
+
+    def __init__(
+        self, path: Path | str, durability: Durability = "always", flush_interval: float = 0.01
+    ) -> None:
+        check_options(durability, flush_interval)
+        self.path = Path(path)
+        self.durability = durability
+        self.flush_interval = flush_interval
+        """Seconds between the ``flush`` calls the node makes in ``batch`` mode."""
+        self._base = "FULL" if durability == "always" else "NORMAL"
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+        self._dirty = False
+        self._syncs = 0
+        self._count: int | None = None
+
+    # -- Storage -------------------------------------------------------------------------
+
+    def load(self) -> list[Record]:
+        conn = self._connection()
+        path = self.path
+        out: list[Record] = []
+        with _corruption(path):
+            for seq, crc, body in conn.execute("SELECT seq, crc, body FROM records ORDER BY seq"):
+                out.append(decode_record(path, seq, crc, body))
+        self._count = len(out)
+        return out
+
+    def append(self, records: Sequence[Record], sync: bool) -> None:
+        if not records:
+            if sync:
+                self.flush()
+            return
+        rows = []
+        for record in records:
+            body = encode_record(record)
+            rows.append((sent_slot(record), checksum(body), body))
+        self._commit(_INSERT, rows, durable=sync or self.durability == "always")
+        if self._count is not None:
+            self._count += len(rows)
+
+    def flush(self) -> None:
+        """Make everything appended so far durable (one fsync; nothing when already so)."""
+        if self._conn is not None and self._dirty:
+            self._commit("UPDATE meta SET value = value + 1 WHERE key = 'flushes'", [()], True)
+
+    def close(self) -> None:
+        """Flush, then close the file (SQLite checkpoints the WAL into it); idempotent."""
+        if self._conn is None:
+            self._closed = True
+            return
+        try:
+            self.flush()
+        finally:
+            conn, self._conn = self._conn, None
+            self._closed = True
+            conn.close()
+
+    # -- extras --------------------------------------------------------------------------
+
+    def prune_sent_below(self, slot: int) -> int:
+        """Delete the ``SentRecord``s of slots below ``slot``; return how many went.
+
+        Only the slot in progress needs its sent messages (``replay`` recovery); the freed
+        pages are reused, so the file does not grow with them. Not synced in ``batch``
+        and ``off`` (a lost prune just brings the old records back).
+        """
+        conn = self._connection()
+        with _corruption(self.path):
+            deleted = conn.execute(
+                "SELECT count(*) FROM records WHERE sent_slot < ?", (slot,)
+            ).fetchone()[0]
+        if deleted:
+            self._commit(
+                "DELETE FROM records WHERE sent_slot < ?",
+                [(slot,)],
+                durable=self.durability == "always",
+            )
+            if self._count is not None:
+                self._count -= deleted
+        return int(deleted)
+
+    def stats(self) -> StorageStats:
+        """Records held, bytes on disk (database and WAL) and durable commits so far."""
+        conn = self._connection()
+        if self._count is None:
+            with _corruption(self.path):
+                self._count = int(conn.execute("SELECT count(*) FROM records").fetchone()[0])
+        size = 0
+        for file in (self.path, Path(f"{self.path}-wal")):
+            with contextlib.suppress(FileNotFoundError):
+                size += file.stat().st_size
+        return StorageStats(self._count, size, self._syncs)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            if self._closed:
+                raise ValueError(f"storage {str(self.path)!r} is closed")
+            self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        path = self.path
+        if path.exists() and path.stat().st_size > 0:
+            with path.open("rb") as file:
+                if file.read(len(_MAGIC)) != _MAGIC:
+                    raise StorageCorrupted(path, "not an SQLite database (bad file header)")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            with _corruption(path):
+                self._prepare(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        path = self.path
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"{path}: cannot enter WAL mode (got {mode!r})")
+        conn.execute("PRAGMA synchronous=FULL")
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise StorageCorrupted(path, "quick_check: " + "; ".join(map(str, problems[:5])))
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            meta = f"('format', {FORMAT_VERSION}), ('created', {time.time()!r}), ('flushes', 0)"
+            conn.executescript(f"BEGIN; {_SCHEMA} INSERT INTO meta VALUES {meta}; COMMIT;")
+            fsync_directory(path.parent)
+        elif "meta" not in tables or "records" not in tables:
+            raise StorageCorrupted(path, "an SQLite database but not a rabia record store")
+        else:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if row is None or row[0] != FORMAT_VERSION:
+                found = None if row is None else row[0]
+                raise StorageCorrupted(path, f"unsupported format version {found!r}")
+        conn.execute(f"PRAGMA synchronous={self._base}")
+
+    def _commit(self, sql: str, params: Sequence[Sequence[object]], durable: bool) -> None:
+        """Run ``sql`` over ``params`` in one transaction, synced when ``durable``."""
+        conn = self._connection()
+        full = durable and self._base != "FULL"
+        with _corruption(self.path):
+            if full:
+                conn.execute("PRAGMA synchronous=FULL")
+            try:
+                conn.execute("BEGIN")
+                try:
+                    conn.executemany(sql, params)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if full:
+                    conn.execute(f"PRAGMA synchronous={self._base}")
+        if durable:
+            self._syncs += 1
+            self._dirty = False
+        else:
+            self._dirty = True
