@@ -12,9 +12,8 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
-from typing import cast
 
-from rabia.codec import DEFAULT_MAX_FRAME, CodecError, FrameReader, frame
+from rabia.codec import DEFAULT_MAX_FRAME, CodecError, FrameReader
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime.client_protocol import (
     ClientReply,
@@ -22,9 +21,9 @@ from rabia.runtime.client_protocol import (
     StatusReply,
     StatusRequest,
     decode_client,
-    encode_client,
 )
 from rabia.runtime.config import parse_address
+from rabia.runtime.framed import FramedProtocol
 
 log = logging.getLogger("rabia.client")
 
@@ -177,18 +176,12 @@ class Client:
             self._connecting = None
 
 
-class _ClientProtocol(asyncio.Protocol):
+class _ClientProtocol(FramedProtocol):
     def __init__(self, client: Client) -> None:
+        super().__init__()
         self._client = client
         self._reader = FrameReader(DEFAULT_MAX_FRAME)
-        self._transport: asyncio.Transport | None = None
-        self._out: list[bytes] = []
-        self._flush_scheduled = False
         self._closing = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses; same interface.
-        self._transport = cast(asyncio.Transport, transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
@@ -201,16 +194,7 @@ class _ClientProtocol(asyncio.Protocol):
             self._transport.close()
 
     def send(self, request: ClientRequest | StatusRequest) -> None:
-        self._out.append(frame(encode_client(request)))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        out, self._out = self._out, []
-        if self._transport is not None and out:
-            self._transport.write(b"".join(out))
+        self.send_frame(request)
 
     def data_received(self, data: bytes) -> None:
         try:

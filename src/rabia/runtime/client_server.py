@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import partial
-from typing import cast
 
-from rabia.codec import CodecError, FrameReader, frame
+from rabia.codec import CodecError, FrameReader
 from rabia.core.apply import Reply
 from rabia.core.messages import Command
 from rabia.runtime.client_protocol import (
@@ -16,8 +15,8 @@ from rabia.runtime.client_protocol import (
     StatusReply,
     StatusRequest,
     decode_client,
-    encode_client,
 )
+from rabia.runtime.framed import FramedProtocol
 from rabia.runtime.node import NODE_STOPPED, Node
 
 log = logging.getLogger("rabia.clients")
@@ -57,18 +56,15 @@ class ClientServer:
             self._server = None
 
 
-class _ClientConnection(asyncio.Protocol):
+class _ClientConnection(FramedProtocol):
     def __init__(self, node: Node, registry: set[_ClientConnection]) -> None:
+        super().__init__()
         self._node = node
         self._registry = registry
         self._reader = FrameReader(node.config.max_frame)
-        self._transport: asyncio.Transport | None = None
-        self._out: list[bytes] = []
-        self._flush_scheduled = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses; same interface.
-        self._transport = cast(asyncio.Transport, transport)
+        super().connection_made(transport)
         self._registry.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -136,15 +132,4 @@ class _ClientConnection(asyncio.Protocol):
         self._send(reply)
 
     def _send(self, reply: ClientReply | StatusReply) -> None:
-        if self._transport is None:
-            return
-        self._out.append(frame(encode_client(reply)))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        out, self._out = self._out, []
-        if self._transport is not None and out:
-            self._transport.write(b"".join(out))
+        self.send_frame(reply)
