@@ -117,3 +117,33 @@ def test_a_corrupted_data_file_is_refused_at_start(
     message = result.stdout + result.stderr
     assert "corrupt" in message.lower() and str(db) in message, message
     assert "Traceback" not in message, message
+
+
+def test_a_node_killed_for_100k_writes_catches_up_after_restart(
+    make_cluster: MakeCluster, tmp_path: Path
+) -> None:
+    extra = {i: ["--data-dir", str(tmp_path / f"data{i}")] for i in range(3)}
+    cluster = make_cluster(extra_args=extra)
+    cluster.start()
+
+    async def write(total: int, tag: str, *nodes: int) -> None:
+        async with Client(cluster.addresses(*nodes), timeout=30) as client:
+            for start in range(0, total, 2000):
+                await asyncio.gather(
+                    *(client.submit(f"{tag}{k}".encode()) for k in range(start, start + 2000))
+                )
+
+    asyncio.run(write(2000, "a", 0, 1, 2))
+    cluster.kill(2, signal.SIGKILL)
+    asyncio.run(write(100_000, "b", 0, 1))
+    cluster.start(2)
+
+    async def check() -> None:
+        statuses = await wait_converged(cluster.addresses(), timeout=60)
+        assert len({s["log_hash"] for s in statuses}) == 1
+        assert len({s["machine_hash"] for s in statuses}) == 1
+        async with Client(cluster.addresses(2), timeout=30) as client:
+            log = json.loads(await client.submit(b"dump"))
+        assert len(log) == len(set(log)) == 102_000
+
+    asyncio.run(check())
