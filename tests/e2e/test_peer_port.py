@@ -78,3 +78,33 @@ def test_peer_port_refuses(case: str, make_cluster: MakeCluster) -> None:
                 assert await client.submit(f"after-{k}".encode())
 
     asyncio.run(still_serving())
+
+
+CLIENT_CASES: dict[str, bytes] = {
+    "random bytes": os.urandom(256),
+    "oversized frame": struct.pack(">I", 2**31) + b"x" * 16,
+    "valid frame, not a request": struct.pack(">I", 3) + b"\x93\x01\x02",
+}
+
+
+@pytest.mark.parametrize("case", list(CLIENT_CASES))
+def test_client_port_refuses_garbage(case: str, make_cluster: MakeCluster) -> None:
+    cluster = make_cluster()
+    cluster.start()
+    before = cluster.nodes[0].log()
+    with socket.create_connection(("127.0.0.1", cluster.nodes[0].client_port), timeout=10) as s:
+        s.sendall(CLIENT_CASES[case])
+        s.settimeout(10)
+        try:
+            while s.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+    cluster.wait_for_log(0, "WARNING rabia.clients", timeout=10, start=len(before))
+    assert cluster.alive(0)
+
+    async def still_serving() -> None:
+        async with Client(cluster.addresses(0), timeout=10) as client:
+            assert await client.submit(b"after")
+
+    asyncio.run(still_serving())
