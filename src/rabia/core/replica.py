@@ -27,6 +27,7 @@ from rabia.core.messages import (
     Proposal,
     Request,
     SlotMessage,
+    Snapshot,
     State,
     Status,
     Vote,
@@ -38,12 +39,16 @@ from rabia.core.ready import (
     Decided,
     DecidedRecord,
     IncarnationRecord,
+    InstalledSnapshot,
     Ready,
     Record,
     ReservedRecord,
     SentRecord,
+    SnapshotRecord,
+    SnapshotWanted,
 )
 from rabia.core.slot import SlotInstance, Stage
+from rabia.core.snapshot import SlotCompacted, decode_core_state, encode_core_state
 
 _LOCAL_COIN_SALT = 0x9E3779B97F4A7C15
 
@@ -63,6 +68,7 @@ class ReplicaStats:
     resends: int = 0
     dropped: int = 0
     """Messages ignored as malformed, from non-members, or too far ahead."""
+    snapshots_installed: int = 0
 
 
 class Replica:
@@ -76,6 +82,10 @@ class Replica:
         self._decided_ids = DecidedIds()
         self._queue = PendingQueue(self._decided_ids)
         self._log: list[Batch | None] = []
+        """Decided values of slots ``log_start`` .. ``next_slot - 1``."""
+        self._log_start = 0
+        self._snapshot_wanted: dict[int, int] = {}
+        """peer -> tick of the last ``SnapshotWanted`` event for it."""
         self._slots: dict[int, SlotInstance] = {}
         self._tick = 0
         self._resend_interval = config.resend_ticks
@@ -106,8 +116,12 @@ class Replica:
         decided: dict[int, Batch | None] = {}
         sent: dict[int, list[SlotMessage]] = {}
         reserved = 0
+        snapshot: SnapshotRecord | None = None
         for record in recovered:
-            if isinstance(record, DecidedRecord):
+            if isinstance(record, SnapshotRecord):
+                if snapshot is None or record.slot > snapshot.slot:
+                    snapshot = record
+            elif isinstance(record, DecidedRecord):
                 decided[record.slot] = record.batch
             elif isinstance(record, SentRecord):
                 sent.setdefault(record.message.slot, []).append(record.message)
@@ -119,8 +133,13 @@ class Replica:
         ready = self._pending
         ready.records.append(IncarnationRecord(self.incarnation))
         ready.sync = True
-        while len(self._log) in decided:
-            slot = len(self._log)
+        if snapshot is not None:
+            slot, ids = decode_core_state(snapshot.core_state)
+            self._log_start = slot
+            self._decided_ids.replace(ids)
+            ready.install = InstalledSnapshot(slot, snapshot.core_state, snapshot.app_state)
+        while self.next_slot in decided:
+            slot = self.next_slot
             batch = decided[slot]
             self._log.append(batch)
             if batch is not None:
@@ -149,18 +168,23 @@ class Replica:
     @property
     def next_slot(self) -> int:
         """The lowest slot this replica has not decided."""
-        return len(self._log)
+        return self._log_start + len(self._log)
+
+    @property
+    def log_start(self) -> int:
+        """The lowest slot still in the log; slots below it live only in a snapshot."""
+        return self._log_start
 
     @property
     def in_slot(self) -> bool:
         """True when this replica has spoken in ``next_slot`` and not decided it yet."""
-        instance = self._slots.get(len(self._log))
+        instance = self._slots.get(self.next_slot)
         return instance is not None and instance.started and instance.stage != Stage.DONE
 
     @property
     def abstaining(self) -> bool:
         """True while a restarted replica stays silent in slots it may have spoken in."""
-        return len(self._log) < self._abstain_below
+        return self.next_slot < self._abstain_below
 
     @property
     def pending(self) -> int:
@@ -168,8 +192,39 @@ class Replica:
         return len(self._queue)
 
     def decided(self, slot: int) -> Batch | None:
-        """The decided value of a slot below ``next_slot`` (None is NULL)."""
-        return self._log[slot]
+        """The decided value of a slot in ``log_start`` .. ``next_slot - 1`` (None is NULL).
+
+        Raises ``SlotCompacted`` below ``log_start`` and ``IndexError`` from ``next_slot`` on.
+        """
+        if slot < self._log_start:
+            raise SlotCompacted(f"slot {slot} is compacted (log starts at {self._log_start})")
+        if slot >= self.next_slot:
+            raise IndexError(f"slot {slot} is not decided (next slot {self.next_slot})")
+        return self._log[slot - self._log_start]
+
+    def core_snapshot(self) -> bytes:
+        """The core's snapshot state at ``next_slot``: the decided ids of every slot below.
+
+        Take it together with the driver's snapshot of the state after applying every
+        slot below ``next_slot``, then call ``compact(next_slot)`` once both are durable.
+        """
+        return encode_core_state(self.next_slot, self._decided_ids)
+
+    def compact(self, below: int) -> None:
+        """Forget the decided values of slots below ``below`` (at most ``next_slot``).
+
+        The driver calls it once a snapshot of the state at ``below`` is durable; peers
+        that need those slots are then answered with ``SnapshotWanted`` events.
+        """
+        if below > self.next_slot:
+            raise ValueError(f"cannot compact below {below}: next slot is {self.next_slot}")
+        if below > self._log_start:
+            del self._log[: below - self._log_start]
+            self._log_start = below
+
+    def send_snapshot(self, peer: int, slot: int, core_state: bytes, app_state: bytes) -> None:
+        """Queue a ``Snapshot`` for ``peer`` in the next Ready (answer to ``SnapshotWanted``)."""
+        self._pending.messages.append((peer, Snapshot(slot, self._me, core_state, app_state)))
 
     def submit(self, commands: Sequence[Command], key: int) -> BatchId:
         """Originate a batch of commands with priority ``key`` (a timestamp at this origin)."""
@@ -201,6 +256,8 @@ class Replica:
             self._on_fetch_reply(message)  # type: ignore[arg-type]
         elif kind is Status:
             self._on_status(message)  # type: ignore[arg-type]
+        elif kind is Snapshot:
+            self._on_snapshot(message)  # type: ignore[arg-type]
         else:
             self.stats.dropped += 1
 
@@ -208,7 +265,7 @@ class Replica:
         """Advance logical time by one tick: re-sends, anti-entropy, catch-up."""
         self._tick += 1
         tick = self._tick
-        instance = self._slots.get(len(self._log))
+        instance = self._slots.get(self.next_slot)
         if (
             instance is not None
             and instance.started
@@ -262,7 +319,7 @@ class Replica:
         sender = message.sender
         if slot > self._peer_floor[sender]:
             self._peer_floor[sender] = slot
-        next_slot = len(self._log)
+        next_slot = self.next_slot
         if slot < next_slot:
             self._reply_decision(sender, slot)
             return
@@ -288,7 +345,7 @@ class Replica:
         sender = message.sender
         if slot + 1 > self._peer_floor[sender]:
             self._peer_floor[sender] = slot + 1
-        next_slot = len(self._log)
+        next_slot = self.next_slot
         if slot < next_slot or slot - next_slot >= self.config.future_window:
             return
         self._instance(slot).learn_decision(message.value, batch)
@@ -299,10 +356,11 @@ class Replica:
         slot = message.slot
         wanted = message.batch_id
         batch: Batch | None = None
-        if slot < len(self._log):
-            value = self._log[slot]
-            if value is not None and value.id == wanted:
-                batch = value
+        if slot < self.next_slot:
+            if slot >= self._log_start:
+                value = self._log[slot - self._log_start]
+                if value is not None and value.id == wanted:
+                    batch = value
         else:
             instance = self._slots.get(slot)
             if instance is not None:
@@ -321,7 +379,7 @@ class Replica:
         if instance is None:
             return
         instance.add_payload(message.batch)
-        if message.slot == len(self._log):
+        if message.slot == self.next_slot:
             self._progress()
 
     def _on_status(self, message: Status) -> None:
@@ -333,16 +391,69 @@ class Replica:
             self._peer_abstain.pop(sender, None)
         if slot > self._peer_floor[sender]:
             self._peer_floor[sender] = slot
-        next_slot = len(self._log)
-        if slot < next_slot:
+        next_slot = self.next_slot
+        if slot < self._log_start:
+            self._want_snapshot(sender)
+        elif slot < next_slot:
             end = min(next_slot, slot + self.config.catchup_chunk)
             out = self._pending.messages
+            start = self._log_start
             for s in range(slot, end):
-                value = self._log[s]
+                value = self._log[s - start]
                 out.append(
                     (sender, Decision(s, self._me, None if value is None else value.id, value))
                 )
             self._decision_sent[sender] = (end - 1, self._tick)
+
+    def _want_snapshot(self, peer: int) -> None:
+        """Ask the driver to send ``peer`` a snapshot (at most once per ``resend_ticks``)."""
+        last = self._snapshot_wanted.get(peer)
+        if last is not None and self._tick - last < self.config.resend_ticks:
+            return
+        self._snapshot_wanted[peer] = self._tick
+        self._pending.events.append(SnapshotWanted(peer))
+
+    def _on_snapshot(self, message: Snapshot) -> None:
+        slot = message.slot
+        sender = message.sender
+        if slot > self._peer_floor[sender]:
+            self._peer_floor[sender] = slot
+        if slot <= self.next_slot:
+            return
+        try:
+            state_slot, ids = decode_core_state(message.core_state)
+        except ValueError:
+            self.stats.dropped += 1
+            return
+        if state_slot != slot:
+            self.stats.dropped += 1
+            return
+        self._install(slot, ids, message)
+
+    def _install(self, slot: int, ids: DecidedIds, message: Snapshot) -> None:
+        """Jump to ``slot``: every slot below it is described by the snapshot."""
+        mines = []
+        for s in sorted(self._slots):
+            if s >= slot:
+                break
+            mine = self._slots.pop(s).mine
+            if mine is not None:
+                mines.append(mine)
+        self._decided_ids.replace(ids)
+        self._queue.drop_decided()
+        for mine in mines:
+            self._queue.push(mine)  # forfeited: retry later unless the snapshot decided it
+        self._log = []
+        self._log_start = slot
+        ready = self._pending
+        ready.committed.clear()  # all below ``slot``: the snapshot replaces them
+        ready.install = InstalledSnapshot(slot, message.core_state, message.app_state)
+        ready.records.append(SnapshotRecord(slot, message.core_state, message.app_state))
+        ready.sync = True
+        self.stats.snapshots_installed += 1
+        self._resend_interval = self.config.resend_ticks
+        self._next_resend = self._tick + self._resend_interval
+        self._progress()
 
     # ---------------------------------------------------------------- progress
     def _instance(self, slot: int) -> SlotInstance:
@@ -354,7 +465,7 @@ class Replica:
     def _progress(self) -> None:
         """Start, advance and commit the current slot for as long as it moves."""
         while True:
-            slot = len(self._log)
+            slot = self.next_slot
             instance = self._instance(slot)
             if instance.stage == Stage.IDLE and not self._start(instance):
                 return
@@ -370,7 +481,7 @@ class Replica:
             self._commit(instance)
 
     def _start(self, instance: SlotInstance) -> bool:
-        if len(self._log) < self._abstain_below:
+        if self.next_slot < self._abstain_below:
             return False
         batch = self._queue.pop()
         if batch is None:
@@ -456,9 +567,12 @@ class Replica:
     def _reply_decision(self, peer: int, slot: int) -> None:
         """Tell a straggler the decision of a slot it is still speaking in."""
         last = self._decision_sent.get(peer)
+        if slot < self._log_start:
+            self._want_snapshot(peer)
+            return
         if last is not None and last[0] >= slot and self._tick - last[1] < self.config.resend_ticks:
             return
-        value = self._log[slot]
+        value = self._log[slot - self._log_start]
         self._pending.messages.append(
             (peer, Decision(slot, self._me, None if value is None else value.id, value))
         )
@@ -466,7 +580,7 @@ class Replica:
 
     def _catch_up(self) -> None:
         """Ask a peer known to be ahead for decisions; rotate over such peers."""
-        next_slot = len(self._log)
+        next_slot = self.next_slot
         ahead = [p for p in self._peers if self._peer_floor[p] > next_slot]
         if not ahead:
             return
@@ -479,7 +593,7 @@ class Replica:
         self._pending.messages.append((peer, self._status()))
 
     def _status(self) -> Status:
-        return Status(len(self._log), self._me, self._abstain_below)
+        return Status(self.next_slot, self._me, self._abstain_below)
 
     def _fill_for_abstainers(self) -> None:
         """Originate a no-op batch while a restarted peer abstains in slots ahead of us.
@@ -489,7 +603,7 @@ class Replica:
         restart of another replica could leave fewer than n-f speakers. Idle replicas
         therefore decide no-ops until the mark is passed.
         """
-        next_slot = len(self._log)
+        next_slot = self.next_slot
         if (
             next_slot < self._abstain_below
             or not self._peer_abstain
