@@ -34,8 +34,9 @@ from rabia.core.ready import (
     SnapshotRecord,
     SnapshotWanted,
 )
-from rabia.core.replica import Replica, ReplicaStats
+from rabia.core.replica import Replica
 from rabia.core.snapshot import SlotCompacted
+from rabia.core.stats import ReplicaStats
 
 __all__ = [
     "BROADCAST",

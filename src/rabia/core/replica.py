@@ -10,8 +10,8 @@ random number: the same inputs give the same outputs, byte for byte.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
+from rabia.core.catchup import CatchUp
 from rabia.core.coin import common_coin
 from rabia.core.config import ReplicaConfig
 from rabia.core.messages import (
@@ -45,33 +45,15 @@ from rabia.core.ready import (
     ReservedRecord,
     SentRecord,
     SnapshotRecord,
-    SnapshotWanted,
 )
 from rabia.core.slot import SlotInstance, Stage
-from rabia.core.snapshot import SlotCompacted, decode_core_state, encode_core_state
+from rabia.core.snapshot import decode_core_state
+from rabia.core.stats import ReplicaStats
 
 _LOCAL_COIN_SALT = 0x9E3779B97F4A7C15
 
 
-@dataclass(slots=True)
-class ReplicaStats:
-    """Counters of one replica since it started."""
-
-    slots_decided: int = 0
-    decided_by_votes: int = 0
-    fast_path: int = 0
-    """Slots this replica decided by the binary stage in phase 1."""
-    null_slots: int = 0
-    phases_total: int = 0
-    """Sum of the deciding phase over slots decided by votes."""
-    max_phase: int = 0
-    resends: int = 0
-    dropped: int = 0
-    """Messages ignored as malformed, from non-members, or too far ahead."""
-    snapshots_installed: int = 0
-
-
-class Replica:
+class Replica(CatchUp):
     """One member of a Rabia cluster. See the module docstring for the driving contract."""
 
     def __init__(self, config: ReplicaConfig, recovered: Iterable[Record] = ()) -> None:
@@ -166,16 +148,6 @@ class Replica:
         return self._me
 
     @property
-    def next_slot(self) -> int:
-        """The lowest slot this replica has not decided."""
-        return self._log_start + len(self._log)
-
-    @property
-    def log_start(self) -> int:
-        """The lowest slot still in the log; slots below it live only in a snapshot."""
-        return self._log_start
-
-    @property
     def in_slot(self) -> bool:
         """True when this replica has spoken in ``next_slot`` and not decided it yet."""
         instance = self._slots.get(self.next_slot)
@@ -190,41 +162,6 @@ class Replica:
     def pending(self) -> int:
         """Batches waiting in the queue (not counting one in flight)."""
         return len(self._queue)
-
-    def decided(self, slot: int) -> Batch | None:
-        """The decided value of a slot in ``log_start`` .. ``next_slot - 1`` (None is NULL).
-
-        Raises ``SlotCompacted`` below ``log_start`` and ``IndexError`` from ``next_slot`` on.
-        """
-        if slot < self._log_start:
-            raise SlotCompacted(f"slot {slot} is compacted (log starts at {self._log_start})")
-        if slot >= self.next_slot:
-            raise IndexError(f"slot {slot} is not decided (next slot {self.next_slot})")
-        return self._log[slot - self._log_start]
-
-    def core_snapshot(self) -> bytes:
-        """The core's snapshot state at ``next_slot``: the decided ids of every slot below.
-
-        Take it together with the driver's snapshot of the state after applying every
-        slot below ``next_slot``, then call ``compact(next_slot)`` once both are durable.
-        """
-        return encode_core_state(self.next_slot, self._decided_ids)
-
-    def compact(self, below: int) -> None:
-        """Forget the decided values of slots below ``below`` (at most ``next_slot``).
-
-        The driver calls it once a snapshot of the state at ``below`` is durable; peers
-        that need those slots are then answered with ``SnapshotWanted`` events.
-        """
-        if below > self.next_slot:
-            raise ValueError(f"cannot compact below {below}: next slot is {self.next_slot}")
-        if below > self._log_start:
-            del self._log[: below - self._log_start]
-            self._log_start = below
-
-    def send_snapshot(self, peer: int, slot: int, core_state: bytes, app_state: bytes) -> None:
-        """Queue a ``Snapshot`` for ``peer`` in the next Ready (answer to ``SnapshotWanted``)."""
-        self._pending.messages.append((peer, Snapshot(slot, self._me, core_state, app_state)))
 
     def submit(self, commands: Sequence[Command], key: int) -> BatchId:
         """Originate a batch of commands with priority ``key`` (a timestamp at this origin)."""
@@ -382,79 +319,6 @@ class Replica:
         if message.slot == self.next_slot:
             self._progress()
 
-    def _on_status(self, message: Status) -> None:
-        sender = message.sender
-        slot = message.slot
-        if message.abstain_below > slot:
-            self._peer_abstain[sender] = message.abstain_below
-        else:
-            self._peer_abstain.pop(sender, None)
-        if slot > self._peer_floor[sender]:
-            self._peer_floor[sender] = slot
-        next_slot = self.next_slot
-        if slot < self._log_start:
-            self._want_snapshot(sender)
-        elif slot < next_slot:
-            end = min(next_slot, slot + self.config.catchup_chunk)
-            out = self._pending.messages
-            start = self._log_start
-            for s in range(slot, end):
-                value = self._log[s - start]
-                out.append(
-                    (sender, Decision(s, self._me, None if value is None else value.id, value))
-                )
-            self._decision_sent[sender] = (end - 1, self._tick)
-
-    def _want_snapshot(self, peer: int) -> None:
-        """Ask the driver to send ``peer`` a snapshot (at most once per ``resend_ticks``)."""
-        last = self._snapshot_wanted.get(peer)
-        if last is not None and self._tick - last < self.config.resend_ticks:
-            return
-        self._snapshot_wanted[peer] = self._tick
-        self._pending.events.append(SnapshotWanted(peer))
-
-    def _on_snapshot(self, message: Snapshot) -> None:
-        slot = message.slot
-        sender = message.sender
-        if slot > self._peer_floor[sender]:
-            self._peer_floor[sender] = slot
-        if slot <= self.next_slot:
-            return
-        try:
-            state_slot, ids = decode_core_state(message.core_state)
-        except ValueError:
-            self.stats.dropped += 1
-            return
-        if state_slot != slot:
-            self.stats.dropped += 1
-            return
-        self._install(slot, ids, message)
-
-    def _install(self, slot: int, ids: DecidedIds, message: Snapshot) -> None:
-        """Jump to ``slot``: every slot below it is described by the snapshot."""
-        mines = []
-        for s in sorted(self._slots):
-            if s >= slot:
-                break
-            mine = self._slots.pop(s).mine
-            if mine is not None:
-                mines.append(mine)
-        self._decided_ids.replace(ids)
-        self._queue.drop_decided()
-        for mine in mines:
-            self._queue.push(mine)  # forfeited: retry later unless the snapshot decided it
-        self._log = []
-        self._log_start = slot
-        ready = self._pending
-        ready.committed.clear()  # all below ``slot``: the snapshot replaces them
-        ready.install = InstalledSnapshot(slot, message.core_state, message.app_state)
-        ready.records.append(SnapshotRecord(slot, message.core_state, message.app_state))
-        ready.sync = True
-        self.stats.snapshots_installed += 1
-        self._resend_interval = self.config.resend_ticks
-        self._next_resend = self._tick + self._resend_interval
-        self._progress()
-
     # ---------------------------------------------------------------- progress
     def _instance(self, slot: int) -> SlotInstance:
         instance = self._slots.get(slot)
@@ -563,37 +427,6 @@ class Replica:
         self.stats.resends += 1
         self._resend_interval = min(self._resend_interval * 2, self.config.max_resend_ticks)
         self._next_resend = self._tick + self._resend_interval
-
-    def _reply_decision(self, peer: int, slot: int) -> None:
-        """Tell a straggler the decision of a slot it is still speaking in."""
-        last = self._decision_sent.get(peer)
-        if slot < self._log_start:
-            self._want_snapshot(peer)
-            return
-        if last is not None and last[0] >= slot and self._tick - last[1] < self.config.resend_ticks:
-            return
-        value = self._log[slot - self._log_start]
-        self._pending.messages.append(
-            (peer, Decision(slot, self._me, None if value is None else value.id, value))
-        )
-        self._decision_sent[peer] = (slot, self._tick)
-
-    def _catch_up(self) -> None:
-        """Ask a peer known to be ahead for decisions; rotate over such peers."""
-        next_slot = self.next_slot
-        ahead = [p for p in self._peers if self._peer_floor[p] > next_slot]
-        if not ahead:
-            return
-        last = self._status_sent.get(next_slot)
-        if last is not None and self._tick - last < self.config.resend_ticks:
-            return
-        self._status_sent = {next_slot: self._tick}
-        peer = ahead[self._catchup_attempts % len(ahead)]
-        self._catchup_attempts += 1
-        self._pending.messages.append((peer, self._status()))
-
-    def _status(self) -> Status:
-        return Status(self.next_slot, self._me, self._abstain_below)
 
     def _fill_for_abstainers(self) -> None:
         """Originate a no-op batch while a restarted peer abstains in slots ahead of us.
