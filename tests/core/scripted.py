@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import msgspec
+
 from rabia.core import (
     BROADCAST,
     Batch,
@@ -16,6 +18,10 @@ from rabia.core import (
     ReplicaConfig,
     UnsafeSwitches,
 )
+from rabia.core.ready import DecidedRecord, SentRecord, SnapshotRecord, SnapshotWanted
+
+_encode_log = msgspec.msgpack.Encoder().encode
+_decode_log = msgspec.msgpack.Decoder(list[Batch | None]).decode
 
 
 @dataclass
@@ -32,6 +38,8 @@ class Node:
     log: list[Batch | None] = field(default_factory=list)
     decided: list[Decided] = field(default_factory=list)
     up: bool = True
+    snapshot: SnapshotRecord | None = None
+    """Latest snapshot saved or installed; its app_state is the encoded log below it."""
 
 
 class ScriptedCluster:
@@ -66,6 +74,15 @@ class ScriptedCluster:
         while replica.has_ready():
             ready = replica.ready()
             node.records.extend(ready.records)
+            if ready.install is not None:
+                install = ready.install
+                node.log = _decode_log(install.app_state)
+                assert len(node.log) == install.slot
+                node.snapshot = SnapshotRecord(install.slot, install.core_state, install.app_state)
+            for event in ready.events:
+                if isinstance(event, SnapshotWanted) and node.snapshot is not None:
+                    snap = node.snapshot
+                    replica.send_snapshot(event.peer, snap.slot, snap.core_state, snap.app_state)
             for dst, message in ready.messages:
                 targets = [p for p in self.members if p != i] if dst == BROADCAST else [dst]
                 for t in targets:
@@ -77,6 +94,25 @@ class ScriptedCluster:
                     node.log.append(entry.batch)
             node.decided.extend(e for e in ready.events if isinstance(e, Decided))
             replica.advance()
+
+    def compact(self, i: int) -> int:
+        """Save node i's snapshot at its next slot (the app state is its log), compact."""
+        node = self.nodes[i]
+        replica = node.replica
+        slot = replica.next_slot
+        record = SnapshotRecord(slot, replica.core_snapshot(), _encode_log(node.log[:slot]))
+        node.records[:] = [
+            r
+            for r in node.records
+            if not (
+                (isinstance(r, DecidedRecord | SnapshotRecord) and r.slot < slot)
+                or (isinstance(r, SentRecord) and r.message.slot < slot)
+            )
+        ]
+        node.records.append(record)
+        node.snapshot = record
+        replica.compact(slot)
+        return slot
 
     def submit(self, i: int, op: bytes = b"x", client: int = 1, seq: int = 0) -> Batch:
         self.clock += 1

@@ -107,3 +107,10 @@ def test_a_node_that_loses_its_disk_is_caught(monkeypatch: pytest.MonkeyPatch) -
     found = [r for r in run_many(range(60), nodes=3, ops=60) if not r.ok]
     assert found, "no seed caught a replica that forgot what it sent"
     assert any("equivocation" in r.violations[0] for r in found)
+
+
+def test_some_swarm_seeds_catch_up_by_snapshot_transfer() -> None:
+    results = [run_seed(seed, nodes=3, ops=60) for seed in range(30)]
+    assert all(r.ok for r in results), [r.violations[0] for r in results if not r.ok]
+    assert sum(r.transfers for r in results) > 0
+    assert any(r.compact_every == 0 for r in results)  # some runs never compact

@@ -30,6 +30,9 @@ class _Summary:
     phases_counted: int = 0
     max_phases: int = 0
     acked: int = 0
+    installs: int = 0
+    transfers: int = 0
+    runs_with_transfer: int = 0
     virtual_us: int = 0
     cpu_seconds: float = 0.0
     max_cpu_seconds: float = 0.0
@@ -45,6 +48,9 @@ class _Summary:
         self.phases_counted += result.phase_slots
         self.max_phases = max(self.max_phases, result.phases_max)
         self.acked += result.acked
+        self.installs += result.installs
+        self.transfers += result.transfers
+        self.runs_with_transfer += 1 if result.transfers else 0
         self.virtual_us += result.virtual_us
         self.cpu_seconds += result.cpu_seconds
         self.max_cpu_seconds = max(self.max_cpu_seconds, result.cpu_seconds)
@@ -161,6 +167,11 @@ def _print_run(out: Console, result: SimResult) -> None:
         ("plan", result.plan),
         ("faults struck", faults),
         ("messages delivered", str(result.delivered)),
+        (
+            "snapshots",
+            f"every {result.compact_every or '-'} slots, {result.installs} installed "
+            f"({result.transfers} from peers)",
+        ),
         ("trace hash", result.trace_hash),
         ("replay", result.replay_command),
     ):
@@ -182,6 +193,10 @@ def _print_summary(
     table.add_row("NULL slots", f"{summary.ratio(summary.null_slots):.1%}")
     table.add_row(
         "phases per slot (mean / max)", f"{summary.mean_phases:.3f} / {summary.max_phases}"
+    )
+    table.add_row(
+        "snapshot installs (from peers / runs)",
+        f"{summary.installs} ({summary.transfers} / {summary.runs_with_transfer})",
     )
     table.add_row("virtual time", f"{summary.virtual_us / 1e6:.1f} s")
     table.add_row("wall time", f"{elapsed:.1f} s")
@@ -214,6 +229,9 @@ def _json_summary(
         "violations": len(summary.failing),
         "slots": summary.slots,
         "acked": summary.acked,
+        "snapshot_installs": summary.installs,
+        "snapshot_transfers": summary.transfers,
+        "runs_with_transfer": summary.runs_with_transfer,
         "fast_path_ratio": round(summary.ratio(summary.fast_path), 6),
         "null_ratio": round(summary.ratio(summary.null_slots), 6),
         "mean_phases": round(summary.mean_phases, 6),

@@ -14,6 +14,7 @@ from rabia.core.messages import (
     Message,
     Proposal,
     Request,
+    Snapshot,
     State,
     Status,
     Vote,
@@ -25,12 +26,17 @@ from rabia.core.ready import (
     DecidedRecord,
     Event,
     IncarnationRecord,
+    InstalledSnapshot,
     Ready,
     Record,
     ReservedRecord,
     SentRecord,
+    SnapshotRecord,
+    SnapshotWanted,
 )
-from rabia.core.replica import Replica, ReplicaStats
+from rabia.core.replica import Replica
+from rabia.core.snapshot import SlotCompacted
+from rabia.core.stats import ReplicaStats
 
 __all__ = [
     "BROADCAST",
@@ -47,6 +53,7 @@ __all__ = [
     "Fetch",
     "FetchReply",
     "IncarnationRecord",
+    "InstalledSnapshot",
     "Message",
     "Proposal",
     "Ready",
@@ -59,6 +66,10 @@ __all__ = [
     "ReservedRecord",
     "SentRecord",
     "SessionTable",
+    "SlotCompacted",
+    "Snapshot",
+    "SnapshotRecord",
+    "SnapshotWanted",
     "State",
     "Status",
     "UnsafeSwitches",

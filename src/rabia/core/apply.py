@@ -38,6 +38,29 @@ class Reply(msgspec.Struct, frozen=True):
     """True when the client had already acknowledged this seq; no reply is kept for it."""
 
 
+class _SessionState(msgspec.Struct, frozen=True, array_like=True):
+    client_id: int
+    acked_below: int
+    last_active: int
+    replies: list[tuple[int, bytes]]
+    """(seq, reply), sorted by seq."""
+
+
+class _ApplierState(msgspec.Struct, frozen=True, array_like=True):
+    """Wire form of ``Applier.snapshot()``."""
+
+    applied_slot: int
+    chain: bytes
+    log_time: int
+    last_sweep: int
+    sessions: list[_SessionState]
+    """Sorted by client id."""
+
+
+_encode_state = msgspec.msgpack.Encoder().encode
+_decode_state = msgspec.msgpack.Decoder(_ApplierState).decode
+
+
 @dataclass(slots=True)
 class _Session:
     acked_below: int = 0
@@ -91,6 +114,22 @@ class SessionTable:
         session.last_active = max(session.last_active, now)
         return session
 
+    def _export(self) -> list[_SessionState]:
+        return [
+            _SessionState(c, s.acked_below, s.last_active, sorted(s.replies.items()))
+            for c, s in sorted(self._sessions.items())
+        ]
+
+    def _import(self, sessions: list[_SessionState], last_sweep: int) -> None:
+        self._sessions = {}
+        for state in sessions:
+            replies = dict(state.replies)
+            order = sorted(replies)  # a sorted list is a valid min-heap
+            self._sessions[state.client_id] = _Session(
+                state.acked_below, replies, order, state.last_active
+            )
+        self._last_sweep = last_sweep
+
     def expire(self, now: int) -> None:
         """Drop sessions idle for longer than the TTL (deterministic: ``now`` is log time)."""
         if self._ttl is None or now - self._last_sweep < self._ttl // 4:
@@ -115,6 +154,31 @@ class Applier:
         self.chain = b"\x00" * 32
         self.log_time = 0
         """Largest batch key applied so far: the log's own clock."""
+
+    def snapshot(self) -> bytes:
+        """Deterministic bytes of the applied position, hash chain, log time and sessions."""
+        sessions = self.sessions
+        return _encode_state(
+            _ApplierState(
+                self.applied_slot,
+                self.chain,
+                self.log_time,
+                sessions._last_sweep,
+                sessions._export(),
+            )
+        )
+
+    def restore(self, data: bytes) -> None:
+        """Replace this applier's state by a ``snapshot()`` (the state machine is the
+        driver's to restore); raises ``ValueError`` on malformed bytes."""
+        try:
+            state = _decode_state(data)
+        except msgspec.DecodeError as exc:
+            raise ValueError(f"malformed applier snapshot: {exc}") from None
+        self.applied_slot = state.applied_slot
+        self.chain = state.chain
+        self.log_time = state.log_time
+        self.sessions._import(state.sessions, state.last_sweep)
 
     def apply(self, entry: Committed) -> list[Reply]:
         """Apply one committed slot; returns one reply per command of the batch."""

@@ -141,7 +141,20 @@ class Status(msgspec.Struct, frozen=True, array_like=True, tag=8):
     abstain_below: int = 0
 
 
-Message = Request | Proposal | State | Vote | Decision | Fetch | FetchReply | Status
+class Snapshot(msgspec.Struct, frozen=True, array_like=True, tag=9):
+    """State transfer: the sender's state after applying every slot below ``slot``.
+
+    ``core_state`` is ``Replica.core_snapshot()`` (the decided batch ids); ``app_state``
+    is opaque to the core (the driver's applier and state machine).
+    """
+
+    slot: int
+    sender: int
+    core_state: bytes
+    app_state: bytes
+
+
+Message = Request | Proposal | State | Vote | Decision | Fetch | FetchReply | Status | Snapshot
 """Every message a replica sends or receives."""
 
 SlotMessage = Proposal | State | Vote

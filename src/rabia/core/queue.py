@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import heapq
 
+import msgspec
+
 from rabia.core.messages import Batch, BatchId
+
+
+class _DecidedIdsState(msgspec.Struct, frozen=True, array_like=True):
+    """Wire form of ``DecidedIds``: per origin (id, incarnation, watermark, seqs above), sorted."""
+
+    origins: list[tuple[int, int, int, list[int]]]
+
+
+_encode_state = msgspec.msgpack.Encoder().encode
+_decode_state = msgspec.msgpack.Decoder(_DecidedIdsState).decode
 
 
 class DecidedIds:
@@ -40,6 +52,43 @@ class DecidedIds:
             if above is None:
                 above = self._above[origin] = set()
             above.add(seq)
+
+    def encode(self) -> bytes:
+        """Exact, deterministic msgpack encoding (origins and seqs sorted)."""
+        origins = sorted(set(self._watermark) | {o for o, a in self._above.items() if a})
+        return _encode_state(
+            _DecidedIdsState(
+                [
+                    (o[0], o[1], self._watermark.get(o, 0), sorted(self._above.get(o, ())))
+                    for o in origins
+                ]
+            )
+        )
+
+    @classmethod
+    def decode(cls, data: bytes) -> DecidedIds:
+        """The set ``encode`` described; raises ``msgspec.DecodeError`` / ``ValueError``."""
+        ids = cls()
+        for origin, incarnation, mark, above in _decode_state(data).origins:
+            if mark < 0 or any(seq <= mark for seq in above):
+                raise ValueError("malformed decided-ids state")
+            if mark:
+                ids._watermark[(origin, incarnation)] = mark
+            if above:
+                ids._above[(origin, incarnation)] = set(above)
+        return ids
+
+    def replace(self, other: DecidedIds) -> None:
+        """Become a copy of ``other`` (in place: the pending queue keeps its reference)."""
+        self._watermark = dict(other._watermark)
+        self._above = {o: set(a) for o, a in other._above.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DecidedIds):
+            return NotImplemented
+        return self.encode() == other.encode()
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __contains__(self, batch_id: BatchId) -> bool:
         origin = (batch_id[0], batch_id[1])
@@ -79,6 +128,12 @@ class PendingQueue:
     def discard(self, batch_id: BatchId) -> None:
         """Forget a batch (it was decided); its heap entry is skipped lazily."""
         self._live.pop(batch_id, None)
+
+    def drop_decided(self) -> None:
+        """Forget every queued batch that is now decided (after installing a snapshot)."""
+        decided = self._decided
+        for batch_id in [b for b in self._live if b in decided]:
+            del self._live[batch_id]
 
     def has_pending(self) -> bool:
         """True when some undecided batch is queued."""

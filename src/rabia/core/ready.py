@@ -1,7 +1,8 @@
 """What the replica hands back through ``ready()``: records, messages, committed entries.
 
 The driver's loop, as in etcd's RawNode: persist ``records`` (and sync them when
-``sync`` is set) -> send ``messages`` -> apply ``committed`` -> ``advance()``.
+``sync`` is set) -> install ``install`` (restore the applier and state machine from its
+``app_state``) -> send ``messages`` -> apply ``committed`` -> ``advance()``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,19 @@ class IncarnationRecord(msgspec.Struct, frozen=True, array_like=True, tag=4):
     incarnation: int
 
 
-Record = SentRecord | DecidedRecord | ReservedRecord | IncarnationRecord
+class SnapshotRecord(msgspec.Struct, frozen=True, array_like=True, tag=5):
+    """A snapshot of the state after applying every slot below ``slot``.
+
+    It supersedes every ``DecidedRecord`` and ``SentRecord`` below ``slot`` and every older
+    ``SnapshotRecord``: storage may drop them once this record is durable.
+    """
+
+    slot: int
+    core_state: bytes
+    app_state: bytes
+
+
+Record = SentRecord | DecidedRecord | ReservedRecord | IncarnationRecord | SnapshotRecord
 """Everything the replica asks its storage to keep."""
 
 
@@ -69,7 +82,26 @@ class CoinFlipped(msgspec.Struct, frozen=True):
     bit: int
 
 
-Event = Decided | CoinFlipped
+class SnapshotWanted(msgspec.Struct, frozen=True):
+    """Event: ``peer`` needs slots this replica has compacted away.
+
+    The driver answers with ``Replica.send_snapshot(peer, ...)`` from its latest saved
+    snapshot (rate-limited by the core like every catch-up reply).
+    """
+
+    peer: int
+
+
+class InstalledSnapshot(msgspec.Struct, frozen=True):
+    """A snapshot the replica installed: the driver restores its state from ``app_state``
+    before applying any ``committed`` entry of the same Ready."""
+
+    slot: int
+    core_state: bytes
+    app_state: bytes
+
+
+Event = Decided | CoinFlipped | SnapshotWanted
 """Observations for metrics and checks; they drive nothing."""
 
 
@@ -84,6 +116,8 @@ class Ready:
     """(destination, message); destination BROADCAST means every other member."""
     committed: list[Committed] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    install: InstalledSnapshot | None = None
+    """A snapshot to restore before applying ``committed`` (whose slots follow it)."""
 
     def __bool__(self) -> bool:
-        return bool(self.records or self.messages or self.committed or self.events)
+        return bool(self.records or self.messages or self.committed or self.events or self.install)

@@ -10,8 +10,8 @@ random number: the same inputs give the same outputs, byte for byte.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
+from rabia.core.catchup import CatchUp
 from rabia.core.coin import common_coin
 from rabia.core.config import ReplicaConfig
 from rabia.core.messages import (
@@ -27,6 +27,7 @@ from rabia.core.messages import (
     Proposal,
     Request,
     SlotMessage,
+    Snapshot,
     State,
     Status,
     Vote,
@@ -38,34 +39,21 @@ from rabia.core.ready import (
     Decided,
     DecidedRecord,
     IncarnationRecord,
+    InstalledSnapshot,
     Ready,
     Record,
     ReservedRecord,
     SentRecord,
+    SnapshotRecord,
 )
 from rabia.core.slot import SlotInstance, Stage
+from rabia.core.snapshot import decode_core_state
+from rabia.core.stats import ReplicaStats
 
 _LOCAL_COIN_SALT = 0x9E3779B97F4A7C15
 
 
-@dataclass(slots=True)
-class ReplicaStats:
-    """Counters of one replica since it started."""
-
-    slots_decided: int = 0
-    decided_by_votes: int = 0
-    fast_path: int = 0
-    """Slots this replica decided by the binary stage in phase 1."""
-    null_slots: int = 0
-    phases_total: int = 0
-    """Sum of the deciding phase over slots decided by votes."""
-    max_phase: int = 0
-    resends: int = 0
-    dropped: int = 0
-    """Messages ignored as malformed, from non-members, or too far ahead."""
-
-
-class Replica:
+class Replica(CatchUp):
     """One member of a Rabia cluster. See the module docstring for the driving contract."""
 
     def __init__(self, config: ReplicaConfig, recovered: Iterable[Record] = ()) -> None:
@@ -76,6 +64,10 @@ class Replica:
         self._decided_ids = DecidedIds()
         self._queue = PendingQueue(self._decided_ids)
         self._log: list[Batch | None] = []
+        """Decided values of slots ``log_start`` .. ``next_slot - 1``."""
+        self._log_start = 0
+        self._snapshot_wanted: dict[int, int] = {}
+        """peer -> tick of the last ``SnapshotWanted`` event for it."""
         self._slots: dict[int, SlotInstance] = {}
         self._tick = 0
         self._resend_interval = config.resend_ticks
@@ -106,8 +98,12 @@ class Replica:
         decided: dict[int, Batch | None] = {}
         sent: dict[int, list[SlotMessage]] = {}
         reserved = 0
+        snapshot: SnapshotRecord | None = None
         for record in recovered:
-            if isinstance(record, DecidedRecord):
+            if isinstance(record, SnapshotRecord):
+                if snapshot is None or record.slot > snapshot.slot:
+                    snapshot = record
+            elif isinstance(record, DecidedRecord):
                 decided[record.slot] = record.batch
             elif isinstance(record, SentRecord):
                 sent.setdefault(record.message.slot, []).append(record.message)
@@ -119,8 +115,13 @@ class Replica:
         ready = self._pending
         ready.records.append(IncarnationRecord(self.incarnation))
         ready.sync = True
-        while len(self._log) in decided:
-            slot = len(self._log)
+        if snapshot is not None:
+            slot, ids = decode_core_state(snapshot.core_state)
+            self._log_start = slot
+            self._decided_ids.replace(ids)
+            ready.install = InstalledSnapshot(slot, snapshot.core_state, snapshot.app_state)
+        while self.next_slot in decided:
+            slot = self.next_slot
             batch = decided[slot]
             self._log.append(batch)
             if batch is not None:
@@ -147,29 +148,20 @@ class Replica:
         return self._me
 
     @property
-    def next_slot(self) -> int:
-        """The lowest slot this replica has not decided."""
-        return len(self._log)
-
-    @property
     def in_slot(self) -> bool:
         """True when this replica has spoken in ``next_slot`` and not decided it yet."""
-        instance = self._slots.get(len(self._log))
+        instance = self._slots.get(self.next_slot)
         return instance is not None and instance.started and instance.stage != Stage.DONE
 
     @property
     def abstaining(self) -> bool:
         """True while a restarted replica stays silent in slots it may have spoken in."""
-        return len(self._log) < self._abstain_below
+        return self.next_slot < self._abstain_below
 
     @property
     def pending(self) -> int:
         """Batches waiting in the queue (not counting one in flight)."""
         return len(self._queue)
-
-    def decided(self, slot: int) -> Batch | None:
-        """The decided value of a slot below ``next_slot`` (None is NULL)."""
-        return self._log[slot]
 
     def submit(self, commands: Sequence[Command], key: int) -> BatchId:
         """Originate a batch of commands with priority ``key`` (a timestamp at this origin)."""
@@ -201,6 +193,8 @@ class Replica:
             self._on_fetch_reply(message)  # type: ignore[arg-type]
         elif kind is Status:
             self._on_status(message)  # type: ignore[arg-type]
+        elif kind is Snapshot:
+            self._on_snapshot(message)  # type: ignore[arg-type]
         else:
             self.stats.dropped += 1
 
@@ -208,7 +202,7 @@ class Replica:
         """Advance logical time by one tick: re-sends, anti-entropy, catch-up."""
         self._tick += 1
         tick = self._tick
-        instance = self._slots.get(len(self._log))
+        instance = self._slots.get(self.next_slot)
         if (
             instance is not None
             and instance.started
@@ -262,7 +256,7 @@ class Replica:
         sender = message.sender
         if slot > self._peer_floor[sender]:
             self._peer_floor[sender] = slot
-        next_slot = len(self._log)
+        next_slot = self.next_slot
         if slot < next_slot:
             self._reply_decision(sender, slot)
             return
@@ -288,7 +282,7 @@ class Replica:
         sender = message.sender
         if slot + 1 > self._peer_floor[sender]:
             self._peer_floor[sender] = slot + 1
-        next_slot = len(self._log)
+        next_slot = self.next_slot
         if slot < next_slot or slot - next_slot >= self.config.future_window:
             return
         self._instance(slot).learn_decision(message.value, batch)
@@ -299,10 +293,11 @@ class Replica:
         slot = message.slot
         wanted = message.batch_id
         batch: Batch | None = None
-        if slot < len(self._log):
-            value = self._log[slot]
-            if value is not None and value.id == wanted:
-                batch = value
+        if slot < self.next_slot:
+            if slot >= self._log_start:
+                value = self._log[slot - self._log_start]
+                if value is not None and value.id == wanted:
+                    batch = value
         else:
             instance = self._slots.get(slot)
             if instance is not None:
@@ -321,28 +316,8 @@ class Replica:
         if instance is None:
             return
         instance.add_payload(message.batch)
-        if message.slot == len(self._log):
+        if message.slot == self.next_slot:
             self._progress()
-
-    def _on_status(self, message: Status) -> None:
-        sender = message.sender
-        slot = message.slot
-        if message.abstain_below > slot:
-            self._peer_abstain[sender] = message.abstain_below
-        else:
-            self._peer_abstain.pop(sender, None)
-        if slot > self._peer_floor[sender]:
-            self._peer_floor[sender] = slot
-        next_slot = len(self._log)
-        if slot < next_slot:
-            end = min(next_slot, slot + self.config.catchup_chunk)
-            out = self._pending.messages
-            for s in range(slot, end):
-                value = self._log[s]
-                out.append(
-                    (sender, Decision(s, self._me, None if value is None else value.id, value))
-                )
-            self._decision_sent[sender] = (end - 1, self._tick)
 
     # ---------------------------------------------------------------- progress
     def _instance(self, slot: int) -> SlotInstance:
@@ -354,7 +329,7 @@ class Replica:
     def _progress(self) -> None:
         """Start, advance and commit the current slot for as long as it moves."""
         while True:
-            slot = len(self._log)
+            slot = self.next_slot
             instance = self._instance(slot)
             if instance.stage == Stage.IDLE and not self._start(instance):
                 return
@@ -370,7 +345,7 @@ class Replica:
             self._commit(instance)
 
     def _start(self, instance: SlotInstance) -> bool:
-        if len(self._log) < self._abstain_below:
+        if self.next_slot < self._abstain_below:
             return False
         batch = self._queue.pop()
         if batch is None:
@@ -453,34 +428,6 @@ class Replica:
         self._resend_interval = min(self._resend_interval * 2, self.config.max_resend_ticks)
         self._next_resend = self._tick + self._resend_interval
 
-    def _reply_decision(self, peer: int, slot: int) -> None:
-        """Tell a straggler the decision of a slot it is still speaking in."""
-        last = self._decision_sent.get(peer)
-        if last is not None and last[0] >= slot and self._tick - last[1] < self.config.resend_ticks:
-            return
-        value = self._log[slot]
-        self._pending.messages.append(
-            (peer, Decision(slot, self._me, None if value is None else value.id, value))
-        )
-        self._decision_sent[peer] = (slot, self._tick)
-
-    def _catch_up(self) -> None:
-        """Ask a peer known to be ahead for decisions; rotate over such peers."""
-        next_slot = len(self._log)
-        ahead = [p for p in self._peers if self._peer_floor[p] > next_slot]
-        if not ahead:
-            return
-        last = self._status_sent.get(next_slot)
-        if last is not None and self._tick - last < self.config.resend_ticks:
-            return
-        self._status_sent = {next_slot: self._tick}
-        peer = ahead[self._catchup_attempts % len(ahead)]
-        self._catchup_attempts += 1
-        self._pending.messages.append((peer, self._status()))
-
-    def _status(self) -> Status:
-        return Status(len(self._log), self._me, self._abstain_below)
-
     def _fill_for_abstainers(self) -> None:
         """Originate a no-op batch while a restarted peer abstains in slots ahead of us.
 
@@ -489,7 +436,7 @@ class Replica:
         restart of another replica could leave fewer than n-f speakers. Idle replicas
         therefore decide no-ops until the mark is passed.
         """
-        next_slot = len(self._log)
+        next_slot = self.next_slot
         if (
             next_slot < self._abstain_below
             or not self._peer_abstain

@@ -313,6 +313,9 @@ class Node:
             if ready.records:
                 # Before any message leaves and before any command is acknowledged.
                 storage.append(ready.records, ready.sync)
+            if ready.install is not None:
+                # This runtime never compacts, so no peer should send it a snapshot.
+                raise RuntimeError("snapshot installation is not supported by this runtime")
             for dest, message in ready.messages:
                 if dest == BROADCAST:
                     transport.broadcast(message)

@@ -80,6 +80,8 @@ class SafetyMonitor:
         self._results: dict[ClientOp, bytes] = {}
         self._applied_ops: dict[tuple[int, int], set[ClientOp]] = {}
         self.acked: dict[ClientOp, bytes] = {}
+        self.installs = 0
+        """Snapshots installed (from a peer or on restart)."""
         self.decided_phase: dict[int, int] = {}
         """slot -> lowest phase in which some replica decided it by votes."""
 
@@ -263,6 +265,26 @@ class SafetyMonitor:
             seen = self._digests.setdefault(slot, digest)
             if seen != digest:
                 self.violation(f"state: node {node} has a different state after slot {slot}")
+
+    def installed(
+        self,
+        node: int,
+        life: int,
+        slot: int,
+        chain: bytes,
+        digest: bytes,
+        ops: Collection[ClientOp],
+    ) -> None:
+        """A replica installed a snapshot of the state after slot ``slot - 1``.
+
+        Its chain and digest must match what others applied up to that slot, and the ops
+        the snapshot contains become the incarnation's applied set (so a later fresh apply
+        of one of them is caught, and an acknowledged op it holds counts as applied).
+        """
+        self.installs += 1
+        if slot > 0:
+            self.applied(node, slot - 1, chain, digest)
+        self._applied_ops[(node, life)] = set(ops)
 
     def reply(self, node: int, life: int, reply: Reply) -> None:
         """One command outcome of an applied batch."""

@@ -5,9 +5,14 @@ the Ready's records (synced when it asks), send its messages, apply its committe
 slots, ``advance()``, and repeat while ``has_ready()``. Everything it says, observes
 and applies is shown to the :class:`~rabia.testing.invariants.SafetyMonitor`.
 
+With ``compact_every`` K set, the node saves a snapshot (applier + state machine)
+whenever K slots were applied since the log's start, stores it as a ``SnapshotRecord``
+(which drops the records it supersedes) and compacts the replica's log; it answers a
+``SnapshotWanted`` event with its latest snapshot.
+
 A crash keeps only the storage's durable prefix; a restart builds a fresh
 ``Replica`` from it, with a fresh ``Applier`` and state machine, so the replica
-re-applies its recovered log from slot 0.
+installs its latest snapshot and re-applies the recovered log above it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import msgspec
 from rabia.core.apply import Applier
 from rabia.core.config import ReplicaConfig
 from rabia.core.messages import Command, Message
-from rabia.core.ready import Committed, Decided
+from rabia.core.ready import Committed, Decided, InstalledSnapshot, SnapshotRecord, SnapshotWanted
 from rabia.core.replica import Replica
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.storage import MemoryStorage
@@ -34,6 +39,7 @@ STATUS_NAMES = ("up", "paused", "down", "stopped")
 _TRACE_MSG = struct.Struct(">qiB")
 _TRACE_DECIDED = struct.Struct(">qiqB")
 encode = msgspec.msgpack.Encoder().encode
+_decode_app = msgspec.msgpack.Decoder(tuple[bytes, bytes]).decode
 """Canonical encoding of messages (and decided ids) for the trace hash."""
 
 ClientOp = tuple[int, int]
@@ -56,6 +62,7 @@ class SimNode:
         "applier",
         "armed",
         "armed_action",
+        "compact_every",
         "config",
         "held",
         "life",
@@ -66,9 +73,11 @@ class SimNode:
         "replica",
         "reply_to",
         "send",
+        "snapshot",
         "status",
         "storage",
         "trace",
+        "transfers",
         "waiting",
     )
 
@@ -80,8 +89,15 @@ class SimNode:
         send: Send,
         reply_to: ReplyTo,
         trace: Trace,
+        compact_every: int = 0,
     ) -> None:
         self.node_id = config.node_id
+        self.compact_every = compact_every
+        """Save a snapshot and compact every this many slots (0: never)."""
+        self.transfers = 0
+        """Snapshots received from a peer and installed (restarts not counted)."""
+        self.snapshot: SnapshotRecord | None = None
+        """The latest snapshot saved or installed: what a ``SnapshotWanted`` gets."""
         self.config = config
         self.storage = storage
         self.monitor = monitor
@@ -102,7 +118,14 @@ class SimNode:
         self.armed_action: tuple[Any, ...] = ()
         self.machine = AppendMachine()
         self.applier = Applier(self.machine.apply)
-        self.replica = Replica(config, storage.recovered())
+        self.replica = self._load()
+
+    def _load(self) -> Replica:
+        """A replica from the durable records (and the latest snapshot among them)."""
+        recovered = self.storage.recovered()
+        snapshots = [r for r in recovered if isinstance(r, SnapshotRecord)]
+        self.snapshot = max(snapshots, key=lambda r: r.slot) if snapshots else None
+        return Replica(self.config, recovered)
 
     # ------------------------------------------------------------- lifecycle
     def crash(self, stop: bool) -> None:
@@ -120,7 +143,7 @@ class SimNode:
         self.status = UP
         self.machine = AppendMachine()
         self.applier = Applier(self.machine.apply)
-        self.replica = Replica(self.config, self.storage.recovered())
+        self.replica = self._load()
         self.drain(now)
 
     @property
@@ -160,7 +183,7 @@ class SimNode:
 
     # ------------------------------------------------------------ driver loop
     def drain(self, now: int) -> None:
-        """Persist -> send -> apply -> advance, while the replica has work."""
+        """Persist -> install -> send -> apply -> (compact) -> advance, while there is work."""
         replica = self.replica
         monitor = self.monitor
         nid = self.node_id
@@ -169,20 +192,66 @@ class SimNode:
             ready = replica.ready()
             if ready.records:
                 self.storage.append(ready.records, ready.sync)
+            if ready.install is not None:
+                if any(type(r) is SnapshotRecord for r in ready.records):
+                    self.transfers += 1  # from a peer (a restart re-installs without a record)
+                self._install(ready.install)
             for dest, message in ready.messages:
                 monitor.sent(nid, message)
                 send(nid, dest, message)
             if ready.events:
                 monitor.events(nid, self.life, ready.events)
                 for event in ready.events:
-                    if type(event) is Decided:
+                    if type(event) is SnapshotWanted:
+                        self._send_snapshot(event.peer)
+                    elif type(event) is Decided:
                         self.trace.update(
                             _TRACE_DECIDED.pack(now, nid, event.slot, event.phase)
                             + encode(event.batch_id)
                         )
             for entry in ready.committed:
                 self._apply(entry)
+            if self.compact_every and replica.next_slot - replica.log_start >= self.compact_every:
+                self._compact()
             replica.advance()
+
+    def _compact(self) -> None:
+        """Save a snapshot at ``next_slot`` (everything below is applied) and compact."""
+        replica = self.replica
+        slot = replica.next_slot
+        assert self.applier.applied_slot == slot - 1
+        app_state = encode((self.applier.snapshot(), self.machine.snapshot()))
+        record = SnapshotRecord(slot, replica.core_snapshot(), app_state)
+        self.storage.append([record], True)
+        self.snapshot = record
+        replica.compact(slot)
+
+    def _send_snapshot(self, peer: int) -> None:
+        snap = self.snapshot
+        if snap is not None:
+            self.replica.send_snapshot(peer, snap.slot, snap.core_state, snap.app_state)
+
+    def _install(self, install: InstalledSnapshot) -> None:
+        """Restore the applier and the state machine from a snapshot the replica installed."""
+        applier_state, machine_state = _decode_app(install.app_state)
+        self.machine = AppendMachine.restore(machine_state)
+        self.applier = Applier(self.machine.apply)
+        self.applier.restore(applier_state)
+        self.snapshot = SnapshotRecord(install.slot, install.core_state, install.app_state)
+        sessions = self.applier.sessions
+        for op in sorted(self.waiting):  # applied inside the snapshot: answer from it
+            cached = sessions.lookup(*op)
+            if cached is not None:
+                self.waiting.discard(op)
+                self.reply_to(op, cached)
+        self.monitor.installed(
+            self.node_id,
+            self.life,
+            install.slot,
+            self.applier.chain,
+            self.machine.digest,
+            self.machine.ops(),
+        )
 
     def _apply(self, entry: Committed) -> None:
         monitor = self.monitor

@@ -86,6 +86,12 @@ class SimResult:
     """A one-line description of the drawn faults."""
     fault_counts: dict[str, int] = field(default_factory=dict)
     """Faults that struck (a planned crash over the budget counts as ``skipped``)."""
+    compact_every: int = 0
+    """Slots between two snapshots of each node (0: no compaction in this run)."""
+    installs: int = 0
+    """Snapshots installed (sent by a peer, or the latest one on restart)."""
+    transfers: int = 0
+    """Of those, snapshots sent by a peer to a lagging replica."""
     cpu_seconds: float = field(default=0.0, compare=False)
     """CPU time the run took (not part of the replayable outcome)."""
 
@@ -124,6 +130,8 @@ class Cluster:
         net_rng = random.Random(root.getrandbits(64))
         load_rng = random.Random(root.getrandbits(64))
         coin_seed = root.getrandbits(63)
+        snap_rng = random.Random(root.getrandbits(64))
+        self.compact_every = draw_compaction(snap_rng) if faults == "swarm" else 0
         self.members = tuple(range(nodes))
         self.plan: FaultPlan = plan_faults(fault_rng, self.members, faults)
         self.fault_rng = fault_rng
@@ -144,7 +152,15 @@ class Cluster:
             )
             storage = MemoryStorage(plan.durability, plan.flush_interval_us)
             self.nodes.append(
-                SimNode(config, storage, self.monitor, self._send, self._reply, self._trace)
+                SimNode(
+                    config,
+                    storage,
+                    self.monitor,
+                    self._send,
+                    self._reply,
+                    self._trace,
+                    self.compact_every,
+                )
             )
         spread = plan.fault_us if load_rng.random() < 0.5 else 0
         self.clients = {
@@ -483,7 +499,17 @@ class Cluster:
             delivered=self._delivered,
             plan=self.plan.describe(),
             fault_counts=dict(sorted(self._struck.items())),
+            compact_every=self.compact_every,
+            installs=monitor.installs,
+            transfers=sum(n.transfers for n in self.nodes),
         )
+
+
+def draw_compaction(rng: random.Random) -> int:
+    """Slots between snapshots for one run: never in a quarter of the runs, else 4..64."""
+    if rng.random() < 0.25:
+        return 0
+    return rng.choice((4, 8, 16, 32, 64))
 
 
 def replay_command(

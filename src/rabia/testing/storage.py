@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from rabia.core.ready import Record, ReservedRecord
+from rabia.core.ready import DecidedRecord, Record, ReservedRecord, SentRecord, SnapshotRecord
 
 SyncMode = Literal["always", "batch", "off"]
 SYNC_MODES: tuple[SyncMode, ...] = ("always", "batch", "off")
@@ -45,10 +45,30 @@ class MemoryStorage:
         self._last_flush = 0
 
     def append(self, records: Iterable[Record], sync: bool) -> None:
-        """Store one Ready's records; sync them when asked to or in ``always`` mode."""
+        """Store one Ready's records; sync them when asked to or in ``always`` mode.
+
+        A ``SnapshotRecord`` is always synced, and the records it supersedes are dropped.
+        """
+        start = len(self.records)
         self.records.extend(records)
-        if sync or self.mode == "always":
+        snapshot = max(
+            (r.slot for r in self.records[start:] if isinstance(r, SnapshotRecord)), default=None
+        )
+        if sync or self.mode == "always" or snapshot is not None:
             self.sync()
+        if snapshot is not None:
+            self._compact(snapshot)
+
+    def _compact(self, slot: int) -> None:
+        """Drop decided, sent and snapshot records below the durable snapshot at ``slot``."""
+
+        def obsolete(r: Record) -> bool:
+            if isinstance(r, DecidedRecord | SnapshotRecord):
+                return r.slot < slot
+            return isinstance(r, SentRecord) and r.message.slot < slot
+
+        self.records = [r for r in self.records if not obsolete(r)]
+        self.durable = len(self.records)
 
     def sync(self) -> None:
         """Make every stored record durable."""

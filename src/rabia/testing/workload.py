@@ -15,7 +15,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import msgspec
+
 from rabia.core.messages import Command
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(tuple[dict[int, list[int]], bytes, int]).decode
 
 
 def append_op(key: int, value: int) -> bytes:
@@ -46,6 +51,21 @@ class AppendMachine:
         self.applied += 1
         self.digest = hashlib.sha256(self.digest + op).digest()
         return b"%d" % len(values)
+
+    def snapshot(self) -> bytes:
+        """Deterministic bytes of the lists, the digest and the applied count."""
+        return _encode(({k: self.lists[k] for k in sorted(self.lists)}, self.digest, self.applied))
+
+    @classmethod
+    def restore(cls, data: bytes) -> AppendMachine:
+        """The machine a ``snapshot()`` describes."""
+        machine = cls()
+        machine.lists, machine.digest, machine.applied = _decode(data)
+        return machine
+
+    def ops(self) -> set[tuple[int, int]]:
+        """The (client_id, seq) of every applied op (values are unique: see ``Client``)."""
+        return {divmod(v, 1_000_000) for values in self.lists.values() for v in values}
 
     def state_hash(self) -> str:
         """Hash of the current contents (independent of how they were reached)."""

@@ -1,0 +1,165 @@
+"""Snapshots, log compaction and snapshot-based state transfer in the core."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rabia.core import DecidedRecord, Replica, ReplicaConfig
+from rabia.core.messages import Snapshot, Status
+from rabia.core.queue import DecidedIds
+from rabia.core.ready import SnapshotRecord
+from rabia.core.snapshot import SlotCompacted, decode_core_state
+from tests.core.scripted import ScriptedCluster
+
+
+def _decide(c: ScriptedCluster, count: int, proxy: int = 0, first: int = 0) -> None:
+    """Decide ``count`` batches one after another (delivering only what ``c.settle`` may)."""
+    for k in range(count):
+        c.submit(proxy, b"op%d" % (first + k), client=1, seq=first + k)
+        c.settle(3)
+
+
+def _isolated(node: int) -> object:
+    return lambda f: node not in (f.src, f.dst)
+
+
+def test_compact_drops_the_prefix_and_decided_raises() -> None:
+    c = ScriptedCluster(3)
+    _decide(c, 4)
+    replica = c.nodes[1].replica
+    assert replica.next_slot == 4
+    with pytest.raises(ValueError):
+        replica.compact(5)
+    assert c.compact(1) == 4
+    assert replica.log_start == 4 and replica.next_slot == 4
+    with pytest.raises(SlotCompacted):
+        replica.decided(3)
+    _decide(c, 2, first=4)
+    assert replica.decided(5) == c.nodes[0].log[5]
+
+
+def test_restart_installs_the_snapshot_then_replays_the_suffix() -> None:
+    c = ScriptedCluster(3)
+    _decide(c, 5)
+    c.compact(2)
+    _decide(c, 3, first=5)
+    records = c.nodes[2].records
+    assert not any(isinstance(r, DecidedRecord) and r.slot < 5 for r in records)
+    c.crash(2)
+    old = c.nodes[2].records
+    restarted = Replica(c._config(2), list(old))
+    ready = restarted.ready()
+    assert ready.install is not None and ready.install.slot == 5
+    assert [e.slot for e in ready.committed] == [5, 6, 7]
+    restarted.advance()
+    c.restart(2)
+    assert c.nodes[2].replica.log_start == 5 and c.nodes[2].replica.next_slot == 8
+    assert c.logs()[2] == c.logs()[0]
+    _decide(c, 2, proxy=2, first=8)  # speaks again, and no batch id is decided twice
+    logs = c.logs()
+    assert logs[0] == logs[1] == logs[2] and len(logs[0]) == 10
+    ids = [b for b in logs[0] if b is not None]
+    assert len(ids) == len(set(ids))
+
+
+def test_isolated_replica_catches_up_by_snapshot_then_decisions() -> None:
+    c = ScriptedCluster(3)
+    _decide(c, 1)
+    keep = _isolated(2)
+    for k in range(12):
+        c.submit(0, b"x%d" % k, client=2, seq=k)
+        c.settle(3, pred=keep)  # type: ignore[arg-type]
+        if k == 7:
+            c.compact(0)
+            c.compact(1)
+    c.drop(lambda f: not keep(f))  # type: ignore[operator]
+    assert c.nodes[0].replica.log_start == 9 and c.nodes[0].replica.next_slot == 13
+    assert c.nodes[2].replica.next_slot == 1
+    c.settle(100)
+    lagger = c.nodes[2]
+    assert lagger.replica.stats.snapshots_installed == 1
+    assert lagger.replica.next_slot == 13 and lagger.replica.log_start == 9
+    assert any(isinstance(r, SnapshotRecord) and r.slot == 9 for r in lagger.records)
+    assert any(isinstance(f.message, Snapshot) and f.dst == 2 for f in c.sent)
+    logs = c.logs()
+    assert logs[0] == logs[1] == logs[2]
+    assert [d.slot for d in lagger.decided] == [0, 9, 10, 11, 12]  # decisions after the jump
+
+
+def test_snapshot_not_ahead_is_ignored() -> None:
+    c = ScriptedCluster(3)
+    _decide(c, 3)
+    c.compact(0)
+    snap = c.nodes[0].snapshot
+    assert snap is not None
+    replica = c.nodes[1].replica
+    for slot in (2, 3):
+        core = snap.core_state if slot == 3 else b""
+        replica.step(Snapshot(slot, 0, core, snap.app_state))
+        assert not replica.has_ready() or replica.ready().install is None
+        if replica._outstanding:
+            replica.advance()
+    assert replica.next_slot == 3 and replica.stats.snapshots_installed == 0
+
+
+def test_snapshot_with_a_mismatched_core_state_is_dropped() -> None:
+    c = ScriptedCluster(3)
+    _decide(c, 3)
+    c.compact(0)
+    snap = c.nodes[0].snapshot
+    assert snap is not None
+    fresh = Replica(ReplicaConfig(2, (0, 1, 2)))
+    fresh.ready()
+    fresh.advance()
+    fresh.step(Snapshot(4, 0, snap.core_state, snap.app_state))  # core state says slot 3
+    fresh.step(Snapshot(4, 0, b"\xc1garbage", snap.app_state))
+    assert fresh.next_slot == 0 and fresh.stats.dropped == 2
+
+
+def test_status_below_log_start_asks_the_driver_once_per_interval() -> None:
+    c = ScriptedCluster(3)
+    _decide(c, 3)
+    c.compact(0)
+    replica = c.nodes[0].replica
+    replica.step(Status(1, 2))
+    ready = replica.ready()
+    replica.advance()
+    assert [type(e).__name__ for e in ready.events] == ["SnapshotWanted"]
+    replica.step(Status(1, 2))
+    assert not replica.has_ready()  # rate-limited
+
+
+def test_core_snapshot_describes_the_decided_prefix() -> None:
+    c = ScriptedCluster(3)
+    _decide(c, 3)
+    replica = c.nodes[1].replica
+    slot, ids = decode_core_state(replica.core_snapshot())
+    assert slot == 3
+    for batch in c.nodes[1].log:
+        assert batch is not None and batch.id in ids
+
+
+batch_ids = st.lists(
+    st.tuples(st.integers(0, 4), st.integers(0, 2), st.integers(0, 40)), max_size=60
+)
+
+
+@given(batch_ids, st.randoms(use_true_random=False))
+def test_decided_ids_round_trip(ids: list[tuple[int, int, int]], rnd: object) -> None:
+    a = DecidedIds()
+    for bid in ids:
+        a.add(bid)
+    shuffled = list(ids)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    b = DecidedIds()
+    for bid in shuffled:
+        b.add(bid)
+    assert a.encode() == b.encode()  # canonical: independent of insertion order
+    back = DecidedIds.decode(a.encode())
+    assert back == a and back.encode() == a.encode()
+    for origin in range(5):
+        for inc in range(3):
+            for seq in range(42):
+                assert ((origin, inc, seq) in back) == ((origin, inc, seq) in ids)
