@@ -66,6 +66,12 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     help="always: fsync every step; batch: fsync every --flush-ms; off: only what must be.",
 )
 @click.option("--flush-ms", default=10.0, show_default=True, help="Group-sync period (batch).")
+@click.option(
+    "--snapshot-every",
+    default=4096,
+    show_default=True,
+    help="Snapshot the state and compact the log every this many slots (0: never).",
+)
 @click.option("--seed", default=0, show_default=True, help="Common-coin seed (same on all).")
 @click.option("--tick-ms", default=2.0, show_default=True)
 @click.option("--log-level", default="INFO", show_default=True)
@@ -82,6 +88,7 @@ def node(
     data_dir: Path | None,
     durability: str,
     flush_ms: float,
+    snapshot_every: int,
     seed: int,
     tick_ms: float,
     log_level: str,
@@ -107,6 +114,7 @@ def node(
             data_dir=data_dir,
             durability=durability,  # type: ignore[arg-type]
             flush_interval=flush_ms / 1000,
+            snapshot_every=snapshot_every,
             seed=seed,
             tick_ms=tick_ms,
         )

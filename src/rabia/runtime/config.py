@@ -42,6 +42,8 @@ class NodeConfig:
     ``rabia.storage.base``."""
     flush_interval: float = 0.01
     """Seconds between group syncs in ``batch`` durability."""
+    snapshot_every: int = 4096
+    """Take a snapshot and compact the log every this many slots (0: never)."""
     seed: int = 0
     """Common-coin seed, identical on every member."""
     tick_ms: float = 2.0

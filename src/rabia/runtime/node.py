@@ -17,10 +17,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from rabia.api import StateMachine
 from rabia.core.apply import Applier, Reply
 from rabia.core.config import ReplicaConfig
 from rabia.core.messages import BROADCAST, Command, Message
+from rabia.core.ready import InstalledSnapshot, SnapshotRecord, SnapshotWanted
 from rabia.core.replica import Replica
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime.batching import Batcher
@@ -60,6 +63,8 @@ class Node:
         self._lock: DataDirLock | None = None
         self._flush_handle: asyncio.TimerHandle | None = None
         self._pruned_below = 0
+        self._snapshot: SnapshotRecord | None = None
+        """The latest snapshot saved or installed: what a lagging peer is sent."""
         self._replica: Replica | None = None
         self._applier = Applier(machine.apply)
         self._batcher = Batcher(config.max_batch)
@@ -314,8 +319,11 @@ class Node:
                 # Before any message leaves and before any command is acknowledged.
                 storage.append(ready.records, ready.sync)
             if ready.install is not None:
-                # This runtime never compacts, so no peer should send it a snapshot.
-                raise RuntimeError("snapshot installation is not supported by this runtime")
+                from_peer = any(type(r) is SnapshotRecord for r in ready.records)
+                self._install(ready.install, from_peer)
+                if from_peer:
+                    storage.compact(ready.install.slot)  # older records are now obsolete
+                applier = self._applier
             for dest, message in ready.messages:
                 if dest == BROADCAST:
                     transport.broadcast(message)
@@ -332,7 +340,67 @@ class Node:
                         waiter(reply)
                 for callback in self._on_applied:
                     callback(entry.slot)
+            for event in ready.events:
+                if type(event) is SnapshotWanted:
+                    self._send_snapshot(event.peer)
+            every = self.config.snapshot_every
+            if every and replica.next_slot - replica.log_start >= every:
+                self._take_snapshot(replica, storage)
             replica.advance()
+
+    # ---------------------------------------------------------------- snapshots
+    def _take_snapshot(self, replica: Replica, storage: Storage) -> None:
+        """Save the state after every decided slot, make it durable, then compact.
+
+        Runs inline: ``machine.snapshot()`` blocks the loop for as long as it takes, so a
+        state machine with a large state should make it cheap (e.g. copy-on-write).
+        """
+        slot = replica.next_slot
+        if self._applier.applied_slot != slot - 1:
+            return
+        app_state = _encode_app((self._applier.snapshot(), self.machine.snapshot()))
+        record = SnapshotRecord(slot, replica.core_snapshot(), app_state)
+        storage.append([record], True)
+        storage.compact(slot)
+        replica.compact(slot)
+        self._snapshot = record
+        log.info(
+            "node %d: snapshot at slot %d (%d bytes)", self.config.node_id, slot, len(app_state)
+        )
+
+    def _send_snapshot(self, peer: int) -> None:
+        snap = self._snapshot
+        if snap is None:
+            return
+        if len(snap.app_state) + len(snap.core_state) + 64 > self.config.max_frame:
+            log.warning(
+                "node %d: snapshot of %d bytes exceeds max_frame; peer %d cannot catch up",
+                self.config.node_id,
+                len(snap.app_state),
+                peer,
+            )
+            return
+        assert self._replica is not None
+        self._replica.send_snapshot(peer, snap.slot, snap.core_state, snap.app_state)
+
+    def _install(self, install: InstalledSnapshot, from_peer: bool) -> None:
+        """Restore the applier and the state machine from an installed snapshot."""
+        applier_state, machine_state = _decode_app(install.app_state)
+        self.machine.restore(machine_state)
+        applier = Applier(self.machine.apply)
+        applier.restore(applier_state)
+        self._applier = applier
+        self._snapshot = SnapshotRecord(install.slot, install.core_state, install.app_state)
+        for key in list(self._waiters):  # applied inside the snapshot: answer from it
+            cached = applier.sessions.lookup(*key)
+            if cached is not None:
+                self._waiters.pop(key)(Reply(install.slot - 1, (-1, -1, -1), *key, cached, True))
+        log.info(
+            "node %d: %s at slot %d",
+            self.config.node_id,
+            "installed a snapshot from a peer" if from_peer else "restored its snapshot",
+            install.slot,
+        )
 
     def _fail(self, exc: BaseException) -> None:
         log.critical("node %d stops: applying a command raised %r", self.config.node_id, exc)
@@ -410,6 +478,10 @@ class Node:
         """Hash chain of the applied log: equal on replicas that applied the same prefix."""
         return self._applier.chain
 
+
+_encode_app = msgspec.msgpack.Encoder().encode
+_decode_app = msgspec.msgpack.Decoder(tuple[bytes, bytes]).decode
+"""A snapshot's app state: (applier snapshot, state machine snapshot)."""
 
 _PRUNE_EVERY = 1024
 """Slots between two prunings of persisted own messages."""

@@ -49,6 +49,10 @@ class Storage(ABC):
     def flush(self) -> None:  # noqa: B027 - optional hook
         """Make everything appended so far durable (the ``batch`` mode's timer calls it)."""
 
+    def compact(self, below: int) -> int:
+        """Drop records a durable snapshot at slot ``below`` made obsolete; how many went."""
+        return 0
+
     @abstractmethod
     def close(self) -> None:
         """Release files and handles; idempotent."""

@@ -33,13 +33,14 @@ from rabia.storage.base import Durability, Storage
 from rabia.storage.errors import StorageCorrupted
 from rabia.storage.sqlite import (
     FORMAT_VERSION,
+    KIND_SENT,
     StorageStats,
     check_options,
     checksum,
     decode_record,
     encode_record,
     fsync_directory,
-    sent_slot,
+    record_slot,
 )
 
 _CORRUPT_ERRORS = (
@@ -117,7 +118,9 @@ class LmdbStorage(Storage):
             entries: list[tuple[bytes, int | None]] = []
             for record in records:
                 body = encode_record(record)
-                entries.append((checksum(body).to_bytes(4, "big") + body, sent_slot(record)))
+                kind, slot = record_slot(record)
+                sent = slot if kind == KIND_SENT else None
+                entries.append((checksum(body).to_bytes(4, "big") + body, sent))
             self._write(entries)
         if sync:
             self.flush()
@@ -164,6 +167,28 @@ class LmdbStorage(Storage):
             for key in doomed:
                 txn.delete(key[8:], db=records)
                 txn.delete(key, db=sent)
+        self._after_commit(bool(doomed))
+        return len(doomed)
+
+    def compact(self, below: int) -> int:
+        """Delete every record a durable snapshot at slot ``below`` makes obsolete.
+
+        A full scan (LMDB keeps no slot index for decided records): fine for an optional
+        store; SQLite, the default, deletes by index.
+        """
+        env, (_, records, sent) = self._open_env()
+        doomed: list[tuple[bytes, int | None]] = []
+        with _corruption(self.path), env.begin(db=records) as txn:
+            for key, value in txn.cursor():
+                record = decode_record(self.path, key, int.from_bytes(value[:4], "big"), value[4:])
+                kind, slot = record_slot(record)
+                if slot is not None and slot < below:
+                    doomed.append((key, slot if kind == KIND_SENT else None))
+        with _corruption(self.path), env.begin(write=True) as txn:
+            for key, sent_at in doomed:
+                txn.delete(key, db=records)
+                if sent_at is not None:
+                    txn.delete(_key(sent_at) + key, db=sent)
         self._after_commit(bool(doomed))
         return len(doomed)
 

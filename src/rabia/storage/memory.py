@@ -30,9 +30,22 @@ class MemoryStorage(Storage):
             self._durable = len(self._records)
             self.syncs += 1
 
+    def compact(self, below: int) -> int:
+        from rabia.storage.sqlite import record_slot
+
+        keep = [r for r in self._records if not _obsolete(record_slot(r)[1], below)]
+        dropped = len(self._records) - len(keep)
+        self._records = keep
+        self._durable = len(keep)
+        return dropped
+
     def crash(self) -> None:
         """Forget every record that was never synced, as a power loss would."""
         del self._records[self._durable :]
 
     def close(self) -> None:
         pass
+
+
+def _obsolete(slot: int | None, below: int) -> bool:
+    return slot is not None and slot < below

@@ -33,11 +33,11 @@ from typing import get_args
 
 import msgspec
 
-from rabia.core.ready import Record, SentRecord
+from rabia.core.ready import DecidedRecord, Record, ReservedRecord, SentRecord, SnapshotRecord
 from rabia.storage.base import Durability, Storage
 from rabia.storage.errors import StorageCorrupted
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Version of the on-disk layout, kept in the ``meta`` table."""
 
 _MAGIC = b"SQLite format 3\x00"
@@ -46,13 +46,14 @@ _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE records (
     seq INTEGER PRIMARY KEY,
-    sent_slot INTEGER,
+    kind INTEGER NOT NULL,
+    slot INTEGER,
     crc INTEGER NOT NULL,
     body BLOB NOT NULL
 );
-CREATE INDEX records_sent ON records (sent_slot) WHERE sent_slot IS NOT NULL;
+CREATE INDEX records_slot ON records (slot) WHERE slot IS NOT NULL;
 """
-_INSERT = "INSERT INTO records (sent_slot, crc, body) VALUES (?, ?, ?)"
+_INSERT = "INSERT INTO records (kind, slot, crc, body) VALUES (?, ?, ?, ?)"
 
 encode_record: Callable[[Record], bytes] = msgspec.msgpack.Encoder().encode
 _decode: Callable[[bytes], Record] = msgspec.msgpack.Decoder(Record).decode
@@ -73,9 +74,26 @@ def checksum(body: bytes) -> int:
     return zlib.crc32(body)
 
 
-def sent_slot(record: Record) -> int | None:
-    """The slot of a ``SentRecord`` (what ``prune_sent_below`` looks at), else None."""
-    return record.message.slot if isinstance(record, SentRecord) else None
+KIND_SENT = 1
+"""``kind`` of a SentRecord row (the others: 2 decided, 3 reserved, 4 incarnation, 5 snapshot)."""
+
+
+def record_slot(record: Record) -> tuple[int, int | None]:
+    """(kind, slot) of a record: the slot below which a snapshot makes it obsolete.
+
+    A SentRecord, DecidedRecord or SnapshotRecord of a slot below a snapshot's slot, and a
+    reservation mark below it, describe nothing the snapshot does not; incarnations are
+    kept.
+    """
+    if isinstance(record, SentRecord):
+        return KIND_SENT, record.message.slot
+    if isinstance(record, DecidedRecord):
+        return 2, record.slot
+    if isinstance(record, ReservedRecord):
+        return 3, record.slot
+    if isinstance(record, SnapshotRecord):
+        return 5, record.slot
+    return 4, None
 
 
 def decode_record(path: Path, position: object, crc: object, body: object) -> Record:
@@ -165,7 +183,8 @@ class SqliteStorage(Storage):
         rows = []
         for record in records:
             body = encode_record(record)
-            rows.append((sent_slot(record), checksum(body), body))
+            kind, slot = record_slot(record)
+            rows.append((kind, slot, checksum(body), body))
         self._commit(_INSERT, rows, durable=sync or self.durability == "always")
         if self._count is not None:
             self._count += len(rows)
@@ -196,14 +215,24 @@ class SqliteStorage(Storage):
         pages are reused, so the file does not grow with them. Not synced in ``batch``
         and ``off`` (a lost prune just brings the old records back).
         """
+        return self._delete_below("kind = 1 AND slot < ?", slot)
+
+    def compact(self, below: int) -> int:
+        """Delete every record a durable snapshot at slot ``below`` makes obsolete.
+
+        Call only after the ``SnapshotRecord`` of ``below`` was appended with ``sync``.
+        """
+        return self._delete_below("slot < ?", below)
+
+    def _delete_below(self, where: str, slot: int) -> int:
         conn = self._connection()
         with _corruption(self.path):
             deleted = conn.execute(
-                "SELECT count(*) FROM records WHERE sent_slot < ?", (slot,)
+                f"SELECT count(*) FROM records WHERE {where}", (slot,)
             ).fetchone()[0]
         if deleted:
             self._commit(
-                "DELETE FROM records WHERE sent_slot < ?",
+                f"DELETE FROM records WHERE {where}",
                 [(slot,)],
                 durable=self.durability == "always",
             )
