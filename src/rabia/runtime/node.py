@@ -88,9 +88,12 @@ class Node:
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
-        """Start the replica, the transport and the tick timer."""
+        """Start the replica, the transport and the tick timer (once per Node object:
+        to restart, create a new Node over the same storage or data directory)."""
         if self._running:
             return
+        if self._replica is not None:
+            raise RuntimeError("a stopped Node cannot start again; create a new Node")
         self._loop = asyncio.get_running_loop()
         config = self.config
         storage = self._storage
