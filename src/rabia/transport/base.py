@@ -45,6 +45,14 @@ class Transport(ABC):
     def flush(self) -> None:  # noqa: B027 - optional hook
         """Push queued messages out now (called once per node iteration)."""
 
+    def add_peer(self, peer_id: int, address: tuple[str, int]) -> None:
+        """Start talking to a new member (after a decided membership change)."""
+        raise NotImplementedError(f"{type(self).__name__} has a fixed membership")
+
+    def remove_peer(self, peer_id: int) -> None:
+        """Stop talking to a former member."""
+        raise NotImplementedError(f"{type(self).__name__} has a fixed membership")
+
     @abstractmethod
     def connected(self) -> frozenset[int]:
         """Peers with an established, authenticated link right now."""

@@ -129,6 +129,21 @@ class MemoryTransport(Transport):
         for peer in self._peers:
             self.send(peer, message)
 
+    def add_peer(self, peer_id: int, address: tuple[str, int]) -> None:
+        """Start talking to a new member (the address is unused in memory)."""
+        if peer_id == self.node_id or peer_id in self._peers:
+            return
+        before = self.connected()
+        self._peers = self._peers | {peer_id}
+        self.stats_for(peer_id)
+        self._report(before, self.connected())
+
+    def remove_peer(self, peer_id: int) -> None:
+        """Stop talking to a former member."""
+        before = self.connected()
+        self._peers = self._peers - {peer_id}
+        self._report(before, self.connected())
+
     def connected(self) -> frozenset[int]:
         """Peers whose link is up."""
         if not self.running:

@@ -77,7 +77,9 @@ class TcpTransport(Transport):
         self._peer_status: PeerStatus | None = None
         self._conns: set[_Connection] = set()
         self._inbound: dict[int, _Inbound] = {}
-        self._dialers: list[asyncio.Task[None]] = []
+        self._dialers: dict[int, asyncio.Task[None]] = {}
+        self._retired: list[asyncio.Task[None]] = []
+        """Dialers of removed peers, awaited by ``close()``."""
         self._dirty: list[_Peer] = []
         self._flush_scheduled = False
         self._connected: frozenset[int] = frozenset()
@@ -110,8 +112,35 @@ class TcpTransport(Transport):
         self._peer_status = peer_status
         await self.listen()
         for peer in self._peers.values():
-            task = self._loop.create_task(self._dial_loop(peer), name=f"rabia-dial-{peer.id}")
-            self._dialers.append(task)
+            self._start_dialer(peer)
+
+    def _start_dialer(self, peer: _Peer) -> None:
+        task = self._loop.create_task(self._dial_loop(peer), name=f"rabia-dial-{peer.id}")
+        self._dialers[peer.id] = task
+
+    def add_peer(self, peer_id: int, address: Address) -> None:
+        """Start talking to a new member (a decided membership change)."""
+        if peer_id == self.node_id or peer_id in self._peers:
+            return
+        peer = self._peers[peer_id] = _Peer(peer_id, address)
+        if self._started and not self._closing:
+            self._start_dialer(peer)
+
+    def remove_peer(self, peer_id: int) -> None:
+        """Stop talking to a former member: its dialer stops, its links close."""
+        peer = self._peers.pop(peer_id, None)
+        if peer is None:
+            return
+        task = self._dialers.pop(peer_id, None)
+        if task is not None:
+            task.cancel()
+            self._retired.append(task)
+        if peer.link is not None:
+            peer.link.abort()
+        inbound = self._inbound.pop(peer_id, None)
+        if inbound is not None:
+            inbound.abort()
+        self._connected = self._connected - {peer_id}
 
     async def close(self) -> None:
         """Stop dialing, close every connection and the listener, and wait for them."""
@@ -121,11 +150,11 @@ class TcpTransport(Transport):
         self._closing = True
         self._closed = asyncio.get_running_loop().create_future()
         try:
-            for task in self._dialers:
+            for task in self._dialers.values():
                 task.cancel()
             if self._server is not None:
                 self._server.close()
-            await asyncio.gather(*self._dialers, return_exceptions=True)
+            await asyncio.gather(*self._dialers.values(), *self._retired, return_exceptions=True)
             while self._conns:
                 conns = list(self._conns)
                 for conn in conns:
