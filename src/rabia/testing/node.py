@@ -25,7 +25,7 @@ import msgspec
 
 from rabia.core.apply import Applier
 from rabia.core.config import ReplicaConfig
-from rabia.core.messages import Command, Message
+from rabia.core.messages import BROADCAST, Command, Message
 from rabia.core.ready import Committed, Decided, InstalledSnapshot, SnapshotRecord, SnapshotWanted
 from rabia.core.replica import Replica
 from rabia.testing.invariants import SafetyMonitor
@@ -43,8 +43,8 @@ _decode_app = msgspec.msgpack.Decoder(tuple[bytes, bytes]).decode
 """Canonical encoding of messages (and decided ids) for the trace hash."""
 
 ClientOp = tuple[int, int]
-Send = Callable[[int, int, Message], None]
-"""send(source, destination or BROADCAST, message)."""
+Send = Callable[[int, Sequence[int], Message], None]
+"""send(source, destinations, message)."""
 ReplyTo = Callable[[ClientOp, bytes], None]
 """reply((client_id, seq), result): answer a waiting client."""
 
@@ -196,9 +196,10 @@ class SimNode:
                 if any(type(r) is SnapshotRecord for r in ready.records):
                     self.transfers += 1  # from a peer (a restart re-installs without a record)
                 self._install(ready.install)
+            peers = ready.peers
             for dest, message in ready.messages:
                 monitor.sent(nid, message)
-                send(nid, dest, message)
+                send(nid, peers if dest == BROADCAST else (dest,), message)
             if ready.events:
                 monitor.events(nid, self.life, ready.events)
                 for event in ready.events:

@@ -27,13 +27,13 @@ import hashlib
 import heapq
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
 from rabia.core.config import Recovery, ReplicaConfig, UnsafeSwitches
-from rabia.core.messages import BROADCAST, Command, Message, Proposal, Request, State, Vote
+from rabia.core.messages import Command, Message, Proposal, Request, State, Vote
 from rabia.testing.faults import FaultPlan, plan_faults
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.network import partition_links
@@ -263,7 +263,7 @@ class Cluster:
             )
             self._stop = True
 
-    def _send(self, src: int, dest: int, message: Message) -> None:
+    def _send(self, src: int, dests: Sequence[int], message: Message) -> None:
         payload = (message, encode(message))
         delays = self.network.delays
         now = self.now
@@ -272,8 +272,8 @@ class Cluster:
         armed = node.armed and type(message) in _ARMED_KINDS
         if self.plan.split_killer and type(message) is State and message.phase == 1:
             self._split_killer(src, message)
-        for dst in self.members if dest == BROADCAST else (dest,):
-            if dst != src:
+        for dst in dests:
+            if dst != src and dst < len(self.nodes):
                 for d in delays(src, dst):
                     push(now + d, _DELIVER, dst, payload)
                 if armed:
