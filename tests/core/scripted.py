@@ -84,8 +84,10 @@ class ScriptedCluster:
                     snap = node.snapshot
                     replica.send_snapshot(event.peer, snap.slot, snap.core_state, snap.app_state)
             for dst, message in ready.messages:
-                targets = [p for p in self.members if p != i] if dst == BROADCAST else [dst]
+                targets = list(ready.peers) if dst == BROADCAST else [dst]
                 for t in targets:
+                    if t not in self.nodes:
+                        continue
                     item = InFlight(i, t, message)
                     self.in_flight.append(item)
                     self.sent.append(item)
@@ -159,8 +161,21 @@ class ScriptedCluster:
 
     def tick_all(self, ticks: int = 1) -> None:
         for _ in range(ticks):
-            for i in self.members:
+            for i in sorted(self.nodes):
                 self.tick(i)
+
+    def add_joiner(self, i: int) -> None:
+        """Start node ``i`` as a joiner: it knows the initial members, is not one of them."""
+        config = ReplicaConfig(i, self.members, seed=self.seed, join=True, unsafe=self.unsafe)
+        self.nodes[i] = Node(Replica(config))
+        self.drain(i)
+
+    def reconfigure(
+        self, i: int, add: tuple[tuple[int, str], ...] = (), remove: tuple[int, ...] = ()
+    ) -> None:
+        self.clock += 1
+        self.nodes[i].replica.submit_reconfigure(add, remove, self.clock)
+        self.drain(i)
 
     def crash(self, i: int) -> None:
         self.nodes[i].up = False

@@ -135,7 +135,7 @@ def test_core_snapshot_describes_the_decided_prefix() -> None:
     c = ScriptedCluster(3)
     _decide(c, 3)
     replica = c.nodes[1].replica
-    slot, ids = decode_core_state(replica.core_snapshot())
+    slot, ids, _configs = decode_core_state(replica.core_snapshot())
     assert slot == 3
     for batch in c.nodes[1].log:
         assert batch is not None and batch.id in ids

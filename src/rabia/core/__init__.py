@@ -3,8 +3,11 @@
 from rabia.core.apply import Applier, Reply, SessionTable
 from rabia.core.coin import common_coin
 from rabia.core.config import ReplicaConfig, UnsafeSwitches
+from rabia.core.membership import Configuration, Reconfigure
 from rabia.core.messages import (
     BROADCAST,
+    KIND_COMMANDS,
+    KIND_RECONFIGURE,
     Batch,
     BatchId,
     Command,
@@ -22,6 +25,7 @@ from rabia.core.messages import (
 from rabia.core.ready import (
     CoinFlipped,
     Committed,
+    ConfigChanged,
     Decided,
     DecidedRecord,
     Event,
@@ -40,12 +44,16 @@ from rabia.core.stats import ReplicaStats
 
 __all__ = [
     "BROADCAST",
+    "KIND_COMMANDS",
+    "KIND_RECONFIGURE",
     "Applier",
     "Batch",
     "BatchId",
     "CoinFlipped",
     "Command",
     "Committed",
+    "ConfigChanged",
+    "Configuration",
     "Decided",
     "DecidedRecord",
     "Decision",
@@ -57,6 +65,7 @@ __all__ = [
     "Message",
     "Proposal",
     "Ready",
+    "Reconfigure",
     "Record",
     "Replica",
     "ReplicaConfig",

@@ -10,9 +10,16 @@ snapshot jumps ``next_slot`` forward and hands the driver ``Ready.install``.
 from __future__ import annotations
 
 from rabia.core.config import ReplicaConfig
+from rabia.core.membership import ConfigHistory, Configuration
 from rabia.core.messages import Batch, Decision, Snapshot, Status
 from rabia.core.queue import DecidedIds, PendingQueue
-from rabia.core.ready import InstalledSnapshot, Ready, SnapshotRecord, SnapshotWanted
+from rabia.core.ready import (
+    ConfigChanged,
+    InstalledSnapshot,
+    Ready,
+    SnapshotRecord,
+    SnapshotWanted,
+)
 from rabia.core.slot import SlotInstance
 from rabia.core.snapshot import SlotCompacted, decode_core_state, encode_core_state
 from rabia.core.stats import ReplicaStats
@@ -25,6 +32,7 @@ class CatchUp:
     stats: ReplicaStats
     _me: int
     _peers: tuple[int, ...]
+    _history: ConfigHistory
     _tick: int
     _pending: Ready
     _log: list[Batch | None]
@@ -43,6 +51,9 @@ class CatchUp:
     _next_resend: int
 
     def _progress(self) -> None:
+        raise NotImplementedError
+
+    def _membership_changed(self) -> None:
         raise NotImplementedError
 
     @property
@@ -72,7 +83,9 @@ class CatchUp:
         Take it together with the driver's snapshot of the state after applying every
         slot below ``next_slot``, then call ``compact(next_slot)`` once both are durable.
         """
-        return encode_core_state(self.next_slot, self._decided_ids)
+        return encode_core_state(
+            self.next_slot, self._decided_ids, self._history.since(self.next_slot)
+        )
 
     def compact(self, below: int) -> None:
         """Forget the decided values of slots below ``below`` (at most ``next_slot``).
@@ -97,7 +110,7 @@ class CatchUp:
             self._peer_abstain[sender] = message.abstain_below
         else:
             self._peer_abstain.pop(sender, None)
-        if slot > self._peer_floor[sender]:
+        if slot > self._peer_floor.get(sender, 0):
             self._peer_floor[sender] = slot
         next_slot = self.next_slot
         if slot < self._log_start:
@@ -124,21 +137,23 @@ class CatchUp:
     def _on_snapshot(self, message: Snapshot) -> None:
         slot = message.slot
         sender = message.sender
-        if slot > self._peer_floor[sender]:
+        if slot > self._peer_floor.get(sender, 0):
             self._peer_floor[sender] = slot
         if slot <= self.next_slot:
             return
         try:
-            state_slot, ids = decode_core_state(message.core_state)
+            state_slot, ids, configs = decode_core_state(message.core_state)
         except ValueError:
             self.stats.dropped += 1
             return
         if state_slot != slot:
             self.stats.dropped += 1
             return
-        self._install(slot, ids, message)
+        self._install(slot, ids, configs, message)
 
-    def _install(self, slot: int, ids: DecidedIds, message: Snapshot) -> None:
+    def _install(
+        self, slot: int, ids: DecidedIds, configs: tuple[Configuration, ...], message: Snapshot
+    ) -> None:
         """Jump to ``slot``: every slot below it is described by the snapshot."""
         mines = []
         for s in sorted(self._slots):
@@ -154,6 +169,15 @@ class CatchUp:
         self._log = []
         self._log_start = slot
         ready = self._pending
+        before = self._history.latest
+        if configs:
+            self._history.replace(configs)
+        self._membership_changed()
+        latest = self._history.latest
+        if latest != before:
+            ready.events.append(
+                ConfigChanged(latest.start - 1, latest.epoch, latest.members, latest.addresses)
+            )
         ready.committed.clear()  # all below ``slot``: the snapshot replaces them
         ready.install = InstalledSnapshot(slot, message.core_state, message.app_state)
         ready.records.append(SnapshotRecord(slot, message.core_state, message.app_state))
@@ -180,7 +204,8 @@ class CatchUp:
     def _catch_up(self) -> None:
         """Ask a peer known to be ahead for decisions; rotate over such peers."""
         next_slot = self.next_slot
-        ahead = [p for p in self._peers if self._peer_floor[p] > next_slot]
+        floor = self._peer_floor
+        ahead = [p for p in sorted(floor) if p != self._me and floor[p] > next_slot]
         if not ahead:
             return
         last = self._status_sent.get(next_slot)

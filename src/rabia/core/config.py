@@ -79,11 +79,25 @@ class ReplicaConfig:
     reserve_chunk: int = 64
     """Slots reserved by one high-water-mark record in ``abstain`` recovery."""
     unsafe: UnsafeSwitches = field(default_factory=UnsafeSwitches)
+    join: bool = False
+    """A joiner: ``members`` is the cluster's initial (epoch-``epoch``) member set, which does
+    not include ``node_id``; the replica speaks in no slot until it learns (by decisions or
+    a snapshot) a configuration that makes it a member, and only from its start slot on."""
+    addresses: tuple[tuple[int, str], ...] = ()
+    """(member id, address) of the initial members: opaque to the core, reported back in
+    ``ConfigChanged`` events."""
+    contacts: tuple[int, ...] = ()
+    """Extra peers a replica asks for decisions and snapshots (a joiner's current members)."""
 
     def __post_init__(self) -> None:
         if len(set(self.members)) != len(self.members):
             raise ValueError("members must be distinct")
-        if self.node_id not in self.members:
+        if not self.members:
+            raise ValueError("members must not be empty")
+        if self.join:
+            if self.node_id in self.members:
+                raise ValueError(f"joiner {self.node_id} is already in {self.members}")
+        elif self.node_id not in self.members:
             raise ValueError(f"node {self.node_id} is not a member of {self.members}")
         if any(m < 0 for m in self.members):
             raise ValueError("member ids must be non-negative")

@@ -21,6 +21,12 @@ BROADCAST: Final = -1
 VOTE_QUESTION: Final = 2
 """The '?' vote of the binary stage (0 and 1 are the binary values)."""
 
+KIND_COMMANDS: Final = 0
+"""``Batch.kind`` of an ordinary batch: the payload encodes client commands."""
+
+KIND_RECONFIGURE: Final = 1
+"""``Batch.kind`` of a membership change: the payload encodes a ``Reconfigure``."""
+
 
 class Command(msgspec.Struct, frozen=True, array_like=True):
     """One client request: applied at most once per (client_id, seq)."""
@@ -45,6 +51,8 @@ class Batch(msgspec.Struct, frozen=True, array_like=True):
     """Priority stamped once at the origin (a timestamp); ties are broken by ``id``."""
     payload: bytes
     """The msgpack encoding of the batch's commands (see ``Batch.of``)."""
+    kind: int = KIND_COMMANDS
+    """``KIND_COMMANDS`` or ``KIND_RECONFIGURE`` (then ``payload`` is a ``Reconfigure``)."""
 
     @classmethod
     def of(cls, batch_id: BatchId, key: int, commands: Sequence[Command]) -> Batch:
@@ -53,7 +61,11 @@ class Batch(msgspec.Struct, frozen=True, array_like=True):
 
     @property
     def commands(self) -> tuple[Command, ...]:
-        """Decode the commands (each call decodes again: call it once per apply)."""
+        """Decode the commands (each call decodes again: call it once per apply).
+
+        A reconfiguration batch holds no client command: empty."""
+        if self.kind != KIND_COMMANDS:
+            return ()
         return _decode_commands(self.payload)
 
     @property

@@ -101,7 +101,20 @@ class InstalledSnapshot(msgspec.Struct, frozen=True):
     app_state: bytes
 
 
-Event = Decided | CoinFlipped | SnapshotWanted
+class ConfigChanged(msgspec.Struct, frozen=True):
+    """Event: the change decided in ``slot`` took effect; ``members`` govern every slot from
+    ``slot + 1`` on under ``epoch``. ``addresses`` maps the members whose address is known
+    (opaque to the core): the driver connects to new peers and drops removed ones. Also
+    emitted on restart or snapshot install when the known configuration is not the
+    initial one (``slot`` is then that configuration's start - 1)."""
+
+    slot: int
+    epoch: int
+    members: tuple[int, ...]
+    addresses: tuple[tuple[int, str], ...]
+
+
+Event = Decided | CoinFlipped | SnapshotWanted | ConfigChanged
 """Observations for metrics and checks; they drive nothing."""
 
 
@@ -113,11 +126,14 @@ class Ready:
     sync: bool = False
     """The records must be durable before any of ``messages`` is sent."""
     messages: list[tuple[int, Message]] = field(default_factory=list)
-    """(destination, message); destination BROADCAST means every other member."""
+    """(destination, message); destination BROADCAST means every one of ``peers``."""
     committed: list[Committed] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     install: InstalledSnapshot | None = None
     """A snapshot to restore before applying ``committed`` (whose slots follow it)."""
+    peers: tuple[int, ...] = ()
+    """The destinations BROADCAST stands for in this Ready: every other member of a
+    configuration covering a slot its messages may belong to (set by ``ready()``)."""
 
     def __bool__(self) -> bool:
         return bool(self.records or self.messages or self.committed or self.events or self.install)

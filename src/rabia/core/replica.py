@@ -14,8 +14,10 @@ from collections.abc import Iterable, Sequence
 from rabia.core.catchup import CatchUp
 from rabia.core.coin import common_coin
 from rabia.core.config import ReplicaConfig
+from rabia.core.membership import ConfigHistory, Configuration, encode_change
 from rabia.core.messages import (
     BROADCAST,
+    KIND_RECONFIGURE,
     VOTE_QUESTION,
     Batch,
     BatchId,
@@ -36,6 +38,7 @@ from rabia.core.queue import DecidedIds, PendingQueue
 from rabia.core.ready import (
     CoinFlipped,
     Committed,
+    ConfigChanged,
     Decided,
     DecidedRecord,
     IncarnationRecord,
@@ -59,8 +62,15 @@ class Replica(CatchUp):
     def __init__(self, config: ReplicaConfig, recovered: Iterable[Record] = ()) -> None:
         self.config = config
         self._me = config.node_id
-        self._members = frozenset(config.members)
-        self._peers = tuple(m for m in config.members if m != self._me)
+        self._history = ConfigHistory(
+            [Configuration(0, config.epoch, tuple(sorted(config.members)), config.addresses)]
+        )
+        self._contacts = tuple(c for c in config.contacts if c != self._me)
+        self._peers: tuple[int, ...] = ()
+        """Every other member of a configuration covering a slot >= ``next_slot``, and the
+        contacts: the targets of BROADCAST and of catch-up."""
+        self._ready_floor = 0
+        """Lowest slot a message of the pending Ready may belong to."""
         self._decided_ids = DecidedIds()
         self._queue = PendingQueue(self._decided_ids)
         self._log: list[Batch | None] = []
@@ -73,7 +83,7 @@ class Replica(CatchUp):
         self._resend_interval = config.resend_ticks
         self._next_resend = config.resend_ticks
         self._next_status = config.status_ticks
-        self._peer_floor: dict[int, int] = dict.fromkeys(self._peers, 0)
+        self._peer_floor: dict[int, int] = {}
         self._status_sent: dict[int, int] = {}
         """next_slot -> tick of the last catch-up request sent for it."""
         self._catchup_attempts = 0
@@ -90,6 +100,7 @@ class Replica(CatchUp):
         self._replay = config.recovery == "replay"
         self.stats = ReplicaStats()
         self.incarnation = 0
+        self._refresh_peers()
         self._recover(recovered)
 
     # ------------------------------------------------------------------ recovery
@@ -116,9 +127,10 @@ class Replica(CatchUp):
         ready.records.append(IncarnationRecord(self.incarnation))
         ready.sync = True
         if snapshot is not None:
-            slot, ids = decode_core_state(snapshot.core_state)
+            slot, ids, configs = decode_core_state(snapshot.core_state)
             self._log_start = slot
             self._decided_ids.replace(ids)
+            self._history.replace(configs)
             ready.install = InstalledSnapshot(slot, snapshot.core_state, snapshot.app_state)
         while self.next_slot in decided:
             slot = self.next_slot
@@ -126,7 +138,13 @@ class Replica(CatchUp):
             self._log.append(batch)
             if batch is not None:
                 self._decided_ids.add(batch.id)
+                self._history.decided(slot, batch)
             ready.committed.append(Committed(slot, batch))
+        self._ready_floor = self.next_slot
+        self._refresh_peers()
+        latest = self._history.latest
+        if latest.epoch != self.config.epoch:
+            ready.events.append(_changed(latest))
         forget = self.config.unsafe.forget_sent
         if self._replay and not forget:
             own = sent.get(self.next_slot)
@@ -159,6 +177,30 @@ class Replica(CatchUp):
         return self.next_slot < self._abstain_below
 
     @property
+    def configuration(self) -> Configuration:
+        """The configuration of ``next_slot`` and later slots, as far as this replica knows."""
+        return self._history.latest
+
+    def configuration_at(self, slot: int) -> Configuration:
+        """The configuration covering ``slot`` (known for every slot up to ``next_slot``)."""
+        return self._history.at(slot)
+
+    @property
+    def configurations(self) -> tuple[Configuration, ...]:
+        """Every configuration this replica knows, oldest first."""
+        return self._history.configs
+
+    @property
+    def is_member(self) -> bool:
+        """True when this replica is a member of ``next_slot``'s configuration."""
+        return self._me in self._history.latest.members
+
+    @property
+    def peers(self) -> tuple[int, ...]:
+        """The current targets of BROADCAST (also in ``Ready.peers``)."""
+        return self._peers
+
+    @property
     def pending(self) -> int:
         """Batches waiting in the queue (not counting one in flight)."""
         return len(self._queue)
@@ -174,10 +216,33 @@ class Replica(CatchUp):
         self._progress()
         return batch.id
 
+    def submit_reconfigure(
+        self, add: Sequence[tuple[int, str]], remove: Sequence[int], key: int
+    ) -> BatchId:
+        """Originate a membership change: (member id, address) pairs to add, ids to remove.
+
+        Once the slot deciding it is applied, the new member set governs every later slot
+        and a ``ConfigChanged`` event reports it; an invalid change (adds a member, removes
+        a non-member, empties the set, changes other than exactly one member) is a no-op.
+        """
+        batch = Batch(
+            (self._me, self.incarnation, self._origin_seq),
+            key,
+            encode_change(add, remove),
+            KIND_RECONFIGURE,
+        )
+        if key > self._max_key:
+            self._max_key = key
+        self._origin_seq += 1
+        self._queue.push(batch)
+        self._pending.messages.append((BROADCAST, Request(self._me, batch)))
+        self._progress()
+        return batch.id
+
     def step(self, message: Message) -> None:
         """Handle one message from a peer."""
         sender = message.sender
-        if sender == self._me or sender not in self._members:
+        if sender == self._me or sender < 0:
             self.stats.dropped += 1
             return
         kind = type(message)
@@ -227,6 +292,8 @@ class Replica(CatchUp):
         ready = self._pending
         if self._replay and ready.records:
             ready.sync = True
+        ready.peers = self._broadcast_targets()
+        self._ready_floor = self.next_slot
         self._pending = Ready()
         self._outstanding = True
         return ready
@@ -254,7 +321,7 @@ class Replica(CatchUp):
             return
         slot = message.slot
         sender = message.sender
-        if slot > self._peer_floor[sender]:
+        if slot > self._peer_floor.get(sender, 0):
             self._peer_floor[sender] = slot
         next_slot = self.next_slot
         if slot < next_slot:
@@ -262,6 +329,9 @@ class Replica(CatchUp):
             return
         if slot - next_slot >= self.config.future_window:
             self.stats.dropped += 1
+            return
+        if sender not in self._history.latest.members:
+            self.stats.dropped += 1  # not (yet, as far as we know) a member of that slot
             return
         instance = self._instance(slot)
         if not instance.add(message):
@@ -280,7 +350,7 @@ class Replica(CatchUp):
             self.stats.dropped += 1
             return
         sender = message.sender
-        if slot + 1 > self._peer_floor[sender]:
+        if slot + 1 > self._peer_floor.get(sender, 0):
             self._peer_floor[sender] = slot + 1
         next_slot = self.next_slot
         if slot < next_slot or slot - next_slot >= self.config.future_window:
@@ -323,7 +393,7 @@ class Replica(CatchUp):
     def _instance(self, slot: int) -> SlotInstance:
         instance = self._slots.get(slot)
         if instance is None:
-            instance = self._slots[slot] = SlotInstance(self.config, slot)
+            instance = self._slots[slot] = SlotInstance(self.config, slot, self._history.latest)
         return instance
 
     def _progress(self) -> None:
@@ -345,7 +415,7 @@ class Replica(CatchUp):
             self._commit(instance)
 
     def _start(self, instance: SlotInstance) -> bool:
-        if self.next_slot < self._abstain_below:
+        if self.next_slot < self._abstain_below or self._me not in self._history.latest.members:
             return False
         batch = self._queue.pop()
         if batch is None:
@@ -367,6 +437,8 @@ class Replica(CatchUp):
         if value is not None:
             self._decided_ids.add(value.id)
             self._queue.discard(value.id)
+            if value.kind == KIND_RECONFIGURE:
+                self._reconfigured(slot, value)
         mine = instance.mine
         if mine is not None and (value is None or value.id != mine.id):
             self._queue.push(mine)
@@ -387,7 +459,7 @@ class Replica(CatchUp):
             ready.events.append(Decided(slot, value_id, phase, "votes"))
             ready.messages.append((BROADCAST, Decision(slot, self._me, value_id, None)))
             tick = self._tick
-            for peer in self._peers:
+            for peer in self._history.at(slot).members:
                 self._decision_sent[peer] = (slot, tick)
         else:
             ready.events.append(Decided(slot, value_id, 0, "decision"))
@@ -409,7 +481,7 @@ class Replica(CatchUp):
         seed = config.seed
         if config.unsafe.local_coin:
             seed ^= (self._me + 1) * _LOCAL_COIN_SALT
-        bit = common_coin(seed, config.epoch, slot, phase)
+        bit = common_coin(seed, self._history.at(slot).epoch, slot, phase)
         self._pending.events.append(CoinFlipped(slot, phase, bit))
         return bit
 
@@ -443,9 +515,42 @@ class Replica(CatchUp):
             or max(self._peer_abstain.values()) <= next_slot
             or self._queue.has_pending()
             or self.in_slot
+            or self._me not in self._history.latest.members
         ):
             return
         self.submit((), self._max_key)
+
+    # ------------------------------------------------------------- membership
+    def _reconfigured(self, slot: int, batch: Batch) -> None:
+        """Slot ``slot`` decided a reconfiguration batch: adopt it from ``slot + 1`` if valid."""
+        new = self._history.decided(slot, batch)
+        if new is None:
+            return
+        self._membership_changed()
+        self._pending.events.append(_changed(new))
+
+    def _membership_changed(self) -> None:
+        """The configuration of the future slots changed: re-bind their buffered messages."""
+        latest = self._history.latest
+        for instance in self._slots.values():
+            if not instance.started:
+                instance.rebind(latest)
+        self._refresh_peers()
+
+    def _refresh_peers(self) -> None:
+        members = self._history.members_since(self.next_slot)
+        self._peers = tuple(sorted((members | set(self._contacts)) - {self._me}))
+        for peer in self._peers:
+            self._peer_floor.setdefault(peer, 0)
+
+    def _broadcast_targets(self) -> tuple[int, ...]:
+        """Every other member of a slot the pending Ready may speak in, and the contacts."""
+        members = self._history.members_since(min(self._ready_floor, self.next_slot))
+        return tuple(sorted((members | set(self._contacts)) - {self._me}))
+
+
+def _changed(config: Configuration) -> ConfigChanged:
+    return ConfigChanged(config.start - 1, config.epoch, config.members, config.addresses)
 
 
 def _priority(batch: Batch) -> tuple[int, BatchId]:

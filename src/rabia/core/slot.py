@@ -11,6 +11,7 @@ from collections.abc import Callable
 from enum import IntEnum
 
 from rabia.core.config import ReplicaConfig
+from rabia.core.membership import Configuration
 from rabia.core.messages import (
     VOTE_QUESTION,
     Batch,
@@ -72,12 +73,12 @@ class SlotInstance:
         "votes",
     )
 
-    def __init__(self, config: ReplicaConfig, slot: int) -> None:
+    def __init__(self, config: ReplicaConfig, slot: int, members: Configuration) -> None:
         self._config = config
         self._me = config.node_id
-        self._quorum = config.quorum
-        self._majority = config.majority
-        self._f1 = config.f_plus_one
+        self._quorum = members.quorum
+        self._majority = members.majority
+        self._f1 = members.f_plus_one
         self.slot = slot
         self.stage = Stage.IDLE
         self.phase = 0
@@ -98,6 +99,21 @@ class SlotInstance:
         self.decided_via_votes = False
         self.fetch_sent = False
         """A FETCH for the candidate's payload went out (re-sent by the replica's timer)."""
+
+    def rebind(self, members: Configuration) -> None:
+        """Take the slot's configuration, learned after messages arrived (never once started):
+        new quorum sizes, and the messages of non-members are forgotten."""
+        self._quorum = members.quorum
+        self._majority = members.majority
+        self._f1 = members.f_plus_one
+        keep = frozenset(members.members)
+        self.proposals = {s: b for s, b in self.proposals.items() if s in keep}
+        for bucket_s in self.states.values():
+            for sender in [s for s in bucket_s if s not in keep]:
+                del bucket_s[sender]
+        for bucket_v in self.votes.values():
+            for sender in [s for s in bucket_v if s not in keep]:
+                del bucket_v[sender]
 
     # ----------------------------------------------------------------- receiving
     def add(self, message: SlotMessage) -> bool:

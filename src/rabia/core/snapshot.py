@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
+from rabia.core.membership import Configuration, decode_configs, encode_configs
 from rabia.core.queue import DecidedIds
 
 
@@ -19,6 +20,8 @@ class CoreState(msgspec.Struct, frozen=True, array_like=True):
     slot: int
     decided: bytes
     """``DecidedIds.encode()`` of the decided prefix below ``slot``."""
+    configs: bytes = b""
+    """``encode_configs`` of the configurations covering ``slot`` and later (ADR 0006)."""
 
 
 _encode = msgspec.msgpack.Encoder().encode
@@ -29,13 +32,18 @@ class SlotCompacted(LookupError):
     """The slot lies below the replica's ``log_start``: only a snapshot describes it."""
 
 
-def encode_core_state(slot: int, decided: DecidedIds) -> bytes:
+def encode_core_state(
+    slot: int, decided: DecidedIds, configs: tuple[Configuration, ...] = ()
+) -> bytes:
     """Deterministic bytes of the core state at ``slot``."""
-    return _encode(CoreState(slot, decided.encode()))
+    return _encode(CoreState(slot, decided.encode(), encode_configs(configs) if configs else b""))
 
 
-def decode_core_state(data: bytes) -> tuple[int, DecidedIds]:
-    """(slot, decided ids); raises ``ValueError`` on malformed bytes."""
+def decode_core_state(data: bytes) -> tuple[int, DecidedIds, tuple[Configuration, ...]]:
+    """(slot, decided ids, configurations); raises ``ValueError`` on malformed bytes.
+
+    The configurations are empty in a snapshot taken before ADR 0006 (static membership).
+    """
     try:
         state = _decode(data)
         decided = DecidedIds.decode(state.decided)
@@ -43,4 +51,7 @@ def decode_core_state(data: bytes) -> tuple[int, DecidedIds]:
         raise ValueError(f"malformed core snapshot: {exc}") from None
     if state.slot < 0:
         raise ValueError("malformed core snapshot: negative slot")
-    return state.slot, decided
+    configs = decode_configs(state.configs) if state.configs else ()
+    if configs and configs[0].start > state.slot:
+        raise ValueError("malformed core snapshot: no configuration covers its slot")
+    return state.slot, decided, configs

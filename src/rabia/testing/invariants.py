@@ -18,14 +18,20 @@ invariants at once, so the first violation names the step that broke them:
   (slot, kind, phase), across restarts too;
 * exactly-once: a (client_id, seq) is applied at most once per replica incarnation,
   and every replica computes the same result for it;
-* no lost acknowledgement (:meth:`SafetyMonitor.check_acked_applied`).
+* no lost acknowledgement (:meth:`SafetyMonitor.check_acked_applied`);
+* membership (ADR 0006): every replica adopts the same configuration per epoch (start
+  slot and members) and has the same configuration for every slot it decides; no
+  PROPOSAL/STATE/VOTE of slot s is sent by a non-member of slot s's configuration; weak
+  validity counts against the majority of the slot's configuration.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection, Iterable, Sequence
 
 from rabia.core.apply import Reply
+from rabia.core.membership import Configuration
 from rabia.core.messages import (
     VOTE_QUESTION,
     BatchId,
@@ -35,7 +41,7 @@ from rabia.core.messages import (
     State,
     Vote,
 )
-from rabia.core.ready import CoinFlipped, Decided, Event
+from rabia.core.ready import CoinFlipped, ConfigChanged, Decided, Event
 
 _NULL = ("null",)
 """Stands for a NULL decision in the per-slot value table (None means "unknown")."""
@@ -84,6 +90,45 @@ class SafetyMonitor:
         """Snapshots installed (from a peer or on restart)."""
         self.decided_phase: dict[int, int] = {}
         """slot -> lowest phase in which some replica decided it by votes."""
+        self._configs: list[Configuration] = [Configuration(0, 0, tuple(sorted(self.members)))]
+        """Every configuration adopted by some replica, by start slot (epoch = index)."""
+        self._starts = [0]
+
+    # ------------------------------------------------------------ membership
+    @property
+    def latest_config(self) -> Configuration:
+        """The most recent configuration some replica adopted."""
+        return self._configs[-1]
+
+    def config_at(self, slot: int) -> Configuration:
+        """The configuration of ``slot`` as far as the replicas have adopted changes."""
+        return self._configs[bisect_right(self._starts, slot) - 1]
+
+    def config_changed(self, node: int, event: ConfigChanged) -> None:
+        """A replica adopted (or learned) a configuration."""
+        config = Configuration(event.slot + 1, event.epoch, event.members)
+        if event.epoch < len(self._configs):
+            before = self._configs[event.epoch]
+            if (before.start, before.members) != (config.start, config.members):
+                self.violation(
+                    f"configuration: epoch {event.epoch} is {before.members} from slot "
+                    f"{before.start} elsewhere, but node {node} has {config.members} from "
+                    f"slot {config.start}"
+                )
+        elif event.epoch == len(self._configs) and config.start > self._starts[-1]:
+            self._configs.append(config)
+            self._starts.append(config.start)
+        else:
+            self.violation(f"configuration: node {node} adopted {event} out of order")
+
+    def slot_config(self, node: int, slot: int, config: Configuration) -> None:
+        """A replica decided ``slot`` under ``config``: all must agree on it."""
+        expected = self.config_at(slot)
+        if (config.epoch, config.members) != (expected.epoch, expected.members):
+            self.violation(
+                f"configuration: node {node} decided slot {slot} under epoch {config.epoch} "
+                f"{config.members}, others under epoch {expected.epoch} {expected.members}"
+            )
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -122,6 +167,11 @@ class SafetyMonitor:
         slot = message.slot
         if message.sender != node:
             self.violation(f"node {node} sent a message signed by {message.sender}: {message!r}")
+        if node not in self.config_at(slot).members:
+            self.violation(
+                f"membership: node {node} spoke in slot {slot} but is not a member of its "
+                f"configuration {self.config_at(slot).members}: {message!r}"
+            )
         if isinstance(message, Proposal):
             key = (node, slot, _KIND_PROPOSAL, 0)
         elif isinstance(message, State):
@@ -207,10 +257,11 @@ class SafetyMonitor:
             if seen != slot:
                 self.violation(f"integrity: batch {bid} decided in slots {seen} and {slot}")
             proposers = self._proposers.get(slot, {}).get(bid, ())
-            if len(proposers) < self.majority:
+            majority = self.config_at(slot).majority
+            if len(proposers) < majority:
                 self.violation(
                     f"weak validity: slot {slot} decided {bid} at node {node}, proposed by "
-                    f"only {sorted(proposers)} (MAJ={self.majority})"
+                    f"only {sorted(proposers)} (MAJ={majority})"
                 )
             cand = self._cands.get(slot)
             if cand is not None and cand != bid:

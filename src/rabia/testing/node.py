@@ -25,8 +25,15 @@ import msgspec
 
 from rabia.core.apply import Applier
 from rabia.core.config import ReplicaConfig
-from rabia.core.messages import Command, Message
-from rabia.core.ready import Committed, Decided, InstalledSnapshot, SnapshotRecord, SnapshotWanted
+from rabia.core.messages import BROADCAST, Command, Message
+from rabia.core.ready import (
+    Committed,
+    ConfigChanged,
+    Decided,
+    InstalledSnapshot,
+    SnapshotRecord,
+    SnapshotWanted,
+)
 from rabia.core.replica import Replica
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.storage import MemoryStorage
@@ -43,8 +50,8 @@ _decode_app = msgspec.msgpack.Decoder(tuple[bytes, bytes]).decode
 """Canonical encoding of messages (and decided ids) for the trace hash."""
 
 ClientOp = tuple[int, int]
-Send = Callable[[int, int, Message], None]
-"""send(source, destination or BROADCAST, message)."""
+Send = Callable[[int, Sequence[int], Message], None]
+"""send(source, destinations, message)."""
 ReplyTo = Callable[[ClientOp, bytes], None]
 """reply((client_id, seq), result): answer a waiting client."""
 
@@ -176,6 +183,11 @@ class SimNode:
             self.waiting.add((command.client_id, command.seq))
         return cached
 
+    def reconfigure(self, now: int, add: Sequence[tuple[int, str]], remove: Sequence[int]) -> None:
+        """Originate a membership change at this replica."""
+        self.replica.submit_reconfigure(add, remove, now)
+        self.drain(now)
+
     def submit(self, now: int, commands: Sequence[Command]) -> None:
         """Originate one batch of the requests that arrived at this instant."""
         self.replica.submit(commands, now)
@@ -196,15 +208,21 @@ class SimNode:
                 if any(type(r) is SnapshotRecord for r in ready.records):
                     self.transfers += 1  # from a peer (a restart re-installs without a record)
                 self._install(ready.install)
+            if ready.events:
+                for event in ready.events:
+                    if type(event) is ConfigChanged:
+                        monitor.config_changed(nid, event)
+            peers = ready.peers
             for dest, message in ready.messages:
                 monitor.sent(nid, message)
-                send(nid, dest, message)
+                send(nid, peers if dest == BROADCAST else (dest,), message)
             if ready.events:
                 monitor.events(nid, self.life, ready.events)
                 for event in ready.events:
                     if type(event) is SnapshotWanted:
                         self._send_snapshot(event.peer)
                     elif type(event) is Decided:
+                        monitor.slot_config(nid, event.slot, replica.configuration_at(event.slot))
                         self.trace.update(
                             _TRACE_DECIDED.pack(now, nid, event.slot, event.phase)
                             + encode(event.batch_id)

@@ -27,17 +27,19 @@ import hashlib
 import heapq
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
 from rabia.core.config import Recovery, ReplicaConfig, UnsafeSwitches
-from rabia.core.messages import BROADCAST, Command, Message, Proposal, Request, State, Vote
+from rabia.core.membership import Configuration
+from rabia.core.messages import Command, Message, Proposal, Request, State, Vote
 from rabia.testing.faults import FaultPlan, plan_faults
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.network import partition_links
 from rabia.testing.node import DOWN, PAUSED, STOPPED, UP, SimNode, check_quiescent, encode
+from rabia.testing.reconfig import RETRY_US, SPARES, Reconfigurer, draw_reconfigs
 from rabia.testing.storage import MemoryStorage
 from rabia.testing.workload import Client, make_clients
 
@@ -92,6 +94,10 @@ class SimResult:
     """Snapshots installed (sent by a peer, or the latest one on restart)."""
     transfers: int = 0
     """Of those, snapshots sent by a peer to a lagging replica."""
+    reconfigs: int = 0
+    """Membership changes submitted in this run."""
+    epochs: int = 0
+    """Membership changes that took effect (the final configuration's epoch)."""
     cpu_seconds: float = field(default=0.0, compare=False)
     """CPU time the run took (not part of the replayable outcome)."""
 
@@ -134,6 +140,10 @@ class Cluster:
         self.compact_every = draw_compaction(snap_rng) if faults == "swarm" else 0
         self.members = tuple(range(nodes))
         self.plan: FaultPlan = plan_faults(fault_rng, self.members, faults)
+        reconf_rng = random.Random(root.getrandbits(64))
+        self.reconfigs = draw_reconfigs(reconf_rng, self.plan.fault_us) if faults == "swarm" else ()
+        spares = tuple(range(nodes, nodes + SPARES)) if self.reconfigs else ()
+        self.reconfigurer = Reconfigurer(reconf_rng, spares)
         self.fault_rng = fault_rng
         plan = self.plan
         self.network = plan.network(self.members, net_rng)
@@ -141,7 +151,7 @@ class Cluster:
         self._trace = hashlib.sha256()
         recovery: Recovery = "replay" if plan.durability == "always" else "abstain"
         self.nodes: list[SimNode] = []
-        for i in self.members:
+        for i in self.members + spares:
             config = ReplicaConfig(
                 node_id=i,
                 members=self.members,
@@ -149,6 +159,8 @@ class Cluster:
                 recovery=recovery,
                 reserve_chunk=plan.reserve_chunk,
                 unsafe=self.unsafe,
+                join=i in spares,
+                addresses=tuple((m, f"sim:{m}") for m in self.members),
             )
             storage = MemoryStorage(plan.durability, plan.flush_interval_us)
             self.nodes.append(
@@ -186,6 +198,8 @@ class Cluster:
         """Play the whole run (faults, heal, quiescence) and return its result."""
         for at, action in self.plan.events:
             self._push(at, _FAULT, action)
+        for at in self.reconfigs:
+            self._push(at, _FAULT, ("reconfigure",))
         self._push(self.plan.fault_us, _FAULT, ("heal",))
         for client in self.clients.values():
             self._push(0, _ISSUE, client.client_id)
@@ -263,7 +277,7 @@ class Cluster:
             )
             self._stop = True
 
-    def _send(self, src: int, dest: int, message: Message) -> None:
+    def _send(self, src: int, dests: Sequence[int], message: Message) -> None:
         payload = (message, encode(message))
         delays = self.network.delays
         now = self.now
@@ -272,8 +286,8 @@ class Cluster:
         armed = node.armed and type(message) in _ARMED_KINDS
         if self.plan.split_killer and type(message) is State and message.phase == 1:
             self._split_killer(src, message)
-        for dst in self.members if dest == BROADCAST else (dest,):
-            if dst != src:
+        for dst in dests:
+            if dst != src and dst < len(self.nodes):
                 for d in delays(src, dst):
                     push(now + d, _DELIVER, dst, payload)
                 if armed:
@@ -355,21 +369,58 @@ class Cluster:
         pending = client.pending
         if pending is None or (pending.seq, client.attempts) != key:
             return
-        command = client.retry(self.members)
+        command = client.retry(self._latest().members)
         if command is not None:
             self._send_request(client, command)
 
     # ---------------------------------------------------------------- faults
     def _impaired(self) -> int:
-        return sum(1 for n in self.nodes if n.status in (DOWN, STOPPED) or n.recovering)
+        return len(self._impaired_ids())
+
+    def _impaired_ids(self) -> list[int]:
+        """Members of the latest configuration that cannot speak now (or soon)."""
+        out = []
+        for m in self._latest().members:
+            n = self.nodes[m]
+            if n.status in (DOWN, STOPPED) or n.recovering or not n.replica.is_member:
+                out.append(m)
+        return out
+
+    def _latest(self) -> Configuration:
+        """The most recent configuration some replica has adopted."""
+        return self.monitor.latest_config
+
+    def _reconfigure(self) -> None:
+        latest = self._latest()
+        stopped = [m for m in latest.members if self.nodes[m].status == STOPPED]
+        live = [m for m in latest.members if self.nodes[m].status == UP]
+        choice = self.reconfigurer.choose(self.now, latest, self._impaired_ids(), stopped)
+        if choice is None:
+            if self.reconfigurer.pending is not None:
+                self._push(self.now + RETRY_US, _FAULT, ("reconfigure",))
+            return
+        add, remove = choice
+        node = self.nodes[self.fault_rng.choice(live)] if live else None
+        if node is None:
+            return
+        self._count("reconfigure")
+        self._guard(
+            node,
+            "on reconfigure",
+            node.reconfigure,
+            self.now,
+            () if add is None else ((add, f"sim:{add}"),),
+            () if remove is None else (remove,),
+        )
 
     def _may_crash(self, node: SimNode, stop: bool) -> bool:
         if node.status not in (UP, PAUSED):
             return False
-        f = (len(self.members) - 1) // 2
-        if stop and sum(1 for n in self.nodes if n.status == STOPPED) >= f:
+        members = self._latest().members
+        f = (len(members) - 1) // 2
+        if stop and sum(1 for m in members if self.nodes[m].status == STOPPED) >= f:
             return False
-        if self.plan.durability == "always":
+        if self.plan.durability == "always" and not self.reconfigs:
             return True  # replay recovery: a restarted node resumes where it stopped
         return self._impaired() + 1 <= f
 
@@ -379,6 +430,9 @@ class Cluster:
             self._heal()
             return
         if self._healed:
+            return
+        if kind == "reconfigure":
+            self._reconfigure()
             return
         if kind in ("crash", "stop"):
             node = self.nodes[action[1]]
@@ -501,6 +555,8 @@ class Cluster:
             fault_counts=dict(sorted(self._struck.items())),
             compact_every=self.compact_every,
             installs=monitor.installs,
+            reconfigs=self.reconfigurer.submitted,
+            epochs=monitor.latest_config.epoch,
             transfers=sum(n.transfers for n in self.nodes),
         )
 

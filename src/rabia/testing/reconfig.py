@@ -1,0 +1,91 @@
+"""Membership changes under load in the simulator (ADR 0006).
+
+In some swarm runs the cluster gets spare node ids (``n`` .. ``n + SPARES - 1``) that
+start as joiners, and the plan draws a few reconfiguration events during the fault
+window. Each event submits one change at a random live member: add a spare not yet
+added, or remove a member (a crash-stopped one first), never leaving fewer than
+``MIN_MEMBERS`` members and never leaving more impaired members than the new
+configuration tolerates. One change at a time: a new one waits until the previous
+one took effect (or is given up as lost with its proxy's queue).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rabia.core.membership import Configuration
+
+SPARES = 2
+"""Spare ids created in a run that draws reconfigurations."""
+MIN_MEMBERS = 3
+"""No change leaves fewer members than this."""
+RETRY_US = 50_000
+"""A change waiting behind another one is tried again this much later."""
+LOST_US = 400_000
+"""A change not in effect after this long counts as lost (its proxy crashed)."""
+
+
+def draw_reconfigs(rng: random.Random, fault_us: int) -> tuple[int, ...]:
+    """Times of the reconfiguration events of one swarm run (none in half of the runs)."""
+    if fault_us == 0 or rng.random() < 0.5:
+        return ()
+    return tuple(sorted(rng.randrange(fault_us) for _ in range(rng.randint(1, 4))))
+
+
+@dataclass(slots=True)
+class Pending:
+    """A submitted change not known to be in effect yet."""
+
+    at: int
+    add: int | None
+    remove: int | None
+    epoch: int
+    """The latest epoch when it was submitted: in effect once a later epoch names it."""
+
+
+@dataclass(slots=True)
+class Reconfigurer:
+    """Chooses and tracks the simulator's membership changes (see the module docstring)."""
+
+    rng: random.Random
+    spares: tuple[int, ...]
+    pending: Pending | None = None
+    added: set[int] = field(default_factory=set)
+    submitted: int = 0
+
+    def choose(
+        self,
+        now: int,
+        latest: Configuration,
+        impaired: Sequence[int],
+        stopped: Sequence[int],
+    ) -> tuple[int | None, int | None] | None:
+        """(add, remove) for a new change, or None when none may be submitted now."""
+        pending = self.pending
+        if pending is not None:
+            if latest.epoch > pending.epoch or now - pending.at > LOST_US:
+                self.pending = None
+            else:
+                return None
+        members = latest.members
+        free = [s for s in self.spares if s not in self.added and s not in members]
+        options: list[tuple[int | None, int | None]] = []
+        if free:
+            options.append((self.rng.choice(free), None))
+        if len(members) > MIN_MEMBERS:
+            gone = [m for m in members if m in stopped]
+            target = gone[0] if gone else self.rng.choice(members)
+            rest = len(members) - 1
+            still = sum(1 for m in impaired if m in members and m != target)
+            if still <= (rest - 1) // 2:
+                options.append((None, target))
+        if not options:
+            return None
+        choice = self.rng.choice(options)
+        if choice[0] is not None:
+            self.added.add(choice[0])
+        self.pending = Pending(now, choice[0], choice[1], latest.epoch)
+        self.submitted += 1
+        return choice
