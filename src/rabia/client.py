@@ -18,6 +18,8 @@ from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime.client_protocol import (
     ClientReply,
     ClientRequest,
+    MemberReply,
+    MemberRequest,
     StatusReply,
     StatusRequest,
     decode_client,
@@ -53,6 +55,7 @@ class Client:
         self._closed = False
         self._nonce = 0
         self._status_waiters: dict[int, asyncio.Future[StatusReply]] = {}
+        self._member_waiters: dict[int, asyncio.Future[MemberReply]] = {}
 
     async def __aenter__(self) -> Client:
         await self.connect()
@@ -133,6 +136,32 @@ class Client:
             self._status_waiters.pop(self._nonce, None)
         return reply.stats
 
+    async def reconfigure(
+        self,
+        add: list[tuple[int, str]] | None = None,
+        remove: list[int] | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> list[int]:
+        """Ask the connected node to add or remove one member; returns the new member ids."""
+        if self._protocol is None:
+            await self._reconnect()
+        assert self._protocol is not None
+        self._nonce += 1
+        nonce = self._nonce
+        future: asyncio.Future[MemberReply] = asyncio.get_running_loop().create_future()
+        self._member_waiters[nonce] = future
+        self._protocol.send(MemberRequest(nonce, add or [], remove or []))
+        try:
+            reply = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise Timeout("no answer to the membership change (it may still happen)") from None
+        finally:
+            self._member_waiters.pop(nonce, None)
+        if not reply.ok:
+            raise Rejected(reply.error)
+        return reply.members
+
     def _on_status(self, reply: StatusReply) -> None:
         future = self._status_waiters.get(reply.nonce)
         if future is not None and not future.done():
@@ -193,7 +222,7 @@ class _ClientProtocol(FramedProtocol):
         if self._transport is not None:
             self._transport.close()
 
-    def send(self, request: ClientRequest | StatusRequest) -> None:
+    def send(self, request: ClientRequest | StatusRequest | MemberRequest) -> None:
         self.send_frame(request)
 
     def data_received(self, data: bytes) -> None:
@@ -205,6 +234,10 @@ class _ClientProtocol(FramedProtocol):
                     self._client._on_reply(reply)
                 elif isinstance(reply, StatusReply):
                     self._client._on_status(reply)
+                elif isinstance(reply, MemberReply):
+                    future = self._client._member_waiters.get(reply.nonce)
+                    if future is not None and not future.done():
+                        future.set_result(reply)
         except (CodecError, ValueError) as exc:
             log.warning("bad reply from node: %s", exc)
             self.close()

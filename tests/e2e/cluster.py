@@ -95,6 +95,7 @@ class ProcessCluster:
         peer_map: Mapping[tuple[int, int], int] | None = None,
         ports: list[int] | None = None,
         extra_args: Mapping[int, list[str]] | None = None,
+        members_of: Mapping[int, list[int]] | None = None,
     ) -> None:
         self.tmp = tmp
         self.machine = machine
@@ -108,6 +109,8 @@ class ProcessCluster:
             self.secret_file.write_bytes(secret)
         self.peer_map = dict(peer_map or {})
         self.extra_args = dict(extra_args or {})
+        self.members_of = dict(members_of or {})
+        """Node -> the ids its --peer list names (default: every node)."""
 
     def peer_port(self, src: int, dst: int) -> int:
         """The port node ``src`` dials to reach node ``dst``."""
@@ -120,6 +123,8 @@ class ProcessCluster:
             args = [sys.executable, "-m", "rabia", "node", "--id", str(i)]
             args += ["--client", node.client_address, "--machine", self.machine]
             for j, other in enumerate(self.nodes):
+                if j not in self.members_of.get(i, range(len(self.nodes))):
+                    continue
                 port = other.peer_port if j == i else self.peer_port(i, j)
                 args += ["--peer", f"{j}=127.0.0.1:{port}"]
             if self.secret_file is not None:

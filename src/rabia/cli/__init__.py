@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rabia.cli.bench import bench
+from rabia.cli.member import member
 from rabia.cli.node import node
 from rabia.cli.sim import sim
 
@@ -16,6 +17,7 @@ def main() -> None:
 
 main.add_command(sim)
 main.add_command(node)
+main.add_command(member)
 main.add_command(bench)
 
 __all__ = ["main"]

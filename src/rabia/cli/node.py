@@ -72,6 +72,16 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     show_default=True,
     help="Snapshot the state and compact the log every this many slots (0: never).",
 )
+@click.option(
+    "--join",
+    is_flag=True,
+    help="Join a running cluster: --peer lists its current members; then `rabia member add`.",
+)
+@click.option(
+    "--initial",
+    default=None,
+    help="With --join: the cluster's first member ids, comma-separated (default: the peers).",
+)
 @click.option("--seed", default=0, show_default=True, help="Common-coin seed (same on all).")
 @click.option("--tick-ms", default=2.0, show_default=True)
 @click.option("--log-level", default="INFO", show_default=True)
@@ -89,6 +99,8 @@ def node(
     durability: str,
     flush_ms: float,
     snapshot_every: int,
+    join: bool,
+    initial: str | None,
     seed: int,
     tick_ms: float,
     log_level: str,
@@ -115,6 +127,10 @@ def node(
             durability=durability,  # type: ignore[arg-type]
             flush_interval=flush_ms / 1000,
             snapshot_every=snapshot_every,
+            join=join,
+            initial_members=None
+            if initial is None
+            else tuple(int(x) for x in initial.split(",") if x.strip()),
             seed=seed,
             tick_ms=tick_ms,
         )

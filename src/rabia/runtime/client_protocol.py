@@ -43,14 +43,31 @@ class StatusReply(msgspec.Struct, frozen=True, array_like=True, tag=4):
     stats: dict[str, int | float | str | None]
 
 
-ClientFrame = ClientRequest | ClientReply | StatusRequest | StatusReply
+class MemberRequest(msgspec.Struct, frozen=True, array_like=True, tag=5):
+    """Add (id, peer address) pairs and/or remove ids: one member at a time."""
 
-encode_client = msgspec.msgpack.Encoder().encode
-_decoder: msgspec.msgpack.Decoder[ClientRequest | ClientReply | StatusRequest | StatusReply] = (
-    msgspec.msgpack.Decoder(ClientFrame)
+    nonce: int
+    add: list[tuple[int, str]] = []
+    remove: list[int] = []
+
+
+class MemberReply(msgspec.Struct, frozen=True, array_like=True, tag=6):
+    """The member ids after the change, or why it did not happen."""
+
+    nonce: int
+    ok: bool
+    members: list[int] = []
+    error: str = ""
+
+
+ClientFrame = (
+    ClientRequest | ClientReply | StatusRequest | StatusReply | MemberRequest | MemberReply
 )
 
+encode_client = msgspec.msgpack.Encoder().encode
+_decoder: msgspec.msgpack.Decoder[ClientFrame] = msgspec.msgpack.Decoder(ClientFrame)
 
-def decode_client(data: bytes) -> ClientRequest | ClientReply | StatusRequest | StatusReply:
+
+def decode_client(data: bytes) -> ClientFrame:
     """Decode one client frame; raises msgspec errors on malformed input."""
     return _decoder.decode(data)

@@ -9,9 +9,12 @@ from functools import partial
 from rabia.codec import CodecError, FrameReader
 from rabia.core.apply import Reply
 from rabia.core.messages import Command
+from rabia.errors import RabiaError
 from rabia.runtime.client_protocol import (
     ClientReply,
     ClientRequest,
+    MemberReply,
+    MemberRequest,
     StatusReply,
     StatusRequest,
     decode_client,
@@ -59,6 +62,7 @@ class ClientServer:
 class _ClientConnection(FramedProtocol):
     def __init__(self, node: Node, registry: set[_ClientConnection]) -> None:
         super().__init__()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._node = node
         self._registry = registry
         self._reader = FrameReader(node.config.max_frame)
@@ -69,6 +73,8 @@ class _ClientConnection(FramedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._registry.discard(self)
+        for task in self._tasks:
+            task.cancel()
         self._transport = None
 
     def abort(self) -> None:
@@ -91,6 +97,10 @@ class _ClientConnection(FramedProtocol):
                 self._handle(request)
             elif isinstance(request, StatusRequest):
                 self._send(StatusReply(request.nonce, self._node.status()))
+            elif isinstance(request, MemberRequest):
+                task = asyncio.get_running_loop().create_task(self._member_change(request))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             else:
                 self._refuse("a client may only send requests")
                 return
@@ -120,6 +130,14 @@ class _ClientConnection(FramedProtocol):
             Command(cid, seq, request.op, request.acked_below), partial(self._on_reply, cid, seq)
         )
 
+    async def _member_change(self, request: MemberRequest) -> None:
+        try:
+            members = await self._node.reconfigure(request.add, request.remove)
+        except RabiaError as exc:
+            self._send(MemberReply(request.nonce, False, error=f"{type(exc).__name__}: {exc}"))
+        else:
+            self._send(MemberReply(request.nonce, True, list(members)))
+
     def _on_reply(self, cid: int, seq: int, reply: Reply) -> None:
         if reply is NODE_STOPPED:
             self._reply(ClientReply(cid, seq, False, error="node stopped", retryable=True))
@@ -131,5 +149,5 @@ class _ClientConnection(FramedProtocol):
     def _reply(self, reply: ClientReply) -> None:
         self._send(reply)
 
-    def _send(self, reply: ClientReply | StatusReply) -> None:
+    def _send(self, reply: ClientReply | StatusReply | MemberReply) -> None:
         self.send_frame(reply)

@@ -44,6 +44,12 @@ class NodeConfig:
     """Seconds between group syncs in ``batch`` durability."""
     snapshot_every: int = 4096
     """Take a snapshot and compact the log every this many slots (0: never)."""
+    join: bool = False
+    """Join a running cluster: ``members`` lists the current members (and this node); the
+    node becomes a member once a membership change adding it is decided."""
+    initial_members: tuple[int, ...] | None = None
+    """A joiner's view of the cluster's first (epoch-0) member set; default: every member
+    in ``members`` but this node."""
     seed: int = 0
     """Common-coin seed, identical on every member."""
     tick_ms: float = 2.0

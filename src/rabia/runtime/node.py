@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -22,12 +22,12 @@ import msgspec
 from rabia.api import StateMachine
 from rabia.core.apply import Applier, Reply
 from rabia.core.config import ReplicaConfig
-from rabia.core.messages import BROADCAST, Command, Message
-from rabia.core.ready import InstalledSnapshot, SnapshotRecord, SnapshotWanted
+from rabia.core.messages import BROADCAST, KIND_RECONFIGURE, BatchId, Command, Message
+from rabia.core.ready import ConfigChanged, InstalledSnapshot, SnapshotRecord, SnapshotWanted
 from rabia.core.replica import Replica
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime.batching import Batcher
-from rabia.runtime.config import NodeConfig
+from rabia.runtime.config import NodeConfig, parse_address
 from rabia.storage.base import Storage, recovery_for
 from rabia.storage.lock import DataDirLock
 from rabia.storage.memory import MemoryStorage
@@ -83,6 +83,8 @@ class Node:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failure: BaseException | None = None
         self._quorum = len(config.members) // 2 + 1
+        self._reconfigs: dict[BatchId, asyncio.Future[tuple[int, ...] | None]] = {}
+        """Own membership changes waiting for their decision (None: decided as a no-op)."""
         self._on_applied: list[Callable[[int], None]] = []
         self._quorum_up = asyncio.Event()
 
@@ -100,15 +102,7 @@ class Node:
         if storage is None:
             storage, self._lock = open_storage(config)
             self._storage = storage
-        self._replica = Replica(
-            ReplicaConfig(
-                config.node_id,
-                config.member_ids,
-                seed=config.seed,
-                recovery=recovery_for(storage.durability),
-            ),
-            storage.load(),
-        )
+        self._replica = Replica(_replica_config(config, storage), storage.load())
         if self._transport is None:
             from rabia.transport.tcp import TcpTransport
 
@@ -327,14 +321,26 @@ class Node:
                 if from_peer:
                     storage.compact(ready.install.slot)  # older records are now obsolete
                 applier = self._applier
+            changes = [e for e in ready.events if type(e) is ConfigChanged]
+            for change in changes:
+                self._apply_configuration(change, transport)
+            known = transport.peers
+            everyone = set(ready.peers) == known
             for dest, message in ready.messages:
                 if dest == BROADCAST:
-                    transport.broadcast(message)
-                else:
+                    if everyone:
+                        transport.broadcast(message)
+                    else:
+                        for peer in ready.peers:
+                            if peer in known:
+                                transport.send(peer, message)
+                elif dest in known:
                     transport.send(dest, message)
             for entry in ready.committed:
                 replies = applier.apply(entry)
                 batch = entry.batch
+                if batch is not None and batch.kind == KIND_RECONFIGURE:
+                    self._reconfig_decided(batch.id, entry.slot, changes)
                 if batch is not None and batcher.decided(batch.id):
                     self._propose()
                 for reply in replies:
@@ -350,6 +356,70 @@ class Node:
             if every and replica.next_slot - replica.log_start >= every:
                 self._take_snapshot(replica, storage)
             replica.advance()
+
+    # --------------------------------------------------------------- membership
+    async def reconfigure(
+        self,
+        add: Sequence[tuple[int, str]] = (),
+        remove: Sequence[int] = (),
+        *,
+        timeout: float | None = None,
+    ) -> tuple[int, ...]:
+        """Add or remove one member through the log; returns the new member ids.
+
+        Raises ``Rejected`` when the decided change was invalid (it then changed nothing),
+        ``Timeout`` when it was not decided in time (it may still take effect).
+        """
+        if not self._running or self._replica is None or self._loop is None:
+            raise Unavailable("node is not running")
+        batch_id = self._replica.submit_reconfigure(list(add), list(remove), self._next_key())
+        future: asyncio.Future[tuple[int, ...] | None] = self._loop.create_future()
+        self._reconfigs[batch_id] = future
+        self._schedule_drain()
+        wait = self.config.default_timeout if timeout is None else timeout
+        try:
+            members = await asyncio.wait_for(future, wait)
+        except TimeoutError:
+            raise Timeout(f"membership change not decided within {wait}s") from None
+        finally:
+            self._reconfigs.pop(batch_id, None)
+        if members is None:
+            raise Rejected("invalid membership change (exactly one member may change)")
+        return members
+
+    def members(self) -> tuple[int, ...]:
+        """The member ids of the latest configuration this node knows."""
+        assert self._replica is not None
+        return tuple(self._replica.configuration.members)
+
+    def _reconfig_decided(self, batch_id: BatchId, slot: int, changes: list[ConfigChanged]) -> None:
+        future = self._reconfigs.get(batch_id)
+        if future is None or future.done():
+            return
+        took = next((c for c in changes if c.slot == slot), None)
+        future.set_result(None if took is None else tuple(took.members))
+
+    def _apply_configuration(self, change: ConfigChanged, transport: Transport) -> None:
+        """Dial new members, drop removed ones, follow the new quorum size."""
+        me = self.config.node_id
+        members = set(change.members)
+        addresses = dict(change.addresses)
+        for peer in sorted(members - {me} - transport.peers):
+            address = addresses.get(peer) or self.config.members.get(peer)
+            if address is not None:
+                transport.add_peer(peer, parse_address(address))
+        contacts = set(self.config.members) if self.config.join else set()
+        for peer in sorted(transport.peers - members - contacts):
+            transport.remove_peer(peer)
+        self._quorum = len(members) // 2 + 1
+        log.info(
+            "node %d: members from slot %d are %s (epoch %d)%s",
+            me,
+            change.slot + 1,
+            sorted(members),
+            change.epoch,
+            "" if me in members else "; this node is not a member",
+        )
 
     # ---------------------------------------------------------------- snapshots
     def _take_snapshot(self, replica: Replica, storage: Storage) -> None:
@@ -474,6 +544,9 @@ class Node:
         out["log_hash"] = self._applier.chain.hex()
         out["machine_hash"] = hashlib.sha256(self.machine.snapshot()).hexdigest()
         out["running"] = int(self._running)
+        if self._replica is not None:
+            out["members"] = ",".join(map(str, self.members()))
+            out["epoch"] = self._replica.configuration.epoch
         return out
 
     @property
@@ -488,6 +561,25 @@ _decode_app = msgspec.msgpack.Decoder(tuple[bytes, bytes]).decode
 
 _PRUNE_EVERY = 1024
 """Slots between two prunings of persisted own messages."""
+
+
+def _replica_config(config: NodeConfig, storage: Storage) -> ReplicaConfig:
+    """The core's configuration for this node (a joiner starts outside the member set)."""
+    me = config.node_id
+    if config.join:
+        initial = config.initial_members or tuple(m for m in config.member_ids if m != me)
+        contacts = tuple(m for m in config.member_ids if m != me)
+    else:
+        initial, contacts = config.member_ids, ()
+    return ReplicaConfig(
+        me,
+        initial,
+        seed=config.seed,
+        recovery=recovery_for(storage.durability),
+        join=config.join,
+        addresses=tuple((m, a) for m, a in sorted(config.members.items()) if m in initial),
+        contacts=contacts,
+    )
 
 
 def open_storage(config: NodeConfig) -> tuple[Storage, DataDirLock | None]:

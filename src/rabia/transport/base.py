@@ -53,6 +53,11 @@ class Transport(ABC):
         """Stop talking to a former member."""
         raise NotImplementedError(f"{type(self).__name__} has a fixed membership")
 
+    @property
+    @abstractmethod
+    def peers(self) -> frozenset[int]:
+        """Every peer this transport talks to (connected or not)."""
+
     @abstractmethod
     def connected(self) -> frozenset[int]:
         """Peers with an established, authenticated link right now."""

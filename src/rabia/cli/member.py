@@ -1,0 +1,71 @@
+"""``rabia member add|remove|list``: change a running cluster's membership online."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from rabia.client import Client
+from rabia.errors import RabiaError
+
+_NODE = click.option(
+    "--node",
+    "nodes",
+    multiple=True,
+    required=True,
+    help="HOST:PORT of a member's client port (repeat to fail over).",
+)
+
+
+@click.group()
+def member() -> None:
+    """Add or remove one member at a time, or list the members."""
+
+
+def _run(nodes: tuple[str, ...], add: list[tuple[int, str]], remove: list[int]) -> None:
+    async def go() -> list[int]:
+        async with Client(list(nodes)) as client:
+            return await client.reconfigure(add, remove)
+
+    try:
+        members = asyncio.run(go())
+    except RabiaError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("members: " + " ".join(map(str, members)))
+
+
+@member.command("add")
+@click.argument("spec")
+@_NODE
+def add(spec: str, nodes: tuple[str, ...]) -> None:
+    """Add member SPEC = ID=HOST:PORT (its peer address); start it with --join first."""
+    ident, sep, address = spec.partition("=")
+    if not sep or not ident.isdigit():
+        raise click.BadParameter("expected ID=HOST:PORT", param_hint="SPEC")
+    _run(nodes, [(int(ident), address)], [])
+
+
+@member.command("remove")
+@click.argument("ident", type=int)
+@_NODE
+def remove(ident: int, nodes: tuple[str, ...]) -> None:
+    """Remove member IDENT."""
+    _run(nodes, [], [ident])
+
+
+@member.command("list")
+@_NODE
+def list_members(nodes: tuple[str, ...]) -> None:
+    """Print the members the node knows, with its epoch."""
+
+    async def go() -> dict[str, int | float | str | None]:
+        async with Client(list(nodes)) as client:
+            return await client.status()
+
+    try:
+        status = asyncio.run(go())
+    except RabiaError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"members: {str(status.get('members', '')).replace(',', ' ')}")
+    click.echo(f"epoch: {status.get('epoch')}")

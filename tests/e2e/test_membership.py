@@ -1,0 +1,76 @@
+"""Grow a live cluster 3 -> 5 and shrink it 5 -> 3 under write load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+
+from rabia.client import Client
+from rabia.errors import RabiaError
+from tests.e2e.cluster import ProcessCluster
+from tests.e2e.conftest import wait_converged
+from tests.support import poll_until
+
+MakeCluster = Callable[..., ProcessCluster]
+
+
+def test_grow_and_shrink_under_load(make_cluster: MakeCluster) -> None:
+    first = [0, 1, 2]
+    cluster = make_cluster(
+        n=5,
+        members_of={0: first, 1: first, 2: first, 3: [*first, 3], 4: [*first, 3, 4]},
+        extra_args={i: ["--join", "--initial", "0,1,2"] for i in (3, 4)},
+    )
+    cluster.start(0, 1, 2)
+    acked: list[str] = []
+    retryable: list[str] = []
+
+    async def writer(index: int, stop: asyncio.Event) -> None:
+        async with Client(cluster.addresses(0, 1, 2), timeout=5) as client:
+            k = 0
+            while not stop.is_set():
+                entry = f"w{index}-{k}"
+                k += 1
+                try:
+                    await client.submit(entry.encode())
+                    acked.append(entry)
+                except RabiaError as exc:
+                    assert exc.may_have_applied, exc  # only documented retryable errors
+                    retryable.append(entry)
+
+    async def change(add: list[tuple[int, str]], remove: list[int]) -> list[int]:
+        async with Client(cluster.addresses(0, 1, 2), timeout=10) as admin:
+            return await admin.reconfigure(add, remove)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        writers = [asyncio.create_task(writer(i, stop)) for i in range(3)]
+        try:
+            for new in (3, 4):
+                await asyncio.to_thread(cluster.start, new)
+                members = await change([(new, f"127.0.0.1:{cluster.nodes[new].peer_port}")], [])
+                assert members == list(range(new + 1))
+            for address in cluster.addresses():  # every node, the joiners too, knows all five
+                async with Client([address], timeout=10) as probe:
+                    status = await poll_until(
+                        probe.status, lambda s: s["members"] == "0,1,2,3,4", timeout=30
+                    )
+                    assert status["epoch"] == 2
+            for gone in (4, 3):
+                members = await change([], [gone])
+                assert gone not in members
+        finally:
+            stop.set()
+            await asyncio.gather(*writers)
+        statuses = await wait_converged(cluster.addresses(0, 1, 2), timeout=30)
+        assert len({s["log_hash"] for s in statuses}) == 1
+        assert all(s["members"] == "0,1,2" for s in statuses), statuses
+        async with Client(cluster.addresses(0)) as client:
+            log = json.loads(await client.submit(b"dump"))
+        assert len(log) == len(set(log)), "a write was applied twice"
+        assert not set(acked) - set(log), "an acknowledged write was lost"
+        assert set(log) - {"dump"} <= set(acked) | set(retryable)
+        assert len(acked) > 50
+
+    asyncio.run(main())
