@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from collections.abc import Callable
 
 from rabia.client import Client
@@ -74,3 +75,52 @@ def test_grow_and_shrink_under_load(make_cluster: MakeCluster) -> None:
         assert len(acked) > 50
 
     asyncio.run(main())
+
+
+def test_a_corrupted_node_is_reseeded_from_its_peers_under_a_new_id(
+    make_cluster: MakeCluster, tmp_path: object
+) -> None:
+    import subprocess
+    from pathlib import Path
+
+    tmp = Path(str(tmp_path))
+    first = [0, 1, 2]
+    data = {i: ["--data-dir", str(tmp / f"data{i}"), "--snapshot-every", "32"] for i in range(4)}
+    data[3] += ["--join", "--initial", "0,1,2"]
+    cluster = make_cluster(
+        n=4, members_of={0: first, 1: first, 2: first, 3: [0, 1, 3]}, extra_args=data
+    )
+    cluster.start(0, 1, 2)
+
+    async def write(tag: str, count: int, *nodes: int) -> None:
+        async with Client(cluster.addresses(*nodes), timeout=10) as client:
+            await asyncio.gather(*(client.submit(f"{tag}{k}".encode()) for k in range(count)))
+
+    asyncio.run(write("a", 500, 0, 1, 2))
+    cluster.kill(2, signal.SIGTERM)  # a clean stop folds the WAL into the file...
+    (db,) = (tmp / "data2").glob("*.db")
+    raw = bytearray(db.read_bytes())  # ...whose middle the disk then damages
+    middle = len(raw) // 2
+    raw[middle : middle + 64] = bytes(b ^ 0xFF for b in raw[middle : middle + 64])
+    db.write_bytes(bytes(raw))
+    refused = subprocess.run(cluster.nodes[2].args, capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "rejoin" in refused.stdout + refused.stderr
+    # The documented way back: a fresh data directory under a new id, joined by the peers.
+    asyncio.run(write("b", 500, 0, 1))
+    cluster.start(3)
+
+    async def reseed() -> None:
+        async with Client(cluster.addresses(0, 1), timeout=15) as admin:
+            assert await admin.reconfigure([(3, f"127.0.0.1:{cluster.nodes[3].peer_port}")]) == [
+                0,
+                1,
+                2,
+                3,
+            ]
+            assert await admin.reconfigure(remove=[2]) == [0, 1, 3]
+        await write("c", 200, 0, 1, 3)
+        statuses = await wait_converged(cluster.addresses(0, 1, 3), timeout=30)
+        assert len({s["log_hash"] for s in statuses}) == 1
+        assert len({s["machine_hash"] for s in statuses}) == 1
+
+    asyncio.run(reseed())
