@@ -17,6 +17,7 @@ from rabia.core.messages import Message, Vote
 from rabia.transport import handshake as hs
 from rabia.transport.base import PeerEvent
 from rabia.transport.tcp import TcpTransport
+from tests.support import poll_until
 
 T = TypeVar("T")
 HOST = "127.0.0.1"
@@ -97,11 +98,10 @@ class Inbox:
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     """Poll a condition on state that has no event to wait on, within ``timeout``."""
 
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0.005)
+    async def probe() -> bool:
+        return predicate()
 
-    await asyncio.wait_for(poll(), timeout)
+    await poll_until(probe, bool, timeout=timeout, interval=0.005)
 
 
 @contextmanager

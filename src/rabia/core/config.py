@@ -55,8 +55,40 @@ class UnsafeSwitches:
         )
 
 
+class QuorumSizes:
+    """The thresholds of a member set (mixed into every class with a ``members`` tuple)."""
+
+    __slots__ = ()
+    members: tuple[int, ...]
+
+    @property
+    def n(self) -> int:
+        """Number of members."""
+        return len(self.members)
+
+    @property
+    def f(self) -> int:
+        """Crash faults tolerated."""
+        return (self.n - 1) // 2
+
+    @property
+    def quorum(self) -> int:
+        """Q = n - f: messages awaited in every step."""
+        return self.n - self.f
+
+    @property
+    def majority(self) -> int:
+        """MAJ = floor(n/2) + 1."""
+        return self.n // 2 + 1
+
+    @property
+    def f_plus_one(self) -> int:
+        """F1 = f + 1: votes needed to decide."""
+        return self.f + 1
+
+
 @dataclass(frozen=True, slots=True)
-class ReplicaConfig:
+class ReplicaConfig(QuorumSizes):
     """Everything a replica needs to know that is fixed for a configuration epoch."""
 
     node_id: int
@@ -103,28 +135,3 @@ class ReplicaConfig:
             raise ValueError("member ids must be non-negative")
         if self.resend_ticks < 1 or self.max_resend_ticks < self.resend_ticks:
             raise ValueError("need 1 <= resend_ticks <= max_resend_ticks")
-
-    @property
-    def n(self) -> int:
-        """Number of members."""
-        return len(self.members)
-
-    @property
-    def f(self) -> int:
-        """Crash faults tolerated."""
-        return (self.n - 1) // 2
-
-    @property
-    def quorum(self) -> int:
-        """Q = n - f: messages awaited in every step."""
-        return self.n - self.f
-
-    @property
-    def majority(self) -> int:
-        """MAJ = floor(n/2) + 1."""
-        return self.n // 2 + 1
-
-    @property
-    def f_plus_one(self) -> int:
-        """F1 = f + 1: votes needed to decide."""
-        return self.f + 1

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from rabia.core.config import QuorumSizes
 from rabia.core.messages import KIND_RECONFIGURE, Batch
 
 
@@ -26,7 +27,7 @@ class Reconfigure(msgspec.Struct, frozen=True, array_like=True):
     remove: tuple[int, ...] = ()
 
 
-class Configuration(msgspec.Struct, frozen=True, array_like=True):
+class Configuration(QuorumSizes, msgspec.Struct, frozen=True, array_like=True):
     """The member set governing slots ``start`` .. (the next configuration's start - 1)."""
 
     start: int
@@ -34,31 +35,6 @@ class Configuration(msgspec.Struct, frozen=True, array_like=True):
     members: tuple[int, ...]
     addresses: tuple[tuple[int, str], ...] = ()
     """(member id, address) for the members whose address is known (sorted by id)."""
-
-    @property
-    def n(self) -> int:
-        """Number of members."""
-        return len(self.members)
-
-    @property
-    def f(self) -> int:
-        """Crash faults tolerated."""
-        return (self.n - 1) // 2
-
-    @property
-    def quorum(self) -> int:
-        """Q = n - f."""
-        return self.n - self.f
-
-    @property
-    def majority(self) -> int:
-        """MAJ = floor(n/2) + 1."""
-        return self.n // 2 + 1
-
-    @property
-    def f_plus_one(self) -> int:
-        """F1 = f + 1."""
-        return self.f + 1
 
 
 _encode = msgspec.msgpack.Encoder().encode
