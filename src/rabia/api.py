@@ -19,6 +19,13 @@ class StateMachine(ABC):
     def apply(self, command: bytes) -> bytes:
         """Apply one command and return its result."""
 
+    def apply_at(self, command: bytes, log_time: int) -> bytes:
+        """Apply ``command`` knowing the log's clock: ``log_time`` is a timestamp in
+        microseconds stamped into the log by proposers (the largest so far), identical on
+        every replica at this point of the log. Override it instead of ``apply`` when the
+        state needs time (TTLs, leases); the default ignores the time."""
+        return self.apply(command)
+
     @abstractmethod
     def snapshot(self) -> bytes:
         """Serialize the whole state."""

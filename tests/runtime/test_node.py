@@ -227,3 +227,32 @@ def test_nodes_restart_from_their_storage_and_keep_every_write() -> None:
             await node.stop()
 
     asyncio.run(main())
+
+
+def test_machines_that_want_time_get_the_logs_clock() -> None:
+    class Clocked(Log):
+        def apply_at(self, command: bytes, log_time: int) -> bytes:
+            self.entries.append(b"%d" % log_time)
+            return b"%d" % log_time
+
+    async def main() -> None:
+        network = MemoryNetwork()
+        nodes = [
+            Node(NodeConfig(i, MEMBERS), Clocked(), transport=MemoryTransport(network, i, MEMBERS))
+            for i in MEMBERS
+        ]
+        for node in nodes:
+            await node.start()
+        times = [int(await nodes[k % 3].submit(b"t")) for k in range(6)]
+        assert times == sorted(times) and times[0] > 1_600_000_000_000_000  # microseconds
+        await poll_until(
+            lambda: asyncio.sleep(0, [n.stats()["applied_slot"] for n in nodes]),
+            lambda slots: len(set(slots)) == 1,
+            timeout=5,
+        )
+        entries = [n.machine.entries for n in nodes]  # type: ignore[attr-defined]
+        assert entries[0] == entries[1] == entries[2]  # the same clock on every replica
+        for node in nodes:
+            await node.stop()
+
+    asyncio.run(main())

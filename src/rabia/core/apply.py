@@ -147,8 +147,16 @@ class Applier:
     compare applied prefixes cheaply.
     """
 
-    def __init__(self, apply: Callable[[bytes], bytes], session_ttl: int | None = None) -> None:
+    def __init__(
+        self,
+        apply: Callable[[bytes], bytes],
+        session_ttl: int | None = None,
+        *,
+        timed: Callable[[bytes, int], bytes] | None = None,
+    ) -> None:
         self._apply = apply
+        self._timed = timed
+        """When given, called as ``timed(op, log_time)`` instead of ``apply(op)``."""
         self.sessions = SessionTable(session_ttl)
         self.applied_slot = -1
         self.chain = b"\x00" * 32
@@ -202,7 +210,7 @@ class Applier:
             elif sessions.is_stale(cmd.client_id, cmd.seq):
                 replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, b"", True, True))
             else:
-                result = self._apply(cmd.op)
+                result = self._apply(cmd.op) if self._timed is None else self._timed(cmd.op, now)
                 sessions.record(cmd.client_id, cmd.seq, cmd.acked_below, result, now)
                 replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, result, False))
         sessions.expire(now)

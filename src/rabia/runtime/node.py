@@ -66,7 +66,7 @@ class Node:
         self._snapshot: SnapshotRecord | None = None
         """The latest snapshot saved or installed: what a lagging peer is sent."""
         self._replica: Replica | None = None
-        self._applier = Applier(machine.apply)
+        self._applier = _applier_for(machine)
         self._batcher = Batcher(config.max_batch)
         self._waiters: dict[tuple[int, int], Waiter] = {}
         self._session = session_id if session_id is not None else secrets.randbits(62)
@@ -460,7 +460,7 @@ class Node:
         """Restore the applier and the state machine from an installed snapshot."""
         applier_state, machine_state = _decode_app(install.app_state)
         self.machine.restore(machine_state)
-        applier = Applier(self.machine.apply)
+        applier = _applier_for(self.machine)
         applier.restore(applier_state)
         self._applier = applier
         self._snapshot = SnapshotRecord(install.slot, install.core_state, install.app_state)
@@ -561,6 +561,13 @@ _decode_app = msgspec.msgpack.Decoder(tuple[bytes, bytes]).decode
 
 _PRUNE_EVERY = 1024
 """Slots between two prunings of persisted own messages."""
+
+
+def _applier_for(machine: StateMachine) -> Applier:
+    """An applier that hands the log's clock to machines that override ``apply_at``."""
+    if type(machine).apply_at is StateMachine.apply_at:
+        return Applier(machine.apply)
+    return Applier(machine.apply, timed=machine.apply_at)
 
 
 def _replica_config(config: NodeConfig, storage: Storage) -> ReplicaConfig:
