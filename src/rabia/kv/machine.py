@@ -1,0 +1,373 @@
+"""``KVMachine``: a deterministic Redis-compatible string keyspace as a state machine.
+
+A log entry is ``encode_command([name, *args])`` (msgpack list of bytes, exactly as the
+client sent them); the result is the RESP2 reply. Time comes only from ``log_time``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import msgspec
+
+from rabia.api import StateMachine
+from rabia.kv import resp
+from rabia.kv.glob import matcher
+from rabia.kv.options import parse_expire_options, parse_set_options
+from rabia.kv.resp import (
+    ERR_KEY_SIZE,
+    ERR_MAX_KEYS,
+    ERR_NOT_INT,
+    ERR_SYNTAX,
+    ERR_VALUE_SIZE,
+    INT64_MAX,
+    INT64_MIN,
+    NIL,
+    OK,
+    ONE,
+    ZERO,
+    bulk_or_nil,
+    integer,
+    parse_int,
+)
+from rabia.kv.scan import scan
+from rabia.kv.store import Keyspace
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode_args = msgspec.msgpack.Decoder(list[bytes]).decode
+_decode_watched = msgspec.msgpack.Decoder(list[tuple[bytes, int]]).decode
+
+SWEEP_PER_APPLY = 16
+"""Expired keys purged (at most) before each command."""
+
+Handler = Callable[["KVMachine", list[bytes]], bytes]
+
+
+def encode_command(args: Sequence[bytes]) -> bytes:
+    """The log entry of one Redis command: name and arguments as the client sent them."""
+    return _encode(list(args))
+
+
+def encode_exec(watched: Sequence[tuple[bytes, int]], commands: Sequence[Sequence[bytes]]) -> bytes:
+    """The log entry of a transaction: ``(key, revision)`` pairs from ``WATCHREV`` and
+    the queued commands. Applies to a RESP array of replies, or ``*-1`` on a conflict."""
+    return _encode([b"EXEC", _encode(list(watched)), *(_encode(list(c)) for c in commands)])
+
+
+def check_command(args: Sequence[bytes]) -> bytes | None:
+    """The error a command gets before running (unknown name, wrong arity), else None;
+    for the server to reject commands at MULTI queue time, as Redis does."""
+    if not args:
+        return resp.ERR_EMPTY
+    entry = _COMMANDS.get(args[0].lower())
+    if entry is None:
+        return resp.unknown_command(list(args))
+    arity = entry[0]
+    if (arity >= 0 and len(args) != arity) or len(args) < -arity:
+        return resp.arity_error(args[0])
+    return None
+
+
+class KVMachine(StateMachine):
+    """Strings with TTLs and per-key revisions; replies are RESP2 bytes.
+
+    Revisions are the machine's apply counter (every ``apply_at`` call, reads included,
+    increments it); a key's revision is that of its last modification, and an absent
+    key reports the revision of the last removal of any key (conservative for WATCH).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_key_size: int = 64 * 1024,
+        max_value_size: int = 64 * 1024 * 1024,
+        max_keys: int = 50_000_000,
+    ) -> None:
+        self.max_key_size = max_key_size
+        self.max_value_size = max_value_size
+        self.max_keys = max_keys
+        self._ks = Keyspace()
+        self._revision = 0
+
+    # -- StateMachine ------------------------------------------------------------------
+
+    def apply(self, command: bytes) -> bytes:
+        """Apply at the last log time seen (for callers without a log clock)."""
+        return self.apply_at(command, self._ks.now)
+
+    def apply_at(self, command: bytes, log_time: int) -> bytes:
+        """Apply one encoded command at ``log_time`` (microseconds) and return the reply."""
+        self._revision += 1
+        ks = self._ks
+        ks.begin(self._revision, log_time)
+        ks.purge(SWEEP_PER_APPLY)
+        try:
+            args = _decode_args(command)
+        except msgspec.DecodeError:
+            return resp.ERR_MALFORMED
+        if args and args[0].upper() == b"EXEC":
+            return self._exec(args)
+        return self._run(args)
+
+    def snapshot(self) -> bytes:
+        """Deterministic msgpack of keys, values, revisions, expiries and the counters."""
+        return self._ks.snapshot(self._revision)
+
+    def restore(self, data: bytes) -> None:
+        """Replace the state by a ``snapshot()``; ``ValueError`` on malformed bytes."""
+        ks = Keyspace()
+        self._revision = ks.restore(data)
+        self._ks = ks
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    def _run(self, args: list[bytes]) -> bytes:
+        error = check_command(args)
+        if error is not None:
+            return error
+        return _COMMANDS[args[0].lower()][1](self, args)
+
+    def _exec(self, args: list[bytes]) -> bytes:
+        try:
+            watched = _decode_watched(args[1]) if len(args) > 1 else []
+            commands = [_decode_args(blob) for blob in args[2:]]
+        except msgspec.DecodeError:
+            return resp.ERR_MALFORMED
+        for command in commands:
+            if command and command[0].upper() == b"EXEC":
+                return resp.ERR_NESTED_EXEC
+            if check_command(command) is not None:
+                return resp.EXECABORT
+        ks = self._ks
+        if any(ks.key_revision(key) != rev for key, rev in watched):
+            return resp.NULL_ARRAY
+        return resp.array(self._run(command) for command in commands)
+
+    # -- limits ------------------------------------------------------------------------
+
+    def _check_new(self, key: bytes) -> bytes | None:
+        """The error for creating ``key`` (key too long, keyspace full), if any."""
+        if len(key) > self.max_key_size:
+            return ERR_KEY_SIZE
+        if len(self._ks.data) >= self.max_keys and len(self._ks) >= self.max_keys:
+            return ERR_MAX_KEYS
+        return None
+
+    # -- strings -----------------------------------------------------------------------
+
+    def _get(self, args: list[bytes]) -> bytes:
+        return bulk_or_nil(self._ks.get(args[1]))
+
+    def _set(self, args: list[bytes]) -> bytes:
+        ks = self._ks
+        parsed = parse_set_options(args, ks.now)
+        if isinstance(parsed, bytes):
+            return parsed
+        flags, at = parsed
+        key, value = args[1], args[2]
+        if len(value) > self.max_value_size:
+            return ERR_VALUE_SIZE
+        old = ks.get(key)
+        reply = bulk_or_nil(old) if b"GET" in flags else OK
+        if (b"NX" in flags and old is not None) or (b"XX" in flags and old is None):
+            return reply if b"GET" in flags else NIL
+        if old is None and (error := self._check_new(key)) is not None:
+            return error
+        ks.put(key, value, keep_ttl=b"KEEPTTL" in flags)
+        if at is not None:
+            if at <= ks.now:
+                ks.delete(key)
+            else:
+                ks.set_expiry(key, at)
+        return reply
+
+    def _getdel(self, args: list[bytes]) -> bytes:
+        value = self._ks.get(args[1])
+        if value is not None:
+            self._ks.delete(args[1])
+        return bulk_or_nil(value)
+
+    def _mget(self, args: list[bytes]) -> bytes:
+        get = self._ks.get
+        return resp.bulk_array(get(k) for k in args[1:])
+
+    def _mset(self, args: list[bytes]) -> bytes:
+        if len(args) % 2 == 0:
+            return resp.arity_error(args[0])
+        pairs = list(zip(args[1::2], args[2::2], strict=True))
+        ks = self._ks
+        new = {k for k, _ in pairs if ks.get(k) is None}
+        if any(len(v) > self.max_value_size for _, v in pairs):
+            return ERR_VALUE_SIZE
+        if any(len(k) > self.max_key_size for k in new):
+            return ERR_KEY_SIZE
+        if new and len(ks) + len(new) > self.max_keys:
+            return ERR_MAX_KEYS
+        for key, value in pairs:
+            ks.put(key, value)
+        return OK
+
+    def _append(self, args: list[bytes]) -> bytes:
+        key, ks = args[1], self._ks
+        old = ks.get(key)
+        if old is None and (error := self._check_new(key)) is not None:
+            return error
+        value = args[2] if old is None else old + args[2]
+        if len(value) > self.max_value_size:
+            return ERR_VALUE_SIZE
+        ks.put(key, value, keep_ttl=True)
+        return integer(len(value))
+
+    def _strlen(self, args: list[bytes]) -> bytes:
+        value = self._ks.get(args[1])
+        return integer(0 if value is None else len(value))
+
+    def _incr_by(self, key: bytes, delta: int) -> bytes:
+        ks = self._ks
+        old = ks.get(key)
+        if old is None:
+            if (error := self._check_new(key)) is not None:
+                return error
+            current = 0
+        else:
+            parsed = parse_int(old)
+            if parsed is None:
+                return ERR_NOT_INT
+            current = parsed
+        value = current + delta
+        if not INT64_MIN <= value <= INT64_MAX:
+            return resp.ERR_OVERFLOW
+        ks.put(key, b"%d" % value, keep_ttl=True)
+        return integer(value)
+
+    def _incr(self, args: list[bytes]) -> bytes:
+        return self._incr_by(args[1], 1)
+
+    def _decr(self, args: list[bytes]) -> bytes:
+        return self._incr_by(args[1], -1)
+
+    def _incrby(self, args: list[bytes]) -> bytes:
+        delta = parse_int(args[2])
+        return ERR_NOT_INT if delta is None else self._incr_by(args[1], delta)
+
+    def _decrby(self, args: list[bytes]) -> bytes:
+        delta = parse_int(args[2])
+        if delta is None:
+            return ERR_NOT_INT
+        if delta == INT64_MIN:
+            return resp.ERR_DECR_OVERFLOW
+        return self._incr_by(args[1], -delta)
+
+    # -- keys --------------------------------------------------------------------------
+
+    def _del(self, args: list[bytes]) -> bytes:
+        delete = self._ks.delete
+        return integer(sum(delete(k) for k in args[1:]))
+
+    def _exists(self, args: list[bytes]) -> bytes:
+        get = self._ks.get
+        return integer(sum(get(k) is not None for k in args[1:]))
+
+    def _expire_generic(self, args: list[bytes], scale: int) -> bytes:
+        flags = parse_expire_options(args)
+        if isinstance(flags, bytes):
+            return flags
+        n = parse_int(args[2])
+        if n is None:
+            return ERR_NOT_INT
+        ks = self._ks
+        at = n * scale + ks.now
+        seconds_overflow = scale == 1_000_000 and not INT64_MIN // 1000 <= n <= INT64_MAX // 1000
+        if seconds_overflow or at > INT64_MAX:
+            return resp.expire_time_error(args[0])
+        key = args[1]
+        if ks.get(key) is None:
+            return ZERO
+        current = ks.expiry(key)
+        if (
+            (b"NX" in flags and current is not None)
+            or (b"XX" in flags and current is None)
+            or (b"GT" in flags and (current is None or at <= current))
+            or (b"LT" in flags and current is not None and at >= current)
+        ):
+            return ZERO
+        if at <= ks.now:
+            ks.delete(key)
+        else:
+            ks.set_expiry(key, at)
+        return ONE
+
+    def _expire(self, args: list[bytes]) -> bytes:
+        return self._expire_generic(args, 1_000_000)
+
+    def _pexpire(self, args: list[bytes]) -> bytes:
+        return self._expire_generic(args, 1000)
+
+    def _remaining_ms(self, key: bytes) -> int:
+        ks = self._ks
+        if ks.get(key) is None:
+            return -2
+        at = ks.expiry(key)
+        return -1 if at is None else (at - ks.now + 999) // 1000
+
+    def _ttl(self, args: list[bytes]) -> bytes:
+        ms = self._remaining_ms(args[1])
+        return integer(ms if ms < 0 else (ms + 500) // 1000)
+
+    def _pttl(self, args: list[bytes]) -> bytes:
+        return integer(self._remaining_ms(args[1]))
+
+    def _persist(self, args: list[bytes]) -> bytes:
+        ks = self._ks
+        if ks.get(args[1]) is None or ks.expiry(args[1]) is None:
+            return ZERO
+        ks.set_expiry(args[1], None)
+        return ONE
+
+    def _keys(self, args: list[bytes]) -> bytes:
+        match = matcher(args[1])
+        return resp.bulk_array(k for k in self._ks.sorted_keys() if match(k))
+
+    def _scan(self, args: list[bytes]) -> bytes:
+        return scan(self._ks, args)
+
+    def _dbsize(self, args: list[bytes]) -> bytes:
+        return integer(len(self._ks))
+
+    def _flushdb(self, args: list[bytes]) -> bytes:
+        if len(args) > 2 or (len(args) == 2 and args[1].upper() not in (b"ASYNC", b"SYNC")):
+            return ERR_SYNTAX
+        self._ks.flush()
+        return OK
+
+    def _watchrev(self, args: list[bytes]) -> bytes:
+        rev = self._ks.key_revision
+        return resp.array(integer(rev(k)) for k in args[1:])
+
+
+_COMMANDS: dict[bytes, tuple[int, Handler]] = {
+    b"get": (2, KVMachine._get),
+    b"set": (-3, KVMachine._set),
+    b"getdel": (2, KVMachine._getdel),
+    b"mget": (-2, KVMachine._mget),
+    b"mset": (-3, KVMachine._mset),
+    b"append": (3, KVMachine._append),
+    b"strlen": (2, KVMachine._strlen),
+    b"incr": (2, KVMachine._incr),
+    b"decr": (2, KVMachine._decr),
+    b"incrby": (3, KVMachine._incrby),
+    b"decrby": (3, KVMachine._decrby),
+    b"del": (-2, KVMachine._del),
+    b"exists": (-2, KVMachine._exists),
+    b"expire": (-3, KVMachine._expire),
+    b"pexpire": (-3, KVMachine._pexpire),
+    b"ttl": (2, KVMachine._ttl),
+    b"pttl": (2, KVMachine._pttl),
+    b"persist": (2, KVMachine._persist),
+    b"keys": (2, KVMachine._keys),
+    b"scan": (-2, KVMachine._scan),
+    b"dbsize": (1, KVMachine._dbsize),
+    b"flushdb": (-1, KVMachine._flushdb),
+    b"watchrev": (-2, KVMachine._watchrev),
+}
+"""lower-case name -> (Redis arity: exact if >= 0, else minimum of -arity, handler)."""

@@ -1,0 +1,94 @@
+"""RESP2 reply encoding, Redis's error texts and Redis's strict integer parsing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+OK = b"+OK\r\n"
+NIL = b"$-1\r\n"
+NULL_ARRAY = b"*-1\r\n"
+ZERO = b":0\r\n"
+ONE = b":1\r\n"
+
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+
+ERR_SYNTAX = b"-ERR syntax error\r\n"
+ERR_NOT_INT = b"-ERR value is not an integer or out of range\r\n"
+ERR_OVERFLOW = b"-ERR increment or decrement would overflow\r\n"
+ERR_DECR_OVERFLOW = b"-ERR decrement would overflow\r\n"
+ERR_INVALID_CURSOR = b"-ERR invalid cursor\r\n"
+ERR_VALUE_SIZE = b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
+ERR_KEY_SIZE = b"-ERR key exceeds maximum allowed size\r\n"
+ERR_MAX_KEYS = b"-ERR max number of keys reached\r\n"
+ERR_MALFORMED = b"-ERR malformed command\r\n"
+ERR_EMPTY = b"-ERR empty command\r\n"
+ERR_NESTED_EXEC = b"-ERR EXEC is not allowed inside EXEC\r\n"
+EXECABORT = b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+
+_INT = re.compile(rb"-?[1-9][0-9]{0,19}|0")
+
+
+def bulk(value: bytes) -> bytes:
+    """A bulk string."""
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
+def bulk_or_nil(value: bytes | None) -> bytes:
+    """A bulk string, or the null bulk string for None."""
+    return NIL if value is None else b"$%d\r\n%s\r\n" % (len(value), value)
+
+
+def integer(n: int) -> bytes:
+    """An integer reply."""
+    return b":%d\r\n" % n
+
+
+def array(items: Iterable[bytes]) -> bytes:
+    """An array of already encoded replies."""
+    parts = list(items)
+    return b"*%d\r\n%s" % (len(parts), b"".join(parts))
+
+
+def bulk_array(values: Iterable[bytes | None]) -> bytes:
+    """An array of bulk strings (None as null bulk strings)."""
+    return array(bulk_or_nil(v) for v in values)
+
+
+def _clean(text: bytes) -> bytes:
+    return text.replace(b"\r", b" ").replace(b"\n", b" ")
+
+
+def error(message: bytes) -> bytes:
+    """An ``-ERR`` reply; CR and LF in ``message`` become spaces, as Redis does."""
+    return b"-ERR %s\r\n" % _clean(message)
+
+
+def arity_error(name: bytes) -> bytes:
+    """Redis's wrong-arity error for command ``name``."""
+    return error(b"wrong number of arguments for '%s' command" % name.lower())
+
+
+def expire_time_error(name: bytes) -> bytes:
+    """Redis's invalid-expire-time error for command ``name``."""
+    return error(b"invalid expire time in '%s' command" % name.lower())
+
+
+def unknown_command(args: list[bytes]) -> bytes:
+    """Redis's unknown-command error, quoting up to about 128 bytes of arguments."""
+    quoted = b""
+    for arg in args[1:]:
+        if len(quoted) >= 128:
+            break
+        quoted += b"'%s' " % arg[: 128 - len(quoted)]
+    return error(b"unknown command '%s', with args beginning with: %s" % (args[0][:128], quoted))
+
+
+def parse_int(text: bytes) -> int | None:
+    """Redis's ``string2ll``: a signed 64-bit decimal without sign '+', spaces or leading
+    zeros; None when ``text`` is not one."""
+    if _INT.fullmatch(text) is None:
+        return None
+    n = int(text)
+    return n if INT64_MIN <= n <= INT64_MAX else None

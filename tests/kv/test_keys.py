@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import pytest
+
+from rabia.kv.glob import matcher
+from tests.kv.conftest import SEC, Driver
+
+
+def test_ttl_by_log_time(r: Driver) -> None:
+    assert r("TTL", "k") == b":-2\r\n"
+    r("SET", "k", "v")
+    assert r("TTL", "k") == b":-1\r\n"
+    assert r("PTTL", "k") == b":-1\r\n"
+    assert r("EXPIRE", "k", "10") == b":1\r\n"
+    assert r("TTL", "k") == b":10\r\n"
+    r.now += 9 * SEC + 400_000
+    assert r("TTL", "k") == b":1\r\n"
+    assert r("PTTL", "k") == b":600\r\n"
+    r.now += 599_999
+    assert r("PTTL", "k") == b":1\r\n"
+    assert r("GET", "k") == b"$1\r\nv\r\n"
+    r.now += 1
+    assert r("GET", "k") == b"$-1\r\n"
+    assert r("EXISTS", "k") == b":0\r\n"
+    assert r("TTL", "k") == b":-2\r\n"
+    assert r("EXPIRE", "k", "10") == b":0\r\n"
+
+
+def test_expired_keys_invisible_to_counts(r: Driver) -> None:
+    for i in range(50):
+        r("SET", f"t{i}", "v", "PX", str(100 + i))
+    r("SET", "keep", "v")
+    assert r("DBSIZE") == b":51\r\n"
+    r.now += 125 * 1000
+    assert r("DBSIZE") == b":25\r\n"  # expiry at exactly now is gone
+    assert r("KEYS", "t*") == r("KEYS", "t*")
+    assert r("KEYS", "t1?") == b"*0\r\n"
+    assert r("KEYS", "t2?").startswith(b"*4\r\n$3\r\nt26\r\n")
+    r.now += 1000 * SEC
+    assert r("KEYS", "*") == b"*1\r\n$4\r\nkeep\r\n"
+    assert r("SCAN", "0") == b"*2\r\n$1\r\n0\r\n*1\r\n$4\r\nkeep\r\n"
+
+
+def test_sweep_purges_without_reads(r: Driver) -> None:
+    for i in range(40):
+        r("SET", f"t{i}", "v", "PX", "1")
+    r.now += 10_000
+    for _ in range(3):
+        r("GET", "other")
+    assert len(r.m._ks.data) == 0
+
+
+def test_expire_options(r: Driver) -> None:
+    r("SET", "k", "v")
+    assert r("EXPIRE", "k", "10", "XX") == b":0\r\n"
+    assert r("EXPIRE", "k", "10", "GT") == b":0\r\n"
+    assert r("EXPIRE", "k", "10", "NX") == b":1\r\n"
+    assert r("EXPIRE", "k", "20", "NX") == b":0\r\n"
+    assert r("EXPIRE", "k", "5", "GT") == b":0\r\n"
+    assert r("EXPIRE", "k", "20", "GT") == b":1\r\n"
+    assert r("EXPIRE", "k", "30", "LT") == b":0\r\n"
+    assert r("PEXPIRE", "k", "3000", "lt") == b":1\r\n"
+    assert r("TTL", "k") == b":3\r\n"
+    assert r("EXPIRE", "k", "1", "NX", "XX") == (
+        b"-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"
+    )
+    assert r("EXPIRE", "k", "1", "GT", "LT") == (
+        b"-ERR GT and LT options at the same time are not compatible\r\n"
+    )
+    assert r("EXPIRE", "k", "1", "FOO") == b"-ERR Unsupported option FOO\r\n"
+    assert r("EXPIRE", "k", "x") == b"-ERR value is not an integer or out of range\r\n"
+    assert r("EXPIRE", "k", str(2**62)) == b"-ERR invalid expire time in 'expire' command\r\n"
+    assert r("PEXPIRE", "k", str(2**62)) == b"-ERR invalid expire time in 'pexpire' command\r\n"
+    assert r("EXPIRE", "k") == b"-ERR wrong number of arguments for 'expire' command\r\n"
+    assert r("PERSIST", "k") == b":1\r\n"
+    assert r("PERSIST", "k") == b":0\r\n"
+    assert r("PERSIST", "nope") == b":0\r\n"
+    assert r("TTL", "k") == b":-1\r\n"
+    assert r("EXPIRE", "k", "0") == b":1\r\n"
+    assert r("EXISTS", "k") == b":0\r\n"
+    r("SET", "k", "v")
+    assert r("PEXPIRE", "k", "-1") == b":1\r\n"
+    assert r("GET", "k") == b"$-1\r\n"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "ok"),
+    [
+        (b"*", b"", True),
+        (b"h?llo", b"hello", True),
+        (b"h?llo", b"hllo", False),
+        (b"h*llo", b"heeeello", True),
+        (b"h[ae]llo", b"hallo", True),
+        (b"h[ae]llo", b"hillo", False),
+        (b"h[^e]llo", b"hallo", True),
+        (b"h[^e]llo", b"hello", False),
+        (b"h[a-b]llo", b"hbllo", True),
+        (b"h[b-a]llo", b"hbllo", True),
+        (b"h\\*llo", b"h*llo", True),
+        (b"h\\*llo", b"hallo", False),
+        (b"a.b", b"axb", False),
+        (b"a\\", b"a\\", True),
+        (b"[\\]]", b"]", True),
+        (b"[abc", b"b", True),
+        (b"[]", b"a", False),
+        (b"*\n*", b"x\ny", True),
+        (b"(x)", b"(x)", True),
+    ],
+)
+def test_glob(pattern: bytes, key: bytes, ok: bool) -> None:
+    assert bool(matcher(pattern)(key)) is ok
+
+
+def test_keys_and_scan_arguments(r: Driver) -> None:
+    r("MSET", "a1", "x", "a2", "x", "b1", "x")
+    assert r("KEYS", "a*") == b"*2\r\n$2\r\na1\r\n$2\r\na2\r\n"
+    assert r("SCAN", "0", "MATCH", "b*") == b"*2\r\n$1\r\n0\r\n*1\r\n$2\r\nb1\r\n"
+    assert r("SCAN", "0", "TYPE", "hash") == b"*2\r\n$1\r\n0\r\n*0\r\n"
+    assert r("SCAN", "0", "TYPE", "string", "COUNT", "100")[:13] == b"*2\r\n$1\r\n0\r\n*3"
+    assert r("SCAN", "x") == b"-ERR invalid cursor\r\n"
+    assert r("SCAN", str(2**64)) == b"-ERR invalid cursor\r\n"
+    assert r("SCAN", "0", "COUNT", "0") == b"-ERR syntax error\r\n"
+    assert r("SCAN", "0", "COUNT", "x") == b"-ERR value is not an integer or out of range\r\n"
+    assert r("SCAN", "0", "COUNT") == b"-ERR syntax error\r\n"
+    assert r("SCAN", "0", "FOO", "1") == b"-ERR syntax error\r\n"
+    first = r("SCAN", "0", "COUNT", "1")
+    cursor = int.from_bytes(b"a1".ljust(8, b"\0"), "big") + 1
+    assert first == b"*2\r\n$%d\r\n%d\r\n*1\r\n$2\r\na1\r\n" % (len(str(cursor)), cursor)
+
+
+def test_scan_groups_keys_sharing_a_prefix(r: Driver) -> None:
+    keys = [f"prefix:{i:03}".encode() for i in range(30)]
+    for k in keys:
+        r("SET", k, "v")
+    reply = r("SCAN", "0", "COUNT", "2")
+    assert reply.startswith(b"*2\r\n$1\r\n0\r\n*30\r\n")
+
+
+def test_flushdb(r: Driver) -> None:
+    r("MSET", "a", "1", "b", "2")
+    assert r("FLUSHDB", "FOO") == b"-ERR syntax error\r\n"
+    assert r("FLUSHDB", "ASYNC") == b"+OK\r\n"
+    assert r("DBSIZE") == b":0\r\n"
+    r("SET", "a", "1")
+    assert r("FLUSHDB") == b"+OK\r\n"
+    assert r("KEYS", "*") == b"*0\r\n"

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import pytest
+
+from rabia.kv import KVMachine, check_command, encode_command
+from tests.kv.conftest import SEC, Driver
+
+NOT_INT = b"-ERR value is not an integer or out of range\r\n"
+SYNTAX = b"-ERR syntax error\r\n"
+
+
+def test_get_set_basics(r: Driver) -> None:
+    assert r("GET", "k") == b"$-1\r\n"
+    assert r("SET", "k", "foo") == b"+OK\r\n"
+    assert r("get", "k") == b"$3\r\nfoo\r\n"
+    assert r("SET", "k", "") == b"+OK\r\n"
+    assert r("GET", "k") == b"$0\r\n\r\n"
+    assert r("SET", "bin", b"\r\n\x00") == b"+OK\r\n"
+    assert r("GET", "bin") == b"$3\r\n\r\n\x00\r\n"
+
+
+def test_set_nx_xx_get(r: Driver) -> None:
+    assert r("SET", "k", "1", "XX") == b"$-1\r\n"
+    assert r("GET", "k") == b"$-1\r\n"
+    assert r("SET", "k", "1", "NX") == b"+OK\r\n"
+    assert r("SET", "k", "2", "nx") == b"$-1\r\n"
+    assert r("SET", "k", "3", "XX") == b"+OK\r\n"
+    assert r("SET", "k", "4", "GET") == b"$1\r\n3\r\n"
+    assert r("SET", "k", "5", "NX", "GET") == b"$1\r\n4\r\n"
+    assert r("GET", "k") == b"$1\r\n4\r\n"
+    assert r("SET", "new", "v", "GET") == b"$-1\r\n"
+    assert r("SET", "k", "6", "NX", "NX") == b"$-1\r\n"
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        ["NX", "XX"],
+        ["XX", "NX"],
+        ["EX", "10", "PX", "100"],
+        ["EX", "10", "KEEPTTL"],
+        ["KEEPTTL", "PX", "5"],
+        ["EX"],
+        ["FOO"],
+        ["EXAT", "1", "PXAT", "1"],
+    ],
+)
+def test_set_syntax_errors(r: Driver, opts: list[str]) -> None:
+    assert r("SET", "k", "v", *opts) == SYNTAX
+    assert r("EXISTS", "k") == b":0\r\n"
+
+
+def test_set_expire_arguments(r: Driver) -> None:
+    assert r("SET", "k", "v", "EX", "x") == NOT_INT
+    assert r("SET", "k", "v", "EX", "0") == b"-ERR invalid expire time in 'set' command\r\n"
+    assert r("SET", "k", "v", "PX", "-5") == b"-ERR invalid expire time in 'set' command\r\n"
+    assert r("SET", "k", "v", "EX", str(2**62)) == b"-ERR invalid expire time in 'set' command\r\n"
+    assert r("EXISTS", "k") == b":0\r\n"
+    assert r("SET", "k", "v", "EX", "10", "EX", "20") == b"+OK\r\n"
+    assert r("TTL", "k") == b":20\r\n"
+    assert r("SET", "k", "v", "PX", "1500") == b"+OK\r\n"
+    assert r("PTTL", "k") == b":1500\r\n"
+    assert r("SET", "k", "v", "EXAT", str(r.now // SEC + 30)) == b"+OK\r\n"
+    assert r("TTL", "k") == b":30\r\n"
+    assert r("SET", "k", "v", "PXAT", str(r.now // 1000 + 700)) == b"+OK\r\n"
+    assert r("PTTL", "k") == b":700\r\n"
+    assert r("SET", "k", "v2", "KEEPTTL") == b"+OK\r\n"
+    assert r("PTTL", "k") == b":700\r\n"
+    assert r("SET", "k", "v3") == b"+OK\r\n"
+    assert r("TTL", "k") == b":-1\r\n"
+    assert r("SET", "k", "v", "EXAT", "1") == b"+OK\r\n"  # in the past: gone at once
+    assert r("GET", "k") == b"$-1\r\n"
+
+
+def test_arity_and_unknown(r: Driver) -> None:
+    assert r("GET") == b"-ERR wrong number of arguments for 'get' command\r\n"
+    assert r("GeT", "a", "b") == b"-ERR wrong number of arguments for 'get' command\r\n"
+    assert r("SET", "k") == b"-ERR wrong number of arguments for 'set' command\r\n"
+    assert r("MSET", "a", "1", "b") == b"-ERR wrong number of arguments for 'mset' command\r\n"
+    assert r("DBSIZE", "x") == b"-ERR wrong number of arguments for 'dbsize' command\r\n"
+    assert r("foo") == b"-ERR unknown command 'foo', with args beginning with: \r\n"
+    assert r("Foo", "a", "b\r\nc") == (
+        b"-ERR unknown command 'Foo', with args beginning with: 'a' 'b  c' \r\n"
+    )
+    long = r("foo", "x" * 200, "y")
+    assert (
+        long == b"-ERR unknown command 'foo', with args beginning with: '" + b"x" * 128 + b"' \r\n"
+    )
+    m = KVMachine()
+    assert m.apply_at(b"\xc1", 0) == b"-ERR malformed command\r\n"
+    assert m.apply_at(encode_command([]), 0) == b"-ERR empty command\r\n"
+    assert check_command([b"get", b"k"]) is None
+    assert check_command([b"get"]) == b"-ERR wrong number of arguments for 'get' command\r\n"
+
+
+def test_incr_family(r: Driver) -> None:
+    assert r("INCR", "n") == b":1\r\n"
+    assert r("INCRBY", "n", "10") == b":11\r\n"
+    assert r("DECR", "n") == b":10\r\n"
+    assert r("DECRBY", "n", "-5") == b":15\r\n"
+    assert r("GET", "n") == b"$2\r\n15\r\n"
+    assert r("INCRBY", "n", "1.5") == NOT_INT
+    assert r("INCRBY", "n", "+1") == NOT_INT
+    assert r("DECRBY", "n", str(-(2**63))) == b"-ERR decrement would overflow\r\n"
+    for bad in ["abc", " 1", "01", "-0", "", "1e3", str(2**63)]:
+        r("SET", "s", bad)
+        assert r("INCR", "s") == NOT_INT, bad
+        assert r("GET", "s") == b"$%d\r\n%s\r\n" % (len(bad), bad.encode())
+    r("SET", "big", str(2**63 - 1))
+    assert r("INCR", "big") == b"-ERR increment or decrement would overflow\r\n"
+    r("SET", "small", str(-(2**63)))
+    assert r("DECR", "small") == b"-ERR increment or decrement would overflow\r\n"
+    assert r("INCRBY", "small", "-1") == b"-ERR increment or decrement would overflow\r\n"
+    r("SET", "t", "5", "EX", "100")
+    assert r("INCR", "t") == b":6\r\n"
+    assert r("TTL", "t") == b":100\r\n"  # INCR keeps the TTL
+
+
+def test_append_strlen_getdel_mget_mset(r: Driver) -> None:
+    assert r("APPEND", "a", "hello") == b":5\r\n"
+    assert r("APPEND", "a", " world") == b":11\r\n"
+    assert r("STRLEN", "a") == b":11\r\n"
+    assert r("STRLEN", "none") == b":0\r\n"
+    assert r("GETDEL", "a") == b"$11\r\nhello world\r\n"
+    assert r("GETDEL", "a") == b"$-1\r\n"
+    assert r("MSET", "x", "1", "y", "2", "x", "3") == b"+OK\r\n"
+    assert r("MGET", "x", "nope", "y") == b"*3\r\n$1\r\n3\r\n$-1\r\n$1\r\n2\r\n"
+    r("SET", "t", "v", "EX", "5")
+    r("MSET", "t", "w")
+    assert r("TTL", "t") == b":-1\r\n"
+
+
+def test_del_exists(r: Driver) -> None:
+    r("MSET", "a", "1", "b", "2")
+    assert r("EXISTS", "a", "a", "b", "c") == b":3\r\n"
+    assert r("DEL", "a", "a", "c") == b":1\r\n"
+    assert r("DEL", "a", "b") == b":1\r\n"
+    assert r("DBSIZE") == b":0\r\n"
+
+
+def test_limits_change_nothing() -> None:
+    r = Driver(KVMachine(max_key_size=4, max_value_size=8, max_keys=3))
+    key_err = b"-ERR key exceeds maximum allowed size\r\n"
+    val_err = b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
+    full = b"-ERR max number of keys reached\r\n"
+    assert r("SET", "kkkkk", "v") == key_err
+    assert r("SET", "k", "v" * 9) == val_err
+    assert r("INCR", "kkkkk") == key_err
+    assert r("APPEND", "kkkkk", "v") == key_err
+    assert r("MSET", "a", "1", "kkkkk", "2") == key_err
+    assert r("MSET", "a", "1", "b", "v" * 9) == val_err
+    assert r("DBSIZE") == b":0\r\n"
+    assert r("MSET", "a", "1", "b", "2", "c", "3", "d", "4") == full
+    assert r("DBSIZE") == b":0\r\n"
+    assert r("MSET", "a", "1", "b", "2", "c", "12345678") == b"+OK\r\n"
+    assert r("APPEND", "c", "9") == val_err
+    assert r("GET", "c") == b"$8\r\n12345678\r\n"
+    assert r("SET", "d", "4") == full
+    assert r("INCR", "d") == full
+    assert r("SET", "d", "4", "XX") == b"$-1\r\n"
+    assert r("SET", "a", "x") == b"+OK\r\n"  # overwriting is fine when full
+    r("SET", "a", "x", "PX", "1")
+    r.now += 1000
+    assert r("SET", "d", "4") == b"+OK\r\n"  # expired keys do not count
