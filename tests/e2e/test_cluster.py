@@ -188,3 +188,29 @@ def test_counter_and_kvstore_examples(make_cluster: MakeCluster) -> None:
             assert got.value == "v2"
 
     asyncio.run(main())
+
+
+def test_kv_cluster_speaks_redis_on_every_node(make_cluster: MakeCluster) -> None:
+    import redis
+
+    from tests.e2e.cluster import free_ports
+
+    resp_ports = free_ports(3)
+    cluster = make_cluster(
+        "rabia.kv:KVMachine",
+        extra_args={i: ["--resp", f"127.0.0.1:{resp_ports[i]}"] for i in range(3)},
+    )
+    cluster.start()
+    clients = [redis.Redis(host="127.0.0.1", port=p, protocol=2) for p in resp_ports]
+    try:
+        assert clients[0].set("color", "blue")
+        assert [c.get("color") for c in clients] == [b"blue"] * 3
+        assert clients[1].incr("visits") == 1 and clients[2].incr("visits") == 2
+        pipe = clients[2].pipeline(transaction=False)
+        for k in range(100):
+            pipe.set(f"k{k}", k)
+        assert all(pipe.execute())
+        assert clients[0].dbsize() == 102
+    finally:
+        for c in clients:
+            c.close()

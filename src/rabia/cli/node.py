@@ -37,6 +37,18 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     help="ID=HOST:PORT of every member, this node included (repeat).",
 )
 @click.option("--client", "client_address", default=None, help="HOST:PORT for remote clients.")
+@click.option(
+    "--resp",
+    "resp_address",
+    default=None,
+    help="HOST:PORT for Redis clients (with --machine rabia.kv:KVMachine).",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the password Redis clients must AUTH with.",
+)
 @click.option("--machine", required=True, help="State machine: module:Class or file.py:Class.")
 @click.option("--cluster-id", default="rabia", show_default=True)
 @click.option(
@@ -89,6 +101,8 @@ def node(
     node_id: int,
     peers: tuple[str, ...],
     client_address: str | None,
+    resp_address: str | None,
+    password_file: Path | None,
     machine: str,
     cluster_id: str,
     secret_file: Path | None,
@@ -120,6 +134,8 @@ def node(
             node_id,
             members,
             client_address=client_address,
+            resp_address=resp_address,
+            resp_password=password_file.read_bytes().strip() if password_file else None,
             cluster_id=cluster_id,
             secret=secret,
             tls=tls,
@@ -141,6 +157,7 @@ def node(
     def ready(n: Node) -> None:
         print(
             f"ready node={node_id} peers={members[node_id]} client={client_address} "
+            f"resp={resp_address} "
             f"loop={event_loop_name()}",
             flush=True,
         )

@@ -29,6 +29,10 @@ class NodeConfig:
     """Member id -> peer address ``host:port`` (this node's own entry is where it listens)."""
     client_address: str | None = None
     """Where remote clients connect (``host:port``); None for embedded use only."""
+    resp_address: str | None = None
+    """Where Redis clients connect (``host:port``), for a node whose machine is the KV store."""
+    resp_password: bytes | None = field(default=None, repr=False)
+    """Password Redis clients must AUTH with (None: no authentication)."""
     cluster_id: str = "rabia"
     secret: bytes | None = field(default=None, repr=False)
     """Cluster secret: peers prove knowledge of it (HMAC challenge) before they are heard."""
@@ -67,8 +71,9 @@ class NodeConfig:
             raise ValueError(f"node {self.node_id} is not among the members {sorted(self.members)}")
         for address in self.members.values():
             parse_address(address)
-        if self.client_address is not None:
-            parse_address(self.client_address)
+        for optional in (self.client_address, self.resp_address):
+            if optional is not None:
+                parse_address(optional)
         if self.tick_ms <= 0 or self.max_batch < 1:
             raise ValueError("tick_ms and max_batch must be positive")
         if self.durability not in ("always", "batch", "off"):

@@ -10,6 +10,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from rabia.api import StateMachine
+from rabia.kv.machine import KVMachine
+from rabia.kv.server import RespServer
 from rabia.runtime.client_server import ClientServer
 from rabia.runtime.config import NodeConfig, parse_address
 from rabia.runtime.node import Node
@@ -46,11 +48,18 @@ async def serve(
     node = Node(config, machine)
     await node.start()
     server: ClientServer | None = None
+    redis: RespServer | None = None
     try:
         if config.client_address is not None:
             host, port = parse_address(config.client_address)
             server = ClientServer(node, host, port)
             await server.start()
+        if config.resp_address is not None:
+            if not isinstance(machine, KVMachine):
+                raise ValueError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")
+            host, port = parse_address(config.resp_address)
+            redis = RespServer(node, host, port, password=config.resp_password)
+            await redis.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -62,6 +71,8 @@ async def serve(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
     finally:
+        if redis is not None:
+            await redis.close()
         if server is not None:
             await server.close()
         await node.stop()

@@ -1,0 +1,314 @@
+"""The Redis-protocol (RESP2) front end of a node whose state machine is ``KVMachine``.
+
+Every data command becomes one log entry (linearizable reads included) whose reply the
+machine produces as RESP bytes; the connection writes replies in request order, so a
+pipelining client gets its answers in order while its commands are batched into
+consensus together. Connection-level commands (PING, ECHO, SELECT 0, CLIENT, AUTH, QUIT,
+COMMAND, INFO) and transactions (MULTI/EXEC/DISCARD/WATCH/UNWATCH: queued here, applied
+as one log entry) are handled by the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from typing import cast
+
+import hiredis
+
+from rabia.errors import RabiaError
+from rabia.kv import resp
+from rabia.kv.machine import check_command, encode_command, encode_exec
+from rabia.runtime.node import Node
+
+log = logging.getLogger("rabia.resp")
+
+_client_ids = itertools.count(1)
+
+
+def _simple(text: bytes) -> bytes:
+    return b"+" + text + b"\r\n"
+
+
+class RespServer:
+    """Listens for Redis clients on behalf of one node."""
+
+    def __init__(self, node: Node, host: str, port: int, *, password: bytes | None = None):
+        self.node = node
+        self._host = host
+        self._port = port
+        self.password = password
+        self._server: asyncio.Server | None = None
+        self.connections: set[RespConnection] = set()
+
+    async def start(self) -> None:
+        """Bind and accept."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: RespConnection(self), self._host, self._port
+        )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port)."""
+        assert self._server is not None
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return host, port
+
+    async def close(self) -> None:
+        """Stop accepting and drop every connection."""
+        if self._server is not None:
+            self._server.close()
+            for connection in list(self.connections):
+                connection.abort()
+            await self._server.wait_closed()
+            self._server = None
+
+
+class RespConnection(asyncio.Protocol):
+    """One client: parses with hiredis, answers in order."""
+
+    def __init__(self, server: RespServer) -> None:
+        self._server = server
+        self._node = server.node
+        self._reader = hiredis.Reader()
+        self._transport: asyncio.Transport | None = None
+        self._pending: deque[asyncio.Future[bytes] | bytes] = deque()
+        self._authenticated = server.password is None
+        self._name = b""
+        self._id = next(_client_ids)
+        self._multi: list[list[bytes]] | None = None
+        self._multi_error = False
+        self._watched: dict[bytes, int] = {}
+        self._closing = False
+
+    # ---------------------------------------------------------------- transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses; same interface.
+        self._transport = cast(asyncio.Transport, transport)
+        self._server.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._server.connections.discard(self)
+        self._transport = None
+        for item in self._pending:
+            if isinstance(item, asyncio.Future):
+                item.cancel()
+        self._pending.clear()
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        self._reader.feed(data)
+        while True:
+            try:
+                request = self._reader.gets()
+            except hiredis.ProtocolError as exc:
+                self._reply(resp.error(b"ERR Protocol error: " + str(exc).encode()))
+                self._closing = True
+                self._flush()
+                return
+            if request is False:
+                break
+            if not isinstance(request, list) or not all(isinstance(a, bytes) for a in request):
+                self._reply(resp.error(b"ERR Protocol error: expected an array of bulk strings"))
+                continue
+            self._command(request)
+        self._flush()
+
+    # ------------------------------------------------------------------ replies
+    def _reply(self, data: bytes) -> None:
+        self._pending.append(data)
+
+    def _later(self, future: asyncio.Future[bytes]) -> None:
+        self._pending.append(future)
+        future.add_done_callback(lambda _f: self._flush())
+
+    def _flush(self) -> None:
+        out = []
+        pending = self._pending
+        while pending:
+            head = pending[0]
+            if isinstance(head, bytes):
+                out.append(head)
+            elif head.done():
+                out.append(head.result() if not head.cancelled() else resp.error(b"ERR aborted"))
+            else:
+                break
+            pending.popleft()
+        if out and self._transport is not None:
+            self._transport.write(b"".join(out))
+        if self._closing and not pending and self._transport is not None:
+            self._transport.close()
+
+    def _submit(self, entry: bytes) -> asyncio.Future[bytes]:
+        node = self._node
+
+        async def run() -> bytes:
+            try:
+                return await node.submit(entry)
+            except RabiaError as exc:
+                kind = b"TRYAGAIN" if exc.may_have_applied else b"ERR"
+                return resp.error(kind + b" " + str(exc).encode())
+
+        return asyncio.ensure_future(run())
+
+    # ----------------------------------------------------------------- commands
+    def _command(self, args: list[bytes]) -> None:
+        if not args:
+            return
+        name = args[0].lower()
+        if not self._authenticated and name not in (b"auth", b"hello", b"quit", b"ping"):
+            self._reply(resp.error(b"NOAUTH Authentication required."))
+            return
+        if self._multi is not None and name not in (b"exec", b"discard", b"multi", b"watch"):
+            problem = check_command(args)
+            if problem is not None:
+                self._multi_error = True
+                self._reply(problem)
+            else:
+                self._multi.append(args)
+                self._reply(_simple(b"QUEUED"))
+            return
+        local = _LOCAL.get(name)
+        if local is not None:
+            local(self, args)
+        else:
+            self._later(self._submit(encode_command(args)))
+
+    def _ping(self, args: list[bytes]) -> None:
+        self._reply(_simple(b"PONG") if len(args) == 1 else resp.bulk(args[1]))
+
+    def _echo(self, args: list[bytes]) -> None:
+        self._reply(resp.bulk(args[1]) if len(args) == 2 else resp.arity_error(args[0]))
+
+    def _quit(self, args: list[bytes]) -> None:
+        self._reply(resp.OK)
+        self._closing = True
+
+    def _select(self, args: list[bytes]) -> None:
+        if len(args) != 2:
+            self._reply(resp.arity_error(args[0]))
+        elif args[1] == b"0":
+            self._reply(resp.OK)
+        else:
+            self._reply(resp.error(b"ERR DB index is out of range"))
+
+    def _auth(self, args: list[bytes]) -> None:
+        password = self._server.password
+        given = args[-1] if len(args) in (2, 3) else None
+        if given is None:
+            self._reply(resp.arity_error(args[0]))
+        elif password is None:
+            self._reply(resp.error(b"ERR AUTH called without any password configured"))
+        elif given == password:
+            self._authenticated = True
+            self._reply(resp.OK)
+        else:
+            self._reply(resp.error(b"WRONGPASS invalid username-password pair"))
+
+    def _hello(self, args: list[bytes]) -> None:
+        if len(args) > 1 and args[1] not in (b"2",):
+            self._reply(resp.error(b"NOPROTO this server speaks RESP2 only"))
+            return
+        fields = [b"server", b"rabia", b"version", b"0.1.0", b"proto", b"2", b"mode", b"cluster"]
+        self._reply(resp.array(resp.bulk(f) for f in fields))
+
+    def _client(self, args: list[bytes]) -> None:
+        sub = args[1].lower() if len(args) > 1 else b""
+        if sub == b"setname" and len(args) == 3:
+            self._name = args[2]
+            self._reply(resp.OK)
+        elif sub == b"getname":
+            self._reply(resp.bulk_or_nil(self._name or None))
+        elif sub == b"id":
+            self._reply(resp.integer(self._id))
+        elif sub in (b"setinfo", b"no-evict", b"no-touch"):
+            self._reply(resp.OK)
+        else:
+            self._reply(resp.error(b"ERR unknown subcommand for 'client'"))
+
+    def _command_cmd(self, args: list[bytes]) -> None:
+        self._reply(b"*0\r\n")  # enough for redis-cli: no command docs or hints
+
+    def _info(self, args: list[bytes]) -> None:
+        stats = self._node.stats()
+        lines = [b"# Server", b"rabia_version:0.1.0", b"redis_mode:rabia", b"# Consensus"]
+        lines += [f"{k}:{v}".encode() for k, v in sorted(stats.items())]
+        self._reply(resp.bulk(b"\r\n".join(lines) + b"\r\n"))
+
+    def _multi_cmd(self, args: list[bytes]) -> None:
+        if self._multi is not None:
+            self._reply(resp.error(b"ERR MULTI calls can not be nested"))
+            return
+        self._multi = []
+        self._multi_error = False
+        self._reply(resp.OK)
+
+    def _discard(self, args: list[bytes]) -> None:
+        if self._multi is None:
+            self._reply(resp.error(b"ERR DISCARD without MULTI"))
+            return
+        self._multi = None
+        self._watched = {}
+        self._reply(resp.OK)
+
+    def _exec(self, args: list[bytes]) -> None:
+        if self._multi is None:
+            self._reply(resp.error(b"ERR EXEC without MULTI"))
+            return
+        queued, self._multi = self._multi, None
+        watched, self._watched = self._watched, {}
+        if self._multi_error:
+            self._reply(resp.EXECABORT)
+            return
+        self._later(self._submit(encode_exec(sorted(watched.items()), queued)))
+
+    def _watch(self, args: list[bytes]) -> None:
+        if self._multi is not None:
+            self._reply(resp.error(b"ERR WATCH inside MULTI is not allowed"))
+            return
+        if len(args) < 2:
+            self._reply(resp.arity_error(args[0]))
+            return
+        keys = args[1:]
+        future = self._submit(encode_command([b"WATCHREV", *keys]))
+        done: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+        def record(f: asyncio.Future[bytes]) -> None:
+            reply = f.result() if not f.cancelled() else b"-ERR aborted\r\n"
+            if reply.startswith(b"*"):
+                revisions = [int(x[1:]) for x in reply.split(b"\r\n")[1:-1]]
+                self._watched.update(zip(keys, revisions, strict=True))
+                done.set_result(resp.OK)
+            else:
+                done.set_result(reply)
+
+        future.add_done_callback(record)
+        self._later(done)
+
+    def _unwatch(self, args: list[bytes]) -> None:
+        self._watched = {}
+        self._reply(resp.OK)
+
+
+_LOCAL = {
+    b"ping": RespConnection._ping,
+    b"echo": RespConnection._echo,
+    b"quit": RespConnection._quit,
+    b"select": RespConnection._select,
+    b"auth": RespConnection._auth,
+    b"hello": RespConnection._hello,
+    b"client": RespConnection._client,
+    b"command": RespConnection._command_cmd,
+    b"info": RespConnection._info,
+    b"multi": RespConnection._multi_cmd,
+    b"discard": RespConnection._discard,
+    b"exec": RespConnection._exec,
+    b"watch": RespConnection._watch,
+    b"unwatch": RespConnection._unwatch,
+}
