@@ -30,7 +30,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests
 
 run: $(STAMP)
-	$(BIN)/rabia sim --nodes 3 --seeds 20
+	$(BIN)/rabia up
 
 # Long runs, not part of `make test`.
 sim-soak: $(STAMP)

@@ -8,6 +8,7 @@ from rabia.cli.bench import bench
 from rabia.cli.member import member
 from rabia.cli.node import node
 from rabia.cli.sim import sim
+from rabia.cli.up import up
 
 
 @click.group()
@@ -18,6 +19,7 @@ def main() -> None:
 main.add_command(sim)
 main.add_command(node)
 main.add_command(member)
+main.add_command(up)
 main.add_command(bench)
 
 __all__ = ["main"]

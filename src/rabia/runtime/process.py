@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from rabia.api import StateMachine
+from rabia.errors import Unavailable
 from rabia.kv.machine import KVMachine
 from rabia.kv.server import RespServer
 from rabia.runtime.client_server import ClientServer
 from rabia.runtime.config import NodeConfig, parse_address
 from rabia.runtime.node import Node
+
+log = logging.getLogger("rabia.node")
 
 
 def event_loop_name() -> str:
@@ -42,9 +46,15 @@ def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 
 async def serve(
-    config: NodeConfig, machine: StateMachine, on_ready: Callable[[Node], None] | None = None
+    config: NodeConfig,
+    machine: StateMachine,
+    on_ready: Callable[[Node], None] | None = None,
+    quorum_wait: float = 5.0,
 ) -> None:
-    """Start a node (and its client port), serve until SIGTERM/SIGINT, then stop cleanly."""
+    """Start a node (and its client port), serve until SIGTERM/SIGINT, then stop cleanly.
+
+    ``on_ready`` runs once links to a quorum are up (or after ``quorum_wait`` seconds).
+    """
     node = Node(config, machine)
     await node.start()
     server: ClientServer | None = None
@@ -65,6 +75,10 @@ async def serve(
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
+        try:
+            await node.wait_for_quorum(timeout=quorum_wait)
+        except Unavailable:
+            log.warning("no quorum of peers reachable yet; serving anyway")
         if on_ready is not None:
             on_ready(node)
         while node.running and not stop.is_set():

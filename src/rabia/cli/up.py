@@ -1,0 +1,92 @@
+"""``rabia up``: a local KV cluster (one process per node) for trying rabia out."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--nodes", default=3, show_default=True, type=click.IntRange(1, 9))
+@click.option(
+    "--data-dir",
+    default=Path("rabia-data"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Each node keeps its data under DATA_DIR/node<ID> (durability: always).",
+)
+@click.option(
+    "--resp-port",
+    default=6380,
+    show_default=True,
+    type=click.IntRange(1, 65535 - 16),
+    help="Redis port of node 0; node i listens on RESP_PORT + i.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def up(nodes: int, data_dir: Path, resp_port: int, host: str) -> None:
+    """Start a local cluster of KV nodes speaking the Redis protocol; Ctrl-C stops it.
+
+    Peer links use ports RESP_PORT+1000+i and client ports RESP_PORT+2000+i.
+    """
+    peers = [f"--peer={i}={host}:{resp_port + 1000 + i}" for i in range(nodes)]
+    children: list[subprocess.Popen[str]] = []
+    ready = threading.Semaphore(0)
+    stop = threading.Event()
+
+    def watch(child: subprocess.Popen[str], node: int) -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith("ready "):
+                ready.release()
+            elif "WARNING" in line or "ERROR" in line or "CRITICAL" in line:
+                click.echo(f"[node {node}] {line.rstrip()}", err=True)
+        if not stop.is_set():
+            click.echo(f"node {node} exited with status {child.wait()}", err=True)
+            stop.set()
+            ready.release()
+
+    def shutdown(signum: int, frame: object) -> None:
+        stop.set()
+        ready.release()
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        for i in range(nodes):
+            cmd = [sys.executable, "-m", "rabia", "node", "--id", str(i), *peers]
+            cmd += [
+                "--resp",
+                f"{host}:{resp_port + i}",
+                "--client",
+                f"{host}:{resp_port + 2000 + i}",
+            ]
+            cmd += ["--machine", "rabia.kv:KVMachine", "--data-dir", str(data_dir / f"node{i}")]
+            cmd += ["--log-level", "WARNING"]
+            child = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+            )
+            children.append(child)
+            threading.Thread(target=watch, args=(child, i), daemon=True).start()
+        for _ in range(nodes):
+            ready.acquire()
+            if stop.is_set():
+                raise click.ClickException("a node failed to start (see above)")
+        for i in range(nodes):
+            click.echo(f"node {i}: redis://{host}:{resp_port + i}  (data: {data_dir / f'node{i}'})")
+        click.echo(f"ready: {nodes} nodes; try `redis-cli -p {resp_port} set hello world`")
+        stop.wait()
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        click.echo("stopped")
