@@ -201,7 +201,7 @@ def test_kv_cluster_speaks_redis_on_every_node(make_cluster: MakeCluster) -> Non
         extra_args={i: ["--resp", f"127.0.0.1:{resp_ports[i]}"] for i in range(3)},
     )
     cluster.start()
-    clients = [redis.Redis(host="127.0.0.1", port=p, protocol=2) for p in resp_ports]
+    clients = [redis.Redis(host="127.0.0.1", port=p) for p in resp_ports]
     try:
         assert clients[0].set("color", "blue")
         assert [c.get("color") for c in clients] == [b"blue"] * 3

@@ -65,7 +65,7 @@ def test_rabia_up_serves_redis_and_stops_on_sigterm(tmp_path: Path) -> None:
                 break
             assert time.monotonic() < deadline, lines
         assert any(f"redis://127.0.0.1:{base}" in line for line in lines), lines
-        clients = [redis.Redis(port=base + i, protocol=2) for i in range(3)]
+        clients = [redis.Redis(port=base + i) for i in range(3)]
         assert clients[0].set("hello", "world")
         assert [c.get("hello") for c in clients] == [b"world"] * 3
         up.send_signal(signal.SIGTERM)

@@ -18,7 +18,7 @@ MEMBERS = {i: f"127.0.0.1:{7000 + i}" for i in range(3)}
 Body = Callable[[list[aioredis.Redis]], Awaitable[None]]
 
 
-def with_cluster(body: Body, password: bytes | None = None) -> None:
+def with_cluster(body: Body, password: bytes | None = None, protocol: int | None = None) -> None:
     async def main() -> None:
         network = MemoryNetwork()
         nodes = [
@@ -31,8 +31,9 @@ def with_cluster(body: Body, password: bytes | None = None) -> None:
         for node, server in zip(nodes, servers, strict=True):
             await node.start()
             await server.start()
-        # RESP2 for now (RESP3 is still to come): redis-py 8 asks for RESP3 by default.
-        clients = [aioredis.Redis(host="127.0.0.1", port=s.address[1], protocol=2) for s in servers]
+        # redis-py's default (RESP3 for redis-py 8), unless a test asks for a protocol.
+        extra = {} if protocol is None else {"protocol": protocol}
+        clients = [aioredis.Redis(host="127.0.0.1", port=s.address[1], **extra) for s in servers]
         try:
             await body(clients)
         finally:
@@ -61,6 +62,24 @@ def test_every_node_serves_linearizable_reads_and_writes() -> None:
         assert sorted(await c[1].keys("*")) == [b"k", b"n", b"t"]
 
     with_cluster(body)
+
+
+def test_resp2_clients_get_the_same_answers() -> None:
+    async def body(c: list[aioredis.Redis]) -> None:
+        assert await c[0].set("k", "v")
+        assert await c[1].mget("k", "missing") == [b"v", None]
+        assert await c[2].get("missing") is None
+
+    with_cluster(body, protocol=2)
+
+
+def test_resp3_encoding_of_nulls() -> None:
+    from rabia.kv.server import to_resp3
+
+    assert to_resp3(b"$-1\r\n") == b"_\r\n"
+    assert to_resp3(b"*-1\r\n") == b"_\r\n"
+    assert to_resp3(b"*3\r\n$3\r\n$-1\r\n$-1\r\n:4\r\n") == b"*3\r\n$3\r\n$-1\r\n_\r\n:4\r\n"
+    assert to_resp3(b"+OK\r\n-ERR x\r\n") == b"+OK\r\n-ERR x\r\n"
 
 
 def test_errors_are_redis_errors_and_change_nothing() -> None:
@@ -117,4 +136,34 @@ def test_auth_is_required_when_configured() -> None:
         with pytest.raises(ResponseError, match="WRONGPASS"):
             await c[1].execute_command("AUTH", "wrong")
 
-    with_cluster(body, password=b"sesame")
+    with_cluster(body, password=b"sesame", protocol=2)
+
+
+def test_resp3_clients_authenticate_in_hello() -> None:
+    async def main() -> None:
+        network = MemoryNetwork()
+        nodes = [
+            Node(
+                NodeConfig(i, MEMBERS), KVMachine(), transport=MemoryTransport(network, i, MEMBERS)
+            )
+            for i in MEMBERS
+        ]
+        server = RespServer(nodes[0], "127.0.0.1", 0, password=b"sesame")
+        for node in nodes:
+            await node.start()
+        await server.start()
+        port = server.address[1]
+        good = aioredis.Redis(host="127.0.0.1", port=port, password="sesame")
+        bad = aioredis.Redis(host="127.0.0.1", port=port, password="nope")
+        try:
+            assert await good.set("x", "1") and await good.get("x") == b"1"
+            with pytest.raises(ResponseError, match="WRONGPASS"):
+                await bad.ping()
+        finally:
+            await good.aclose()
+            await bad.aclose()
+            await server.close()
+            for node in nodes:
+                await node.stop()
+
+    asyncio.run(main())

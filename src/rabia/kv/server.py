@@ -1,4 +1,4 @@
-"""The Redis-protocol (RESP2) front end of a node whose state machine is ``KVMachine``.
+"""The Redis-protocol (RESP2 and RESP3) front end of a node whose state machine is ``KVMachine``.
 
 Every data command becomes one log entry (linearizable reads included) whose reply the
 machine produces as RESP bytes; the connection writes replies in request order, so a
@@ -30,6 +30,43 @@ _client_ids = itertools.count(1)
 
 def _simple(text: bytes) -> bytes:
     return b"+" + text + b"\r\n"
+
+
+def to_resp3(reply: bytes) -> bytes:
+    """Re-encode RESP2 replies (as the KV machine writes them) for a RESP3 connection:
+    the null bulk string and the null array become RESP3's null; everything else is the
+    same on both protocols. ``reply`` may hold several complete replies."""
+    out: list[bytes] = []
+    pos = 0
+    while pos < len(reply):
+        pos = _convert_one(reply, pos, out)
+    return b"".join(out)
+
+
+def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
+    end = data.index(b"\r\n", pos)
+    kind = data[pos : pos + 1]
+    header = data[pos : end + 2]
+    if kind == b"$":
+        length = int(data[pos + 1 : end])
+        if length < 0:
+            out.append(b"_\r\n")
+            return end + 2
+        stop = end + 2 + length + 2
+        out.append(data[pos:stop])
+        return stop
+    if kind in (b"*", b"%"):
+        count = int(data[pos + 1 : end])
+        if count < 0:
+            out.append(b"_\r\n")
+            return end + 2
+        out.append(header)
+        position = end + 2
+        for _ in range(count * (2 if kind == b"%" else 1)):
+            position = _convert_one(data, position, out)
+        return position
+    out.append(header)  # +simple, -error, :integer
+    return end + 2
 
 
 class RespServer:
@@ -83,6 +120,7 @@ class RespConnection(asyncio.Protocol):
         self._multi_error = False
         self._watched: dict[bytes, int] = {}
         self._closing = False
+        self._proto = 2
 
     # ---------------------------------------------------------------- transport
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -141,7 +179,8 @@ class RespConnection(asyncio.Protocol):
                 break
             pending.popleft()
         if out and self._transport is not None:
-            self._transport.write(b"".join(out))
+            data = b"".join(out)
+            self._transport.write(to_resp3(data) if self._proto == 3 else data)
         if self._closing and not pending and self._transport is not None:
             self._transport.close()
 
@@ -212,11 +251,46 @@ class RespConnection(asyncio.Protocol):
             self._reply(resp.error(b"WRONGPASS invalid username-password pair"))
 
     def _hello(self, args: list[bytes]) -> None:
-        if len(args) > 1 and args[1] not in (b"2",):
-            self._reply(resp.error(b"NOPROTO this server speaks RESP2 only"))
+        """HELLO [protover [AUTH username password] [SETNAME name]]."""
+        proto = self._proto
+        if len(args) > 1:
+            if args[1] not in (b"2", b"3"):
+                self._reply(resp.error(b"NOPROTO unsupported protocol version"))
+                return
+            proto = int(args[1])
+        options = args[2:]
+        while options:
+            option = options[0].lower()
+            if option == b"auth" and len(options) >= 3:
+                if self._server.password is not None and options[2] != self._server.password:
+                    self._reply(resp.error(b"WRONGPASS invalid username-password pair"))
+                    return
+                self._authenticated = True
+                options = options[3:]
+            elif option == b"setname" and len(options) >= 2:
+                self._name = options[1]
+                options = options[2:]
+            else:
+                self._reply(resp.ERR_SYNTAX)
+                return
+        if not self._authenticated:
+            self._reply(resp.error(b"NOAUTH HELLO must be called with the client's password"))
             return
-        fields = [b"server", b"rabia", b"version", b"0.1.0", b"proto", b"2", b"mode", b"cluster"]
-        self._reply(resp.array(resp.bulk(f) for f in fields))
+        self._proto = proto
+        fields = [
+            (b"server", resp.bulk(b"rabia")),
+            (b"version", resp.bulk(b"0.1.0")),
+            (b"proto", resp.integer(proto)),
+            (b"id", resp.integer(self._id)),
+            (b"mode", resp.bulk(b"cluster")),
+            (b"role", resp.bulk(b"master")),
+            (b"modules", b"*0\r\n"),
+        ]
+        if proto == 3:
+            body = b"".join(resp.bulk(k) + v for k, v in fields)
+            self._reply(b"%" + str(len(fields)).encode() + b"\r\n" + body)
+        else:
+            self._reply(resp.array(x for k, v in fields for x in (resp.bulk(k), v)))
 
     def _client(self, args: list[bytes]) -> None:
         sub = args[1].lower() if len(args) > 1 else b""
