@@ -214,3 +214,23 @@ def test_kv_cluster_speaks_redis_on_every_node(make_cluster: MakeCluster) -> Non
     finally:
         for c in clients:
             c.close()
+
+
+def test_rabia_status_shows_every_node(make_cluster: MakeCluster) -> None:
+    import subprocess
+    import sys
+
+    cluster = make_cluster()
+    cluster.start()
+    asyncio.run(_writers([cluster.addresses()], 5, "s"))
+    args = [sys.executable, "-m", "rabia", "status", "--json"]
+    for address in cluster.addresses():
+        args += ["--node", address]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True).stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert sorted(r["status"]["node_id"] for r in rows) == [0, 1, 2]
+    assert all(r["status"]["members"] == "0,1,2" and r["error"] is None for r in rows)
+    cluster.kill(2)
+    down = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert down.returncode == 1 and "unreachable" not in down.stdout  # JSON names the error
+    assert any(json.loads(line)["error"] for line in down.stdout.splitlines())

@@ -8,6 +8,7 @@ from rabia.cli.bench import bench
 from rabia.cli.member import member
 from rabia.cli.node import node
 from rabia.cli.sim import sim
+from rabia.cli.status import status
 from rabia.cli.up import up
 
 
@@ -20,6 +21,7 @@ main.add_command(sim)
 main.add_command(node)
 main.add_command(member)
 main.add_command(up)
+main.add_command(status)
 main.add_command(bench)
 
 __all__ = ["main"]
