@@ -75,5 +75,5 @@ def test_rabia_up_serves_redis_and_stops_on_sigterm(tmp_path: Path) -> None:
     finally:
         watchdog.cancel()
         if up.poll() is None:
-            up.kill()
+            up.kill()  # its nodes get SIGTERM from the kernel (parent-death signal)
             up.wait(timeout=10)

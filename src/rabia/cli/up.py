@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import signal
 import subprocess
 import sys
@@ -9,6 +10,18 @@ import threading
 from pathlib import Path
 
 import click
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when ``rabia up`` dies, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return  # not Linux: Ctrl-C and SIGTERM still stop the children
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 @click.command()
@@ -68,7 +81,12 @@ def up(nodes: int, data_dir: Path, resp_port: int, host: str) -> None:
             cmd += ["--machine", "rabia.kv:KVMachine", "--data-dir", str(data_dir / f"node{i}")]
             cmd += ["--log-level", "WARNING"]
             child = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+                preexec_fn=_die_with_parent,
             )
             children.append(child)
             threading.Thread(target=watch, args=(child, i), daemon=True).start()
