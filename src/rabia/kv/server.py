@@ -21,6 +21,7 @@ import hiredis
 from rabia.errors import RabiaError
 from rabia.kv import resp
 from rabia.kv.machine import check_command, encode_command, encode_exec
+from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
 
 log = logging.getLogger("rabia.resp")
@@ -69,39 +70,16 @@ def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
     return end + 2
 
 
-class RespServer:
+class RespServer(Listener):
     """Listens for Redis clients on behalf of one node."""
 
     def __init__(self, node: Node, host: str, port: int, *, password: bytes | None = None):
+        super().__init__(host, port)
         self.node = node
-        self._host = host
-        self._port = port
         self.password = password
-        self._server: asyncio.Server | None = None
-        self.connections: set[RespConnection] = set()
 
-    async def start(self) -> None:
-        """Bind and accept."""
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: RespConnection(self), self._host, self._port
-        )
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """The bound (host, port)."""
-        assert self._server is not None
-        host, port = self._server.sockets[0].getsockname()[:2]
-        return host, port
-
-    async def close(self) -> None:
-        """Stop accepting and drop every connection."""
-        if self._server is not None:
-            self._server.close()
-            for connection in list(self.connections):
-                connection.abort()
-            await self._server.wait_closed()
-            self._server = None
+    def _protocol(self) -> asyncio.Protocol:
+        return RespConnection(self)
 
 
 class RespConnection(asyncio.Protocol):

@@ -20,47 +20,25 @@ from rabia.runtime.client_protocol import (
     decode_client,
 )
 from rabia.runtime.framed import FramedProtocol
+from rabia.runtime.listener import Abortable, Listener
 from rabia.runtime.node import NODE_STOPPED, Node
 
 log = logging.getLogger("rabia.clients")
 
 
-class ClientServer:
+class ClientServer(Listener):
     """Accepts client connections for one node."""
 
     def __init__(self, node: Node, host: str, port: int) -> None:
+        super().__init__(host, port)
         self._node = node
-        self._host = host
-        self._port = port
-        self._server: asyncio.Server | None = None
-        self._connections: set[_ClientConnection] = set()
 
-    async def start(self) -> None:
-        """Listen for clients."""
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: _ClientConnection(self._node, self._connections), self._host, self._port
-        )
-
-    @property
-    def address(self) -> tuple[str, int]:
-        """The bound (host, port)."""
-        assert self._server is not None
-        host, port = self._server.sockets[0].getsockname()[:2]
-        return host, port
-
-    async def close(self) -> None:
-        """Stop listening and drop every client connection."""
-        if self._server is not None:
-            self._server.close()
-            for connection in list(self._connections):
-                connection.abort()
-            await self._server.wait_closed()
-            self._server = None
+    def _protocol(self) -> asyncio.Protocol:
+        return _ClientConnection(self._node, self.connections)
 
 
 class _ClientConnection(FramedProtocol):
-    def __init__(self, node: Node, registry: set[_ClientConnection]) -> None:
+    def __init__(self, node: Node, registry: set[Abortable]) -> None:
         super().__init__()
         self._tasks: set[asyncio.Task[None]] = set()
         self._node = node
