@@ -84,6 +84,9 @@ class Node:
         self._failure: BaseException | None = None
         self._quorum = len(config.members) // 2 + 1
         self._reconfigs: dict[BatchId, asyncio.Future[tuple[int, ...] | None]] = {}
+        self._broadcast_key: tuple[int, ...] = ()
+        self._broadcast_all = False
+        """Whether BROADCAST to ``_broadcast_key`` is exactly the transport's peer set."""
         """Own membership changes waiting for their decision (None: decided as a no-op)."""
         self._on_applied: list[Callable[[int], None]] = []
         self._quorum_up = asyncio.Event()
@@ -321,11 +324,14 @@ class Node:
                 if from_peer:
                     storage.compact(ready.install.slot)  # older records are now obsolete
                 applier = self._applier
-            changes = [e for e in ready.events if type(e) is ConfigChanged]
+            changes = [e for e in ready.events if type(e) is ConfigChanged] if ready.events else []
             for change in changes:
                 self._apply_configuration(change, transport)
             known = transport.peers
-            everyone = set(ready.peers) == known
+            if ready.peers != self._broadcast_key:  # recomputed only when membership moves
+                self._broadcast_key = ready.peers
+                self._broadcast_all = set(ready.peers) == known
+            everyone = self._broadcast_all
             for dest, message in ready.messages:
                 if dest == BROADCAST:
                     if everyone:
@@ -412,6 +418,7 @@ class Node:
         for peer in sorted(transport.peers - members - contacts):
             transport.remove_peer(peer)
         self._quorum = len(members) // 2 + 1
+        self._broadcast_key = ()  # the transport's peers changed: re-check BROADCAST targets
         log.info(
             "node %d: members from slot %d are %s (epoch %d)%s",
             me,
