@@ -207,14 +207,7 @@ class Replica(CatchUp):
 
     def submit(self, commands: Sequence[Command], key: int) -> BatchId:
         """Originate a batch of commands with priority ``key`` (a timestamp at this origin)."""
-        batch = Batch.of((self._me, self.incarnation, self._origin_seq), key, commands)
-        if key > self._max_key:
-            self._max_key = key
-        self._origin_seq += 1
-        self._queue.push(batch)
-        self._pending.messages.append((BROADCAST, Request(self._me, batch)))
-        self._progress()
-        return batch.id
+        return self._originate(Batch.of(self._next_batch_id(), key, commands))
 
     def submit_reconfigure(
         self, add: Sequence[tuple[int, str]], remove: Sequence[int], key: int
@@ -225,15 +218,18 @@ class Replica(CatchUp):
         and a ``ConfigChanged`` event reports it; an invalid change (adds a member, removes
         a non-member, empties the set, changes other than exactly one member) is a no-op.
         """
-        batch = Batch(
-            (self._me, self.incarnation, self._origin_seq),
-            key,
-            encode_change(add, remove),
-            KIND_RECONFIGURE,
-        )
-        if key > self._max_key:
-            self._max_key = key
+        batch = Batch(self._next_batch_id(), key, encode_change(add, remove), KIND_RECONFIGURE)
+        return self._originate(batch)
+
+    def _next_batch_id(self) -> BatchId:
+        batch_id = (self._me, self.incarnation, self._origin_seq)
         self._origin_seq += 1
+        return batch_id
+
+    def _originate(self, batch: Batch) -> BatchId:
+        """Queue a batch this replica originates and broadcast its REQ."""
+        if batch.key > self._max_key:
+            self._max_key = batch.key
         self._queue.push(batch)
         self._pending.messages.append((BROADCAST, Request(self._me, batch)))
         self._progress()
