@@ -154,6 +154,11 @@ class TcpTransport(Transport):
                 task.cancel()
             if self._server is not None:
                 self._server.close()
+            # Abort before awaiting the dialers: Python 3.11's wait_for can swallow a
+            # cancellation that races with a completed connect, leaving a dialer parked
+            # on its connection until that connection closes.
+            for conn in list(self._conns):
+                conn.abort()
             await asyncio.gather(*self._dialers.values(), *self._retired, return_exceptions=True)
             while self._conns:
                 conns = list(self._conns)
@@ -299,7 +304,9 @@ class TcpTransport(Transport):
 
     async def _dial_loop(self, peer: _Peer) -> None:
         delay = self._reconnect_min
-        while not self._closing:
+        # Checked each round as well as cancelled: a swallowed cancellation must not
+        # keep a removed peer's dialer alive.
+        while not self._closing and self._peers.get(peer.id) is peer:
             try:
                 if await self._dial_once(peer):
                     delay = self._reconnect_min
