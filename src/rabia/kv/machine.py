@@ -12,6 +12,7 @@ import msgspec
 
 from rabia.api import StateMachine
 from rabia.kv import resp
+from rabia.kv.events import EventSink
 from rabia.kv.glob import matcher
 from rabia.kv.options import parse_expire_options, parse_set_options
 from rabia.kv.resp import (
@@ -88,6 +89,8 @@ class KVMachine(StateMachine):
         self.max_keys = max_keys
         self._ks = Keyspace()
         self._revision = 0
+        self.event_sink: EventSink | None = None
+        """Where the notifications of each applied command go (None: nowhere)."""
 
     # -- StateMachine ------------------------------------------------------------------
 
@@ -104,10 +107,19 @@ class KVMachine(StateMachine):
         try:
             args = _decode_args(command)
         except msgspec.DecodeError:
-            return resp.ERR_MALFORMED
-        if args and args[0].upper() == b"EXEC":
-            return self._exec(args)
-        return self._run(args)
+            reply = resp.ERR_MALFORMED
+        else:
+            reply = self._exec(args) if args and args[0].upper() == b"EXEC" else self._run(args)
+        if ks.events:
+            events, ks.events = ks.events, []
+            if self.event_sink is not None:
+                self.event_sink.publish(self._revision, events)
+        return reply
+
+    @property
+    def revision(self) -> int:
+        """The revision of the last applied command (0 before the first)."""
+        return self._revision
 
     def snapshot(self) -> bytes:
         """Deterministic msgpack of keys, values, revisions, expiries and the counters."""
@@ -118,6 +130,8 @@ class KVMachine(StateMachine):
         ks = Keyspace()
         self._revision = ks.restore(data)
         self._ks = ks
+        if self.event_sink is not None:
+            self.event_sink.reset(self._revision)
 
     # -- dispatch ----------------------------------------------------------------------
 
@@ -174,17 +188,21 @@ class KVMachine(StateMachine):
         if old is None and (error := self._check_new(key)) is not None:
             return error
         ks.put(key, value, keep_ttl=b"KEEPTTL" in flags)
+        ks.events.append((b"set", key))
         if at is not None:
             if at <= ks.now:
                 ks.delete(key)
+                ks.events.append((b"del", key))
             else:
                 ks.set_expiry(key, at)
+                ks.events.append((b"expire", key))
         return reply
 
     def _getdel(self, args: list[bytes]) -> bytes:
         value = self._ks.get(args[1])
         if value is not None:
             self._ks.delete(args[1])
+            self._ks.events.append((b"del", args[1]))
         return bulk_or_nil(value)
 
     def _mget(self, args: list[bytes]) -> bytes:
@@ -205,6 +223,7 @@ class KVMachine(StateMachine):
             return ERR_MAX_KEYS
         for key, value in pairs:
             ks.put(key, value)
+            ks.events.append((b"set", key))
         return OK
 
     def _append(self, args: list[bytes]) -> bytes:
@@ -216,13 +235,14 @@ class KVMachine(StateMachine):
         if len(value) > self.max_value_size:
             return ERR_VALUE_SIZE
         ks.put(key, value, keep_ttl=True)
+        ks.events.append((b"append", key))
         return integer(len(value))
 
     def _strlen(self, args: list[bytes]) -> bytes:
         value = self._ks.get(args[1])
         return integer(0 if value is None else len(value))
 
-    def _incr_by(self, key: bytes, delta: int) -> bytes:
+    def _incr_by(self, key: bytes, delta: int, event: bytes = b"incrby") -> bytes:
         ks = self._ks
         old = ks.get(key)
         if old is None:
@@ -238,13 +258,14 @@ class KVMachine(StateMachine):
         if not INT64_MIN <= value <= INT64_MAX:
             return resp.ERR_OVERFLOW
         ks.put(key, b"%d" % value, keep_ttl=True)
+        ks.events.append((event, key))
         return integer(value)
 
     def _incr(self, args: list[bytes]) -> bytes:
         return self._incr_by(args[1], 1)
 
     def _decr(self, args: list[bytes]) -> bytes:
-        return self._incr_by(args[1], -1)
+        return self._incr_by(args[1], -1, b"decrby")
 
     def _incrby(self, args: list[bytes]) -> bytes:
         delta = parse_int(args[2])
@@ -256,13 +277,18 @@ class KVMachine(StateMachine):
             return ERR_NOT_INT
         if delta == INT64_MIN:
             return resp.ERR_DECR_OVERFLOW
-        return self._incr_by(args[1], -delta)
+        return self._incr_by(args[1], -delta, b"decrby")
 
     # -- keys --------------------------------------------------------------------------
 
     def _del(self, args: list[bytes]) -> bytes:
-        delete = self._ks.delete
-        return integer(sum(delete(k) for k in args[1:]))
+        ks = self._ks
+        removed = 0
+        for key in args[1:]:
+            if ks.delete(key):
+                ks.events.append((b"del", key))
+                removed += 1
+        return integer(removed)
 
     def _exists(self, args: list[bytes]) -> bytes:
         get = self._ks.get
@@ -293,8 +319,10 @@ class KVMachine(StateMachine):
             return ZERO
         if at <= ks.now:
             ks.delete(key)
+            ks.events.append((b"del", key))
         else:
             ks.set_expiry(key, at)
+            ks.events.append((b"expire", key))
         return ONE
 
     def _expire(self, args: list[bytes]) -> bytes:
@@ -322,6 +350,7 @@ class KVMachine(StateMachine):
         if ks.get(args[1]) is None or ks.expiry(args[1]) is None:
             return ZERO
         ks.set_expiry(args[1], None)
+        ks.events.append((b"persist", args[1]))
         return ONE
 
     def _keys(self, args: list[bytes]) -> bytes:
@@ -338,6 +367,7 @@ class KVMachine(StateMachine):
         if len(args) > 2 or (len(args) == 2 and args[1].upper() not in (b"ASYNC", b"SYNC")):
             return ERR_SYNTAX
         self._ks.flush()
+        self._ks.events.append((b"flushdb", b""))
         return OK
 
     def _watchrev(self, args: list[bytes]) -> bytes:

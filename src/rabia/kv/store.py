@@ -37,7 +37,16 @@ _decode = msgspec.msgpack.Decoder(_State).decode
 class Keyspace:
     """String keys with revisions and TTLs; every read hides (and purges) expired keys."""
 
-    __slots__ = ("_heap", "_sorted", "_stamp", "data", "deleted_revision", "expires", "now")
+    __slots__ = (
+        "_heap",
+        "_sorted",
+        "_stamp",
+        "data",
+        "deleted_revision",
+        "events",
+        "expires",
+        "now",
+    )
 
     def __init__(self) -> None:
         self.data: dict[bytes, bytes] = {}
@@ -51,6 +60,8 @@ class Keyspace:
         """The log time of the command being applied (microseconds)."""
         self.deleted_revision = 0
         """Revision of the last removal of any key: the revision reported for absent keys."""
+        self.events: list[tuple[bytes, bytes]] = []
+        """``(event, key)`` notifications of the command being applied (Redis event names)."""
 
     @property
     def revision(self) -> int:
@@ -72,6 +83,7 @@ class Keyspace:
             at = self.expires.get(key)
             if at is not None and at <= self.now:
                 self._remove(key)
+                self.events.append((b"expired", key))
                 return None
         return raw[8:]
 
@@ -127,6 +139,7 @@ class Keyspace:
             at, key = heapq.heappop(heap)
             if expires.get(key) == at:
                 self._remove(key)
+                self.events.append((b"expired", key))
                 limit -= 1
 
     def purge_all(self) -> None:

@@ -1,0 +1,23 @@
+"""Change notifications of the KV machine: what a command changed, in commit order.
+
+Every applied command that changes keys yields ``(event, key)`` pairs named as Redis
+names its keyspace events (``set``, ``del``, ``expire``, ``expired``, ``incrby``,
+``decrby``, ``append``, ``persist``, ``flushdb`` with an empty key), all stamped with the
+command's revision. They are computed during ``apply``, so every replica produces the
+same events in the same order.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class EventSink(Protocol):
+    """Receives the machine's notifications (a node's watch hub implements it)."""
+
+    def publish(self, revision: int, events: list[tuple[bytes, bytes]]) -> None:
+        """The events of the command applied at ``revision`` (never empty)."""
+
+    def reset(self, revision: int) -> None:
+        """The machine was restored from a snapshot taken at ``revision``: the events
+        between the previous revision and this one will never be published here."""
