@@ -20,9 +20,12 @@ import hiredis
 
 from rabia.errors import RabiaError
 from rabia.kv import resp
-from rabia.kv.machine import check_command, encode_command, encode_exec
+from rabia.kv.hub import WatchHub
+from rabia.kv.machine import KVMachine, check_command, encode_command, encode_exec
+from rabia.kv.subscriptions import Subscriptions
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
+from rabia.runtime.topology import TopologyEvent
 
 log = logging.getLogger("rabia.resp")
 
@@ -70,16 +73,62 @@ def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
     return end + 2
 
 
-class RespServer(Listener):
-    """Listens for Redis clients on behalf of one node."""
+MAX_INLINE = 64 * 1024
+"""Longest inline (telnet-style) command line accepted."""
 
-    def __init__(self, node: Node, host: str, port: int, *, password: bytes | None = None):
+MAX_SUBSCRIBER_BUFFER = 32 * 1024 * 1024
+"""A subscribed connection whose unsent output exceeds this is dropped (slow consumer)."""
+
+_SUBSCRIBED_RESP2 = frozenset(
+    [
+        *(b"subscribe", b"psubscribe", b"unsubscribe", b"punsubscribe"),
+        *(b"ping", b"quit", b"reset", b"rabia.watch", b"rabia.unwatch"),
+    ]
+)
+
+
+class RespServer(Listener):
+    """Listens for Redis clients on behalf of one node whose machine is ``KVMachine``."""
+
+    def __init__(
+        self,
+        node: Node,
+        host: str,
+        port: int,
+        *,
+        password: bytes | None = None,
+        watch_history: int = 100_000,
+    ):
         super().__init__(host, port)
         self.node = node
         self.password = password
+        machine = node.machine
+        if not isinstance(machine, KVMachine):
+            raise TypeError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")
+        self.machine = machine
+        self.hub = WatchHub(watch_history)
+        """Change notifications in commit order, for SUBSCRIBE and RABIA.WATCH."""
+        self.hub.reset(machine.revision)  # whatever was applied before has no history here
+        machine.event_sink = self.hub
+        self._unsubscribe_topology = node.topology.subscribe(self._topology)
+
+    def _topology(self, event: TopologyEvent) -> None:
+        self.hub.topology(event.text().encode())
+
+    async def close(self) -> None:
+        """Stop serving; the machine stops publishing to this server's hub."""
+        self._unsubscribe_topology()
+        self._unsubscribe_topology = _nothing
+        if self.machine.event_sink is self.hub:
+            self.machine.event_sink = None
+        await super().close()
 
     def _protocol(self) -> asyncio.Protocol:
         return RespConnection(self)
+
+
+def _nothing() -> None:
+    pass
 
 
 class RespConnection(asyncio.Protocol):
@@ -99,6 +148,9 @@ class RespConnection(asyncio.Protocol):
         self._watched: dict[bytes, int] = {}
         self._closing = False
         self._proto = 2
+        self._subs: Subscriptions | None = None
+        self._push_scheduled = False
+        self._inline = b""
 
     # ---------------------------------------------------------------- transport
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -109,6 +161,8 @@ class RespConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)
         self._transport = None
+        if self._subs is not None:
+            self._subs.close()
         for item in self._pending:
             if isinstance(item, asyncio.Future):
                 item.cancel()
@@ -119,22 +173,45 @@ class RespConnection(asyncio.Protocol):
             self._transport.abort()
 
     def data_received(self, data: bytes) -> None:
+        if self._inline or (data[:1] != b"*" and not self._reader.len()):
+            data = self._inline_commands(self._inline + data)
+            if not data:
+                self._flush()
+                return
         self._reader.feed(data)
         while True:
             try:
                 request = self._reader.gets()
             except hiredis.ProtocolError as exc:
-                self._reply(resp.error(b"ERR Protocol error: " + str(exc).encode()))
+                self._reply(resp.error(b"Protocol error: " + str(exc).encode()))
                 self._closing = True
                 self._flush()
                 return
             if request is False:
                 break
             if not isinstance(request, list) or not all(isinstance(a, bytes) for a in request):
-                self._reply(resp.error(b"ERR Protocol error: expected an array of bulk strings"))
+                self._reply(resp.error(b"Protocol error: expected an array of bulk strings"))
                 continue
             self._command(request)
         self._flush()
+
+    def _inline_commands(self, data: bytes) -> bytes:
+        """Run the inline commands (``PING``, ``SET k v``: telnet style) at the head of
+        ``data``; returns what follows them (a RESP request), keeping a partial line."""
+        while data and data[:1] != b"*":
+            end = data.find(b"\n")
+            if end < 0:
+                if len(data) > MAX_INLINE:
+                    self._reply(resp.error(b"Protocol error: too big inline request"))
+                    self._closing = True
+                    data = b""
+                break
+            args = data[:end].split()
+            data = data[end + 1 :]
+            if args:
+                self._command(args)
+        self._inline = b"" if self._closing or data[:1] == b"*" else data
+        return data if data[:1] == b"*" else b""
 
     # ------------------------------------------------------------------ replies
     def _reply(self, data: bytes) -> None:
@@ -152,13 +229,18 @@ class RespConnection(asyncio.Protocol):
             if isinstance(head, bytes):
                 out.append(head)
             elif head.done():
-                out.append(head.result() if not head.cancelled() else resp.error(b"ERR aborted"))
+                out.append(head.result() if not head.cancelled() else resp.error(b"aborted"))
             else:
                 break
             pending.popleft()
-        if out and self._transport is not None:
+        transport = self._transport
+        if out and transport is not None:
             data = b"".join(out)
-            self._transport.write(to_resp3(data) if self._proto == 3 else data)
+            transport.write(to_resp3(data) if self._proto == 3 else data)
+            if self._subs is not None and transport.get_write_buffer_size() > MAX_SUBSCRIBER_BUFFER:
+                log.warning("dropping client %d: it does not read its notifications", self._id)
+                transport.abort()
+                return
         if self._closing and not pending and self._transport is not None:
             self._transport.close()
 
@@ -170,7 +252,7 @@ class RespConnection(asyncio.Protocol):
                 return await node.submit(entry)
             except RabiaError as exc:
                 kind = b"TRYAGAIN" if exc.may_have_applied else b"ERR"
-                return resp.error(kind + b" " + str(exc).encode())
+                return resp.coded_error(kind, str(exc).encode())
 
         return asyncio.ensure_future(run())
 
@@ -180,7 +262,16 @@ class RespConnection(asyncio.Protocol):
             return
         name = args[0].lower()
         if not self._authenticated and name not in (b"auth", b"hello", b"quit", b"ping"):
-            self._reply(resp.error(b"NOAUTH Authentication required."))
+            self._reply(resp.coded_error(b"NOAUTH", b"Authentication required."))
+            return
+        subs = self._subs
+        if subs is not None and subs.active and self._proto == 2 and name not in _SUBSCRIBED_RESP2:
+            self._reply(
+                resp.error(
+                    b"Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / RABIA.(UN)WATCH"
+                    b" / PING / QUIT / RESET are allowed in this context" % name
+                )
+            )
             return
         if self._multi is not None and name not in (b"exec", b"discard", b"multi", b"watch"):
             problem = check_command(args)
@@ -198,7 +289,72 @@ class RespConnection(asyncio.Protocol):
             self._later(self._submit(encode_command(args)))
 
     def _ping(self, args: list[bytes]) -> None:
-        self._reply(_simple(b"PONG") if len(args) == 1 else resp.bulk(args[1]))
+        if len(args) > 2:
+            self._reply(resp.arity_error(args[0]))
+        elif self._subs is not None and self._subs.active and self._proto == 2:
+            self._reply(self._subs.push([b"pong", args[1] if len(args) == 2 else b""]))
+        else:
+            self._reply(_simple(b"PONG") if len(args) == 1 else resp.bulk(args[1]))
+
+    # ------------------------------------------------------- pub/sub and watch
+    def _subscriptions(self) -> Subscriptions:
+        if self._subs is None:
+            self._subs = Subscriptions(self._server.hub, self._push, self._proto == 3)
+        return self._subs
+
+    def _push(self, data: bytes) -> None:
+        """Queue a message in reply order; one write per loop iteration at most."""
+        self._reply(data)
+        if not self._push_scheduled:
+            self._push_scheduled = True
+            asyncio.get_running_loop().call_soon(self._scheduled_flush)
+
+    def _scheduled_flush(self) -> None:
+        self._push_scheduled = False
+        self._flush()
+
+    def _subscribe(self, args: list[bytes]) -> None:
+        if len(args) < 2:
+            self._reply(resp.arity_error(args[0]))
+        else:
+            self._subscriptions().subscribe(args[1:])
+
+    def _psubscribe(self, args: list[bytes]) -> None:
+        if len(args) < 2:
+            self._reply(resp.arity_error(args[0]))
+        else:
+            self._subscriptions().psubscribe(args[1:])
+
+    def _unsubscribe(self, args: list[bytes]) -> None:
+        self._subscriptions().unsubscribe(args[1:], patterns=False)
+
+    def _punsubscribe(self, args: list[bytes]) -> None:
+        self._subscriptions().unsubscribe(args[1:], patterns=True)
+
+    def _rabia_watch(self, args: list[bytes]) -> None:
+        """RABIA.WATCH prefix [revision]: every change under prefix from revision on
+        (default: the next revision this node applies)."""
+        if len(args) not in (2, 3):
+            self._reply(resp.arity_error(args[0]))
+            return
+        start = self._server.machine.revision + 1
+        if len(args) == 3:
+            parsed = resp.parse_int(args[2])
+            if parsed is None or parsed < 1:
+                self._reply(resp.error(b"revision must be a positive integer"))
+                return
+            start = parsed
+        self._subscriptions().watch(args[1], start)
+
+    def _rabia_unwatch(self, args: list[bytes]) -> None:
+        self._subscriptions().unwatch(args[1:])
+
+    def _reset(self, args: list[bytes]) -> None:
+        if self._subs is not None:
+            self._subs.close()
+        self._multi = None
+        self._watched = {}
+        self._reply(_simple(b"RESET"))
 
     def _echo(self, args: list[bytes]) -> None:
         self._reply(resp.bulk(args[1]) if len(args) == 2 else resp.arity_error(args[0]))
@@ -213,7 +369,7 @@ class RespConnection(asyncio.Protocol):
         elif args[1] == b"0":
             self._reply(resp.OK)
         else:
-            self._reply(resp.error(b"ERR DB index is out of range"))
+            self._reply(resp.error(b"DB index is out of range"))
 
     def _auth(self, args: list[bytes]) -> None:
         password = self._server.password
@@ -221,19 +377,19 @@ class RespConnection(asyncio.Protocol):
         if given is None:
             self._reply(resp.arity_error(args[0]))
         elif password is None:
-            self._reply(resp.error(b"ERR AUTH called without any password configured"))
+            self._reply(resp.error(b"AUTH called without any password configured"))
         elif given == password:
             self._authenticated = True
             self._reply(resp.OK)
         else:
-            self._reply(resp.error(b"WRONGPASS invalid username-password pair"))
+            self._reply(resp.coded_error(b"WRONGPASS", b"invalid username-password pair"))
 
     def _hello(self, args: list[bytes]) -> None:
         """HELLO [protover [AUTH username password] [SETNAME name]]."""
         proto = self._proto
         if len(args) > 1:
             if args[1] not in (b"2", b"3"):
-                self._reply(resp.error(b"NOPROTO unsupported protocol version"))
+                self._reply(resp.coded_error(b"NOPROTO", b"unsupported protocol version"))
                 return
             proto = int(args[1])
         options = args[2:]
@@ -241,7 +397,7 @@ class RespConnection(asyncio.Protocol):
             option = options[0].lower()
             if option == b"auth" and len(options) >= 3:
                 if self._server.password is not None and options[2] != self._server.password:
-                    self._reply(resp.error(b"WRONGPASS invalid username-password pair"))
+                    self._reply(resp.coded_error(b"WRONGPASS", b"invalid username-password pair"))
                     return
                 self._authenticated = True
                 options = options[3:]
@@ -252,7 +408,9 @@ class RespConnection(asyncio.Protocol):
                 self._reply(resp.ERR_SYNTAX)
                 return
         if not self._authenticated:
-            self._reply(resp.error(b"NOAUTH HELLO must be called with the client's password"))
+            self._reply(
+                resp.coded_error(b"NOAUTH", b"HELLO must be called with the client's password")
+            )
             return
         self._proto = proto
         fields = [
@@ -282,7 +440,7 @@ class RespConnection(asyncio.Protocol):
         elif sub in (b"setinfo", b"no-evict", b"no-touch"):
             self._reply(resp.OK)
         else:
-            self._reply(resp.error(b"ERR unknown subcommand for 'client'"))
+            self._reply(resp.error(b"unknown subcommand for 'client'"))
 
     def _command_cmd(self, args: list[bytes]) -> None:
         self._reply(b"*0\r\n")  # enough for redis-cli: no command docs or hints
@@ -295,7 +453,7 @@ class RespConnection(asyncio.Protocol):
 
     def _multi_cmd(self, args: list[bytes]) -> None:
         if self._multi is not None:
-            self._reply(resp.error(b"ERR MULTI calls can not be nested"))
+            self._reply(resp.error(b"MULTI calls can not be nested"))
             return
         self._multi = []
         self._multi_error = False
@@ -303,7 +461,7 @@ class RespConnection(asyncio.Protocol):
 
     def _discard(self, args: list[bytes]) -> None:
         if self._multi is None:
-            self._reply(resp.error(b"ERR DISCARD without MULTI"))
+            self._reply(resp.error(b"DISCARD without MULTI"))
             return
         self._multi = None
         self._watched = {}
@@ -311,7 +469,7 @@ class RespConnection(asyncio.Protocol):
 
     def _exec(self, args: list[bytes]) -> None:
         if self._multi is None:
-            self._reply(resp.error(b"ERR EXEC without MULTI"))
+            self._reply(resp.error(b"EXEC without MULTI"))
             return
         queued, self._multi = self._multi, None
         watched, self._watched = self._watched, {}
@@ -322,7 +480,7 @@ class RespConnection(asyncio.Protocol):
 
     def _watch(self, args: list[bytes]) -> None:
         if self._multi is not None:
-            self._reply(resp.error(b"ERR WATCH inside MULTI is not allowed"))
+            self._reply(resp.error(b"WATCH inside MULTI is not allowed"))
             return
         if len(args) < 2:
             self._reply(resp.arity_error(args[0]))
@@ -363,4 +521,11 @@ _LOCAL = {
     b"exec": RespConnection._exec,
     b"watch": RespConnection._watch,
     b"unwatch": RespConnection._unwatch,
+    b"subscribe": RespConnection._subscribe,
+    b"psubscribe": RespConnection._psubscribe,
+    b"unsubscribe": RespConnection._unsubscribe,
+    b"punsubscribe": RespConnection._punsubscribe,
+    b"rabia.watch": RespConnection._rabia_watch,
+    b"rabia.unwatch": RespConnection._rabia_unwatch,
+    b"reset": RespConnection._reset,
 }

@@ -28,6 +28,7 @@ from rabia.core.replica import Replica
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime.batching import Batcher
 from rabia.runtime.config import NodeConfig, parse_address
+from rabia.runtime.topology import TopologyFeed
 from rabia.storage.base import Storage, recovery_for
 from rabia.storage.lock import DataDirLock
 from rabia.storage.memory import MemoryStorage
@@ -90,6 +91,8 @@ class Node:
         """Own membership changes waiting for their decision (None: decided as a no-op)."""
         self._on_applied: list[Callable[[int], None]] = []
         self._quorum_up = asyncio.Event()
+        self.topology = TopologyFeed(config.node_id)
+        """Peer up/down, quorum lost/restored and membership events this node observes."""
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -121,6 +124,7 @@ class Node:
             )
         await self._transport.start(self._deliver, self._peer_status)
         self._running = True
+        self._update_quorum()
         self._schedule_tick()
         if storage.durability == "batch":
             self._schedule_flush()
@@ -273,6 +277,7 @@ class Node:
 
     def _peer_status(self, peer: int, event: PeerEvent) -> None:
         log.info("node %d: link to %d %s", self.config.node_id, peer, event.value)
+        self.topology.emit(f"peer-{event.value}", peer=peer)
         self._update_quorum()
 
     def _update_quorum(self) -> None:
@@ -281,6 +286,8 @@ class Node:
             self._quorum_up.set()
         else:
             self._quorum_up.clear()
+        if self._running:
+            self.topology.quorum(self._quorum_up.is_set())
 
     async def wait_for_quorum(self, timeout: float = 10.0) -> None:
         """Wait until links to a quorum of members are up (e.g. right after start)."""
@@ -418,6 +425,8 @@ class Node:
         for peer in sorted(transport.peers - members - contacts):
             transport.remove_peer(peer)
         self._quorum = len(members) // 2 + 1
+        self.topology.emit("membership", members=tuple(sorted(members)))
+        self._update_quorum()
         self._broadcast_key = ()  # the transport's peers changed: re-check BROADCAST targets
         log.info(
             "node %d: members from slot %d are %s (epoch %d)%s",

@@ -12,7 +12,6 @@ from typing import Any
 
 from rabia.api import StateMachine
 from rabia.errors import Unavailable
-from rabia.kv.machine import KVMachine
 from rabia.kv.server import RespServer
 from rabia.runtime.client_server import ClientServer
 from rabia.runtime.config import NodeConfig, parse_address
@@ -65,8 +64,6 @@ async def serve(
             server = ClientServer(node, host, port)
             await server.start()
         if config.resp_address is not None:
-            if not isinstance(machine, KVMachine):
-                raise ValueError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")
             host, port = parse_address(config.resp_address)
             redis = RespServer(node, host, port, password=config.resp_password)
             await redis.start()
