@@ -44,6 +44,12 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     help="HOST:PORT for Redis clients (with --machine rabia.kv:KVMachine).",
 )
 @click.option(
+    "--metrics",
+    "metrics_address",
+    default=None,
+    help="HOST:PORT serving Prometheus metrics at GET /metrics (default: none).",
+)
+@click.option(
     "--password-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
@@ -102,6 +108,7 @@ def node(
     peers: tuple[str, ...],
     client_address: str | None,
     resp_address: str | None,
+    metrics_address: str | None,
     password_file: Path | None,
     machine: str,
     cluster_id: str,
@@ -135,6 +142,7 @@ def node(
             members,
             client_address=client_address,
             resp_address=resp_address,
+            metrics_address=metrics_address,
             resp_password=password_file.read_bytes().strip() if password_file else None,
             cluster_id=cluster_id,
             secret=secret,
@@ -157,7 +165,7 @@ def node(
     def ready(n: Node) -> None:
         print(
             f"ready node={node_id} peers={members[node_id]} client={client_address} "
-            f"resp={resp_address} "
+            f"resp={resp_address} metrics={metrics_address} "
             f"loop={event_loop_name()}",
             flush=True,
         )

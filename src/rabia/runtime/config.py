@@ -33,6 +33,8 @@ class NodeConfig:
     """Where Redis clients connect (``host:port``), for a node whose machine is the KV store."""
     resp_password: bytes | None = field(default=None, repr=False)
     """Password Redis clients must AUTH with (None: no authentication)."""
+    metrics_address: str | None = None
+    """Where Prometheus scrapes ``GET /metrics`` (``host:port``); None: no metrics port."""
     cluster_id: str = "rabia"
     secret: bytes | None = field(default=None, repr=False)
     """Cluster secret: peers prove knowledge of it (HMAC challenge) before they are heard."""
@@ -71,7 +73,7 @@ class NodeConfig:
             raise ValueError(f"node {self.node_id} is not among the members {sorted(self.members)}")
         for address in self.members.values():
             parse_address(address)
-        for optional in (self.client_address, self.resp_address):
+        for optional in (self.client_address, self.resp_address, self.metrics_address):
             if optional is not None:
                 parse_address(optional)
         if self.tick_ms <= 0 or self.max_batch < 1:
