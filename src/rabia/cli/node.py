@@ -36,6 +36,11 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     required=True,
     help="ID=HOST:PORT of every member, this node included (repeat).",
 )
+@click.option(
+    "--listen",
+    default=None,
+    help="HOST:PORT the peer port binds (e.g. 0.0.0.0:7000); default: this node's --peer.",
+)
 @click.option("--client", "client_address", default=None, help="HOST:PORT for remote clients.")
 @click.option(
     "--resp",
@@ -106,6 +111,7 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
 def node(
     node_id: int,
     peers: tuple[str, ...],
+    listen: str | None,
     client_address: str | None,
     resp_address: str | None,
     metrics_address: str | None,
@@ -143,6 +149,7 @@ def node(
             client_address=client_address,
             resp_address=resp_address,
             metrics_address=metrics_address,
+            bind_address=listen,
             resp_password=password_file.read_bytes().strip() if password_file else None,
             cluster_id=cluster_id,
             secret=secret,
