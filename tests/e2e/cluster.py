@@ -96,6 +96,7 @@ class ProcessCluster:
         ports: list[int] | None = None,
         extra_args: Mapping[int, list[str]] | None = None,
         members_of: Mapping[int, list[int]] | None = None,
+        configs: Mapping[int, Path] | None = None,
     ) -> None:
         self.tmp = tmp
         self.machine = machine
@@ -111,6 +112,8 @@ class ProcessCluster:
         self.extra_args = dict(extra_args or {})
         self.members_of = dict(members_of or {})
         """Node -> the ids its --peer list names (default: every node)."""
+        self.configs = dict(configs or {})
+        """Node -> a TOML file it starts from (``rabia node --config FILE`` + extra_args)."""
 
     def peer_port(self, src: int, dst: int) -> int:
         """The port node ``src`` dials to reach node ``dst``."""
@@ -120,15 +123,19 @@ class ProcessCluster:
         offsets = {i: len(self.nodes[i].log()) for i in ids or range(len(self.nodes))}
         for i in ids or range(len(self.nodes)):
             node = self.nodes[i]
-            args = [sys.executable, "-m", "rabia", "node", "--id", str(i)]
-            args += ["--client", node.client_address, "--machine", self.machine]
-            for j, other in enumerate(self.nodes):
-                if j not in self.members_of.get(i, range(len(self.nodes))):
-                    continue
-                port = other.peer_port if j == i else self.peer_port(i, j)
-                args += ["--peer", f"{j}=127.0.0.1:{port}"]
-            if self.secret_file is not None:
-                args += ["--secret-file", str(self.secret_file)]
+            args = [sys.executable, "-m", "rabia", "node"]
+            if i in self.configs:
+                args += ["--config", str(self.configs[i])]
+            else:
+                args += ["--id", str(i), "--client", node.client_address]
+                args += ["--machine", self.machine]
+                for j, other in enumerate(self.nodes):
+                    if j not in self.members_of.get(i, range(len(self.nodes))):
+                        continue
+                    port = other.peer_port if j == i else self.peer_port(i, j)
+                    args += ["--peer", f"{j}=127.0.0.1:{port}"]
+                if self.secret_file is not None:
+                    args += ["--secret-file", str(self.secret_file)]
             args += self.extra_args.get(i, [])
             node.process = subprocess.Popen(
                 args,

@@ -9,17 +9,19 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.cluster import ROOT
 
 
 def _free_base(nodes: int) -> int:
-    """A base port whose +i, +1000+i and +2000+i ports are all free right now."""
+    """A base port whose +i, +1000+i, +2000+i and +3000+i ports are all free right now."""
     for base in range(21000 + (os.getpid() % 400) * 10, 29000, 10):
-        ports = [base + off + i for off in (0, 1000, 2000) for i in range(nodes)]
+        ports = [base + off + i for off in (0, 1000, 2000, 3000) for i in range(nodes)]
         socks = []
         try:
             for port in ports:
@@ -65,9 +67,15 @@ def test_rabia_up_serves_redis_and_stops_on_sigterm(tmp_path: Path) -> None:
                 break
             assert time.monotonic() < deadline, lines
         assert any(f"redis://127.0.0.1:{base}" in line for line in lines), lines
+        metrics = f"http://127.0.0.1:{base + 3002}/metrics"
+        assert any(metrics in line for line in lines), lines
         clients = [redis.Redis(port=base + i) for i in range(3)]
         assert clients[0].set("hello", "world")
         assert [c.get("hello") for c in clients] == [b"world"] * 3
+        with urllib.request.urlopen(metrics, timeout=10) as answer:
+            families = text_string_to_metric_families(answer.read().decode())
+            applied = {s.name: s.value for f in families for s in f.samples}
+        assert applied["rabia_applied_slots_total"] >= 1  # node 2 applied the SET it read back
         up.send_signal(signal.SIGTERM)
         rest = up.communicate(timeout=30)[0]
         assert up.returncode == 0 and "stopped" in rest, rest

@@ -178,3 +178,14 @@ def test_resp3_clients_authenticate_in_hello() -> None:
                 await node.stop()
 
     asyncio.run(main())
+
+
+def test_info_lists_the_node_counters_and_leaves_out_absent_ones() -> None:
+    async def body(c: list[aioredis.Redis]) -> None:
+        assert await c[0].set("k", "v")
+        info = await c[0].info()
+        assert info["node_id"] == 0 and info["connected_peers"] == 2 and info["quorum_up"] == 1
+        assert info["applied_slot"] >= 0
+        assert "snapshot_slot" not in info  # no snapshot yet: no "None" line
+
+    with_cluster(body)

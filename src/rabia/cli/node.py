@@ -1,10 +1,13 @@
-"""``rabia node``: run one node of a cluster."""
+"""``rabia node``: run one node of a cluster, from options and/or a TOML file."""
 
 from __future__ import annotations
 
+import difflib
 import logging
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,7 +30,125 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     return members
 
 
+_INLINE = "rabia.node.inline"
+"""``ctx.meta`` key: values only a config file can hold (``secret``, ``password``)."""
+
+_SCALARS: dict[str, tuple[str, type, str]] = {
+    # TOML key: (click parameter, TOML type, what the error message calls it)
+    "id": ("node_id", int, "an integer"),
+    "listen": ("listen", str, "a string"),
+    "client": ("client_address", str, "a string"),
+    "resp": ("resp_address", str, "a string"),
+    "metrics": ("metrics_address", str, "a string"),
+    "machine": ("machine", str, "a string"),
+    "cluster_id": ("cluster_id", str, "a string"),
+    "durability": ("durability", str, "a string"),
+    "flush_ms": ("flush_ms", float, "a number"),
+    "snapshot_every": ("snapshot_every", int, "an integer"),
+    "join": ("join", bool, "a boolean"),
+    "seed": ("seed", int, "an integer"),
+    "tick_ms": ("tick_ms", float, "a number"),
+    "log_level": ("log_level", str, "a string"),
+}
+_PATHS = ("password_file", "secret_file", "tls_cert", "tls_key", "tls_ca", "data_dir")
+"""Keys naming files or directories: relative ones are relative to the config file."""
+_SPECIAL = ("peers", "initial", "secret", "password")
+CONFIG_KEYS = (*_SCALARS, *_PATHS, *_SPECIAL)
+"""Every key a ``rabia node --config`` file may hold."""
+
+
+def _type_ok(value: object, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def read_config(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse a node's TOML file into click defaults (by parameter name) and the values
+    only a file can hold (``secret``, ``password``). Raises ValueError naming the key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not valid TOML: {exc}") from None
+    base = path.parent
+    defaults: dict[str, Any] = {}
+    inline: dict[str, str] = {}
+    for key, value in data.items():
+        if key in _SCALARS:
+            param, kind, what = _SCALARS[key]
+            if not _type_ok(value, kind):
+                raise ValueError(f"key {key!r} must be {what}, not {value!r}")
+            defaults[param] = value
+        elif key in _PATHS:
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"key {key!r} must be a path (a string), not {value!r}")
+            defaults[key] = str(base / value)  # an absolute value stays as it is
+        elif key == "peers":
+            defaults["peers"] = _peers(value)
+        elif key == "initial":
+            ids = value if isinstance(value, list) else None
+            if ids is None or not ids or not all(_type_ok(i, int) for i in ids):
+                raise ValueError(f"key 'initial' must be a list of member ids, not {value!r}")
+            defaults["initial"] = ",".join(map(str, ids))
+        elif key in ("secret", "password"):
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"key {key!r} must be a non-empty string")
+            if f"{key}_file" in data:
+                raise ValueError(f"keys {key!r} and '{key}_file' exclude each other")
+            inline[key] = value
+        else:
+            close = difflib.get_close_matches(key.replace("-", "_"), CONFIG_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown key {key!r}{hint}")
+    durability = defaults.get("durability")
+    if durability is not None and durability not in ("always", "batch", "off"):
+        raise ValueError(f"key 'durability' must be always, batch or off, not {durability!r}")
+    machine = defaults.get("machine")
+    if machine is not None:
+        target, sep, name = machine.rpartition(":")
+        if sep and target.endswith(".py"):
+            defaults["machine"] = f"{base / target}:{name}"
+    return defaults, inline
+
+
+def _peers(value: object) -> list[str]:
+    if not isinstance(value, dict) or not value:
+        raise ValueError("key 'peers' must be a table of member id = \"host:port\"")
+    out = []
+    for ident, address in value.items():
+        if not ident.isdigit() or not isinstance(address, str):
+            raise ValueError(
+                f"key 'peers' must map member ids to \"host:port\", not {ident} = {address!r}"
+            )
+        out.append(f"{int(ident)}={address}")
+    return out
+
+
+def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) -> None:
+    """Eager ``--config``: the file's values become the defaults options override."""
+    if path is None:
+        return
+    try:
+        defaults, inline = read_config(path)
+    except ValueError as exc:
+        raise click.BadParameter(f"{path}: {exc}", ctx=ctx, param=param) from None
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    ctx.meta[_INLINE] = inline
+
+
 @click.command()
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    is_eager=True,
+    expose_value=False,
+    callback=_load_config,
+    help="TOML file with any of these options (keys: long option names with '_' for '-', "
+    '`peers` as a table of id = "host:port"; `secret`/`password` may be given inline). '
+    "Options on the command line override the file.",
+)
 @click.option("--id", "node_id", type=int, required=True, help="This node's member id.")
 @click.option(
     "--peer",
@@ -36,12 +157,23 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
     required=True,
     help="ID=HOST:PORT of every member, this node included (repeat).",
 )
+@click.option(
+    "--listen",
+    default=None,
+    help="HOST:PORT the peer port binds (e.g. 0.0.0.0:7000); default: this node's --peer.",
+)
 @click.option("--client", "client_address", default=None, help="HOST:PORT for remote clients.")
 @click.option(
     "--resp",
     "resp_address",
     default=None,
     help="HOST:PORT for Redis clients (with --machine rabia.kv:KVMachine).",
+)
+@click.option(
+    "--metrics",
+    "metrics_address",
+    default=None,
+    help="HOST:PORT serving Prometheus metrics at GET /metrics (default: none).",
 )
 @click.option(
     "--password-file",
@@ -97,11 +229,15 @@ def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
 @click.option("--seed", default=0, show_default=True, help="Common-coin seed (same on all).")
 @click.option("--tick-ms", default=2.0, show_default=True)
 @click.option("--log-level", default="INFO", show_default=True)
+@click.pass_context
 def node(
+    ctx: click.Context,
     node_id: int,
     peers: tuple[str, ...],
+    listen: str | None,
     client_address: str | None,
     resp_address: str | None,
+    metrics_address: str | None,
     password_file: Path | None,
     machine: str,
     cluster_id: str,
@@ -124,7 +260,14 @@ def node(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     members = _parse_peers(peers)
+    inline: dict[str, str] = ctx.meta.get(_INLINE, {})
+    # A --secret-file / --password-file on the command line beats an inline value.
     secret = secret_file.read_bytes().strip() if secret_file is not None else None
+    if secret is None and "secret" in inline:
+        secret = inline["secret"].encode()
+    password = password_file.read_bytes().strip() if password_file is not None else None
+    if password is None and "password" in inline:
+        password = inline["password"].encode()
     tls_parts = (tls_cert, tls_key, tls_ca)
     if any(tls_parts) and not all(tls_parts):
         raise click.UsageError("--tls-cert, --tls-key and --tls-ca go together")
@@ -135,7 +278,9 @@ def node(
             members,
             client_address=client_address,
             resp_address=resp_address,
-            resp_password=password_file.read_bytes().strip() if password_file else None,
+            resp_password=password,
+            metrics_address=metrics_address,
+            bind_address=listen,
             cluster_id=cluster_id,
             secret=secret,
             tls=tls,
@@ -157,7 +302,7 @@ def node(
     def ready(n: Node) -> None:
         print(
             f"ready node={node_id} peers={members[node_id]} client={client_address} "
-            f"resp={resp_address} "
+            f"resp={resp_address} metrics={metrics_address} "
             f"loop={event_loop_name()}",
             flush=True,
         )

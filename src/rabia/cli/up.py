@@ -37,14 +37,15 @@ _PR_SET_PDEATHSIG = 1
     "--resp-port",
     default=6380,
     show_default=True,
-    type=click.IntRange(1, 65535 - 16),
+    type=click.IntRange(1, 65535 - 3000 - 8),
     help="Redis port of node 0; node i listens on RESP_PORT + i.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 def up(nodes: int, data_dir: Path, resp_port: int, host: str) -> None:
     """Start a local cluster of KV nodes speaking the Redis protocol; Ctrl-C stops it.
 
-    Peer links use ports RESP_PORT+1000+i and client ports RESP_PORT+2000+i.
+    Peer links use ports RESP_PORT+1000+i, client ports RESP_PORT+2000+i and Prometheus
+    metrics (GET /metrics) ports RESP_PORT+3000+i.
     """
     peers = [f"--peer={i}={host}:{resp_port + 1000 + i}" for i in range(nodes)]
     children: list[subprocess.Popen[str]] = []
@@ -77,6 +78,8 @@ def up(nodes: int, data_dir: Path, resp_port: int, host: str) -> None:
                 f"{host}:{resp_port + i}",
                 "--client",
                 f"{host}:{resp_port + 2000 + i}",
+                "--metrics",
+                f"{host}:{resp_port + 3000 + i}",
             ]
             cmd += ["--machine", "rabia.kv:KVMachine", "--data-dir", str(data_dir / f"node{i}")]
             cmd += ["--log-level", "WARNING"]
@@ -95,7 +98,11 @@ def up(nodes: int, data_dir: Path, resp_port: int, host: str) -> None:
             if stop.is_set():
                 raise click.ClickException("a node failed to start (see above)")
         for i in range(nodes):
-            click.echo(f"node {i}: redis://{host}:{resp_port + i}  (data: {data_dir / f'node{i}'})")
+            click.echo(
+                f"node {i}: redis://{host}:{resp_port + i}  "
+                f"metrics: http://{host}:{resp_port + 3000 + i}/metrics  "
+                f"(data: {data_dir / f'node{i}'})"
+            )
         click.echo(f"ready: {nodes} nodes; try `redis-cli -p {resp_port} set hello world`")
         stop.wait()
     finally:

@@ -448,7 +448,7 @@ class RespConnection(asyncio.Protocol):
     def _info(self, args: list[bytes]) -> None:
         stats = self._node.stats()
         lines = [b"# Server", b"rabia_version:0.1.0", b"redis_mode:rabia", b"# Consensus"]
-        lines += [f"{k}:{v}".encode() for k, v in sorted(stats.items())]
+        lines += [f"{k}:{v}".encode() for k, v in sorted(stats.items()) if v is not None]
         self._reply(resp.bulk(b"\r\n".join(lines) + b"\r\n"))
 
     def _multi_cmd(self, args: list[bytes]) -> None:

@@ -33,6 +33,11 @@ class NodeConfig:
     """Where Redis clients connect (``host:port``), for a node whose machine is the KV store."""
     resp_password: bytes | None = field(default=None, repr=False)
     """Password Redis clients must AUTH with (None: no authentication)."""
+    metrics_address: str | None = None
+    """Where Prometheus scrapes ``GET /metrics`` (``host:port``); None: no metrics port."""
+    bind_address: str | None = None
+    """Where the peer port binds (``host:port``, e.g. ``0.0.0.0:7000``); None: this node's
+    own entry in ``members`` (the address its peers dial)."""
     cluster_id: str = "rabia"
     secret: bytes | None = field(default=None, repr=False)
     """Cluster secret: peers prove knowledge of it (HMAC challenge) before they are heard."""
@@ -71,7 +76,12 @@ class NodeConfig:
             raise ValueError(f"node {self.node_id} is not among the members {sorted(self.members)}")
         for address in self.members.values():
             parse_address(address)
-        for optional in (self.client_address, self.resp_address):
+        for optional in (
+            self.client_address,
+            self.resp_address,
+            self.metrics_address,
+            self.bind_address,
+        ):
             if optional is not None:
                 parse_address(optional)
         if self.tick_ms <= 0 or self.max_batch < 1:
@@ -90,4 +100,4 @@ class NodeConfig:
 
     def listen_address(self) -> tuple[str, int]:
         """Where this node accepts peer connections."""
-        return parse_address(self.members[self.node_id])
+        return parse_address(self.bind_address or self.members[self.node_id])

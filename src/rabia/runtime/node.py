@@ -32,7 +32,7 @@ from rabia.runtime.topology import TopologyFeed
 from rabia.storage.base import Storage, recovery_for
 from rabia.storage.lock import DataDirLock
 from rabia.storage.memory import MemoryStorage
-from rabia.storage.sqlite import SqliteStorage
+from rabia.storage.sqlite import SqliteStorage, StorageStats
 from rabia.transport.base import PeerEvent, Transport
 
 log = logging.getLogger("rabia.node")
@@ -66,6 +66,7 @@ class Node:
         self._pruned_below = 0
         self._snapshot: SnapshotRecord | None = None
         """The latest snapshot saved or installed: what a lagging peer is sent."""
+        self._snapshots_taken = 0
         self._replica: Replica | None = None
         self._applier = _applier_for(machine)
         self._batcher = Batcher(config.max_batch)
@@ -453,6 +454,7 @@ class Node:
         storage.compact(slot)
         replica.compact(slot)
         self._snapshot = record
+        self._snapshots_taken += 1
         log.info(
             "node %d: snapshot at slot %d (%d bytes)", self.config.node_id, slot, len(app_state)
         )
@@ -532,27 +534,52 @@ class Node:
 
     # -------------------------------------------------------------------- stats
     def stats(self) -> dict[str, Any]:
-        """Counters for monitoring and benchmarks."""
+        """Counters and levels for monitoring and benchmarks (cheap: no hashing, no I/O)."""
         replica = self._replica
+        transport = self._transport
+        connected = len(transport.connected()) if transport is not None else 0
+        snapshot = self._snapshot
         out: dict[str, Any] = {
             "node_id": self.config.node_id,
             "applied_slot": self._applier.applied_slot,
             "queued_commands": len(self._batcher),
             "batches_in_flight": self._batcher.in_flight,
+            "pending_requests": len(self._waiters),
+            "connected_peers": connected,
+            "quorum_up": int(self._running and connected + 1 >= self._quorum),
+            "snapshots_taken": self._snapshots_taken,
+            "snapshot_slot": None if snapshot is None else snapshot.slot,
+            "snapshot_bytes": None
+            if snapshot is None
+            else len(snapshot.app_state) + len(snapshot.core_state),
         }
         if replica is not None:
             s = replica.stats
             out.update(
                 next_slot=replica.next_slot,
+                log_start=replica.log_start,
                 slots_decided=s.slots_decided,
                 decided_by_votes=s.decided_by_votes,
                 fast_path=s.fast_path,
                 null_slots=s.null_slots,
+                phases_total=s.phases_total,
                 max_phase=s.max_phase,
                 resends=s.resends,
                 dropped=s.dropped,
+                snapshots_installed=s.snapshots_installed,
+                member_count=len(replica.configuration.members),
+                epoch=replica.configuration.epoch,
             )
         return out
+
+    def storage_stats(self) -> StorageStats | None:
+        """Records held, bytes on disk and syncs of an on-disk storage (None: in memory,
+        or the node is not running)."""
+        stats = getattr(self._storage, "stats", None)
+        if stats is None or not self._running:
+            return None
+        result = stats()
+        return result if isinstance(result, StorageStats) else None
 
     def status(self) -> dict[str, int | float | str | None]:
         """``stats()`` plus hex hashes of the applied log and of the machine's snapshot."""

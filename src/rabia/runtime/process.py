@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rabia.api import StateMachine
 from rabia.errors import Unavailable
@@ -16,6 +16,9 @@ from rabia.kv.server import RespServer
 from rabia.runtime.client_server import ClientServer
 from rabia.runtime.config import NodeConfig, parse_address
 from rabia.runtime.node import Node
+
+if TYPE_CHECKING:
+    from rabia.runtime.metrics import MetricsServer
 
 log = logging.getLogger("rabia.node")
 
@@ -50,7 +53,8 @@ async def serve(
     on_ready: Callable[[Node], None] | None = None,
     quorum_wait: float = 5.0,
 ) -> None:
-    """Start a node (and its client port), serve until SIGTERM/SIGINT, then stop cleanly.
+    """Start a node (and its client, Redis and metrics ports, as configured), serve until
+    SIGTERM/SIGINT, then stop cleanly.
 
     ``on_ready`` runs once links to a quorum are up (or after ``quorum_wait`` seconds).
     """
@@ -58,7 +62,14 @@ async def serve(
     await node.start()
     server: ClientServer | None = None
     redis: RespServer | None = None
+    metrics: MetricsServer | None = None
     try:
+        if config.metrics_address is not None:
+            from rabia.runtime.metrics import MetricsServer, metrics_registry
+
+            host, port = parse_address(config.metrics_address)
+            metrics = MetricsServer(metrics_registry(node), host, port)
+            await metrics.start()
         if config.client_address is not None:
             host, port = parse_address(config.client_address)
             server = ClientServer(node, host, port)
@@ -82,6 +93,8 @@ async def serve(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
     finally:
+        if metrics is not None:
+            await metrics.close()
         if redis is not None:
             await redis.close()
         if server is not None:
