@@ -14,6 +14,7 @@ from rabia.api import StateMachine
 from rabia.kv import resp
 from rabia.kv.events import EventSink
 from rabia.kv.glob import matcher
+from rabia.kv.leases import Lease, Leases, LeaseState
 from rabia.kv.options import parse_expire_options, parse_set_options
 from rabia.kv.resp import (
     ERR_KEY_SIZE,
@@ -32,16 +33,42 @@ from rabia.kv.resp import (
     parse_int,
 )
 from rabia.kv.scan import scan
-from rabia.kv.store import Keyspace
+from rabia.kv.store import Keyspace, KeyspaceState
+
+
+class _Snapshot(msgspec.Struct, frozen=True, array_like=True):
+    """Wire form of ``KVMachine.snapshot()``."""
+
+    keyspace: KeyspaceState
+    leases: LeaseState
+
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode_args = msgspec.msgpack.Decoder(list[bytes]).decode
 _decode_watched = msgspec.msgpack.Decoder(list[tuple[bytes, int]]).decode
+_decode_snapshot = msgspec.msgpack.Decoder(_Snapshot).decode
 
 SWEEP_PER_APPLY = 16
 """Expired keys purged (at most) before each command."""
 
+ELECTION_PREFIX = b"__election__:"
+"""Election ``name``'s holder is the key ``ELECTION_PREFIX + name``: written only by the
+ELECT commands and lease expiry/revocation (ordinary writes to it are refused)."""
+
+MAX_LEASE_TTL_MS = 365 * 24 * 3600 * 1000
+"""Largest ``LEASE.GRANT`` TTL (one year)."""
+
+ERR_LEASE_TTL = resp.error(b"invalid lease TTL, must be 1 to %d ms" % MAX_LEASE_TTL_MS)
+ERR_MAX_LEASES = resp.error(b"max number of leases reached")
+ERR_ELECTION_KEY = resp.error(
+    b"keys starting with '%s' are written only by ELECT.* and LEASE.*" % ELECTION_PREFIX
+)
+
 Handler = Callable[["KVMachine", list[bytes]], bytes]
+
+
+def _no_lease(lease_id: int) -> bytes:
+    return b"-NOLEASE lease %d not found or expired\r\n" % lease_id
 
 
 def encode_command(args: Sequence[bytes]) -> bytes:
@@ -70,7 +97,8 @@ def check_command(args: Sequence[bytes]) -> bytes | None:
 
 
 class KVMachine(StateMachine):
-    """Strings with TTLs and per-key revisions; replies are RESP2 bytes.
+    """Strings with TTLs and per-key revisions, leases and elections (ADR 0008); replies
+    are RESP2 bytes.
 
     Revisions are the machine's apply counter (every ``apply_at`` call, reads included,
     increments it); a key's revision is that of its last modification, and an absent
@@ -83,11 +111,14 @@ class KVMachine(StateMachine):
         max_key_size: int = 64 * 1024,
         max_value_size: int = 64 * 1024 * 1024,
         max_keys: int = 50_000_000,
+        max_leases: int = 1_000_000,
     ) -> None:
         self.max_key_size = max_key_size
         self.max_value_size = max_value_size
         self.max_keys = max_keys
+        self.max_leases = max_leases
         self._ks = Keyspace()
+        self._leases = Leases()
         self._revision = 0
         self.event_sink: EventSink | None = None
         """Where the notifications of each applied command go (None: nowhere)."""
@@ -104,6 +135,10 @@ class KVMachine(StateMachine):
         ks = self._ks
         ks.begin(self._revision, log_time)
         ks.purge(SWEEP_PER_APPLY)
+        heap = self._leases.heap
+        if heap and heap[0][0] <= ks.now:
+            for keys in self._leases.expire(ks.now):
+                self._drop_keys(keys, b"expired")
         try:
             args = _decode_args(command)
         except msgspec.DecodeError:
@@ -122,24 +157,38 @@ class KVMachine(StateMachine):
         return self._revision
 
     def snapshot(self) -> bytes:
-        """Deterministic msgpack of keys, values, revisions, expiries and the counters."""
-        return self._ks.snapshot(self._revision)
+        """Deterministic msgpack of keys, values, revisions, expiries, the counters, and
+        the leases with their attached keys."""
+        return _encode(_Snapshot(self._ks.state(self._revision), self._leases.state()))
 
     def restore(self, data: bytes) -> None:
         """Replace the state by a ``snapshot()``; ``ValueError`` on malformed bytes."""
-        ks = Keyspace()
-        self._revision = ks.restore(data)
-        self._ks = ks
+        try:
+            state = _decode_snapshot(data)
+        except msgspec.DecodeError as exc:
+            raise ValueError(f"malformed kv snapshot: {exc}") from None
+        self._ks = Keyspace.from_state(state.keyspace)
+        self._leases = Leases.from_state(state.leases)
+        self._revision = state.keyspace.revision
         if self.event_sink is not None:
             self.event_sink.reset(self._revision)
 
     # -- dispatch ----------------------------------------------------------------------
 
     def _run(self, args: list[bytes]) -> bytes:
-        error = check_command(args)
-        if error is not None:
-            return error
-        return _COMMANDS[args[0].lower()][1](self, args)
+        entry = _COMMANDS.get(args[0].lower()) if args else None
+        if entry is None:
+            return resp.unknown_command(args) if args else resp.ERR_EMPTY
+        arity, handler, writes = entry
+        if (arity >= 0 and len(args) != arity) or len(args) < -arity:
+            return resp.arity_error(args[0])
+        if writes and (
+            args[1].startswith(ELECTION_PREFIX)
+            if writes == _ONE_KEY
+            else any(k.startswith(ELECTION_PREFIX) for k in _written_keys(args, writes))
+        ):
+            return ERR_ELECTION_KEY
+        return handler(self, args)
 
     def _exec(self, args: list[bytes]) -> bytes:
         try:
@@ -367,6 +416,7 @@ class KVMachine(StateMachine):
         if len(args) > 2 or (len(args) == 2 and args[1].upper() not in (b"ASYNC", b"SYNC")):
             return ERR_SYNTAX
         self._ks.flush()
+        self._leases.clear()
         self._ks.events.append((b"flushdb", b""))
         return OK
 
@@ -374,30 +424,154 @@ class KVMachine(StateMachine):
         rev = self._ks.key_revision
         return resp.array(integer(rev(k)) for k in args[1:])
 
+    # -- leases (ADR 0008) -------------------------------------------------------------
 
-_COMMANDS: dict[bytes, tuple[int, Handler]] = {
-    b"get": (2, KVMachine._get),
-    b"set": (-3, KVMachine._set),
-    b"getdel": (2, KVMachine._getdel),
-    b"mget": (-2, KVMachine._mget),
-    b"mset": (-3, KVMachine._mset),
-    b"append": (3, KVMachine._append),
-    b"strlen": (2, KVMachine._strlen),
-    b"incr": (2, KVMachine._incr),
-    b"decr": (2, KVMachine._decr),
-    b"incrby": (3, KVMachine._incrby),
-    b"decrby": (3, KVMachine._decrby),
-    b"del": (-2, KVMachine._del),
-    b"exists": (-2, KVMachine._exists),
-    b"expire": (-3, KVMachine._expire),
-    b"pexpire": (-3, KVMachine._pexpire),
-    b"ttl": (2, KVMachine._ttl),
-    b"pttl": (2, KVMachine._pttl),
-    b"persist": (2, KVMachine._persist),
-    b"keys": (2, KVMachine._keys),
-    b"scan": (-2, KVMachine._scan),
-    b"dbsize": (1, KVMachine._dbsize),
-    b"flushdb": (-1, KVMachine._flushdb),
-    b"watchrev": (-2, KVMachine._watchrev),
+    def _drop_keys(self, keys: list[bytes], event: bytes) -> None:
+        """Delete the keys of a revoked or expired lease, each with ``event``."""
+        ks = self._ks
+        for key in keys:
+            if ks.delete(key):
+                ks.events.append((event, key))
+
+    def _live_lease(self, arg: bytes) -> tuple[int, Lease] | bytes:
+        """The id and live lease named by ``arg``, or the error reply."""
+        lease_id = parse_int(arg)
+        if lease_id is None:
+            return ERR_NOT_INT
+        lease = self._leases.get(lease_id)
+        return _no_lease(lease_id) if lease is None else (lease_id, lease)
+
+    def _lease_grant(self, args: list[bytes]) -> bytes:
+        ttl_ms = parse_int(args[1])
+        if ttl_ms is None:
+            return ERR_NOT_INT
+        now = self._ks.now
+        if not 0 < ttl_ms <= MAX_LEASE_TTL_MS or now + ttl_ms * 1000 > INT64_MAX:
+            return ERR_LEASE_TTL
+        leases = self._leases
+        if len(leases) >= self.max_leases:
+            return ERR_MAX_LEASES
+        lease_id = leases.token(self._revision)
+        leases.grant(lease_id, ttl_ms * 1000, now)
+        return integer(lease_id)
+
+    def _lease_keepalive(self, args: list[bytes]) -> bytes:
+        lease_id = parse_int(args[1])
+        if lease_id is None:
+            return ERR_NOT_INT
+        lease = self._leases.keepalive(lease_id, self._ks.now)
+        return _no_lease(lease_id) if lease is None else integer(lease.ttl // 1000)
+
+    def _lease_revoke(self, args: list[bytes]) -> bytes:
+        lease_id = parse_int(args[1])
+        if lease_id is None:
+            return ERR_NOT_INT
+        if self._leases.get(lease_id) is None:
+            return ZERO
+        self._drop_keys(self._leases.remove(lease_id), b"del")
+        return ONE
+
+    def _lease_ttl(self, args: list[bytes]) -> bytes:
+        lease_id = parse_int(args[1])
+        if lease_id is None:
+            return ERR_NOT_INT
+        lease = self._leases.get(lease_id)
+        if lease is None:
+            return integer(-2)
+        return integer((lease.deadline - self._ks.now + 999) // 1000)
+
+    def _holder(self, key: bytes) -> tuple[int, int] | None:
+        """The (lease id, term) holding election key ``key``, if any."""
+        lease_id = self._leases.owner.get(key)
+        if lease_id is None:
+            return None
+        return lease_id, self._leases.table[lease_id].keys[key]
+
+    def _elect_campaign(self, args: list[bytes]) -> bytes:
+        key, candidate = ELECTION_PREFIX + args[1], args[2]
+        found = self._live_lease(args[3])
+        if isinstance(found, bytes):
+            return found
+        lease_id = found[0]
+        ks = self._ks
+        holder = self._holder(key)
+        if holder is not None:
+            if holder[0] == lease_id:
+                return resp.array((ONE, integer(holder[1])))
+            return resp.array((ZERO, bulk_or_nil(ks.get(key)), integer(holder[1])))
+        if len(candidate) > self.max_value_size:
+            return ERR_VALUE_SIZE
+        if ks.get(key) is None and (error := self._check_new(key)) is not None:
+            return error
+        term = self._leases.token(self._revision)
+        ks.put(key, candidate)
+        self._leases.attach(key, lease_id, term)
+        ks.events.append((b"set", key))
+        return resp.array((ONE, integer(term)))
+
+    def _elect_resign(self, args: list[bytes]) -> bytes:
+        lease_id = parse_int(args[2])
+        if lease_id is None:
+            return ERR_NOT_INT
+        key = ELECTION_PREFIX + args[1]
+        holder = self._holder(key)
+        if holder is None or holder[0] != lease_id:
+            return ZERO
+        self._leases.detach(key)
+        self._drop_keys([key], b"del")
+        return ONE
+
+    def _elect_leader(self, args: list[bytes]) -> bytes:
+        key = ELECTION_PREFIX + args[1]
+        holder = self._holder(key)
+        if holder is None:
+            return resp.NULL_ARRAY
+        return resp.array((bulk_or_nil(self._ks.get(key)), integer(holder[0]), integer(holder[1])))
+
+
+_READ = 0
+_ONE_KEY = 1
+_ALL_KEYS = 2
+_PAIRS = 3
+
+
+def _written_keys(args: list[bytes], writes: int) -> list[bytes]:
+    """The keys a command writes, by its ``_COMMANDS`` code."""
+    return args[1:] if writes == _ALL_KEYS else args[1::2]
+
+
+_COMMANDS: dict[bytes, tuple[int, Handler, int]] = {
+    b"get": (2, KVMachine._get, _READ),
+    b"set": (-3, KVMachine._set, _ONE_KEY),
+    b"getdel": (2, KVMachine._getdel, _ONE_KEY),
+    b"mget": (-2, KVMachine._mget, _READ),
+    b"mset": (-3, KVMachine._mset, _PAIRS),
+    b"append": (3, KVMachine._append, _ONE_KEY),
+    b"strlen": (2, KVMachine._strlen, _READ),
+    b"incr": (2, KVMachine._incr, _ONE_KEY),
+    b"decr": (2, KVMachine._decr, _ONE_KEY),
+    b"incrby": (3, KVMachine._incrby, _ONE_KEY),
+    b"decrby": (3, KVMachine._decrby, _ONE_KEY),
+    b"del": (-2, KVMachine._del, _ALL_KEYS),
+    b"exists": (-2, KVMachine._exists, _READ),
+    b"expire": (-3, KVMachine._expire, _ONE_KEY),
+    b"pexpire": (-3, KVMachine._pexpire, _ONE_KEY),
+    b"ttl": (2, KVMachine._ttl, _READ),
+    b"pttl": (2, KVMachine._pttl, _READ),
+    b"persist": (2, KVMachine._persist, _ONE_KEY),
+    b"keys": (2, KVMachine._keys, _READ),
+    b"scan": (-2, KVMachine._scan, _READ),
+    b"dbsize": (1, KVMachine._dbsize, _READ),
+    b"flushdb": (-1, KVMachine._flushdb, _READ),
+    b"watchrev": (-2, KVMachine._watchrev, _READ),
+    b"lease.grant": (2, KVMachine._lease_grant, _READ),
+    b"lease.keepalive": (2, KVMachine._lease_keepalive, _READ),
+    b"lease.revoke": (2, KVMachine._lease_revoke, _READ),
+    b"lease.ttl": (2, KVMachine._lease_ttl, _READ),
+    b"elect.campaign": (4, KVMachine._elect_campaign, _READ),
+    b"elect.resign": (3, KVMachine._elect_resign, _READ),
+    b"elect.leader": (2, KVMachine._elect_leader, _READ),
 }
-"""lower-case name -> (Redis arity: exact if >= 0, else minimum of -arity, handler)."""
+"""lower-case name -> (Redis arity: exact if >= 0, else minimum of -arity; handler; the
+keys it writes (``_READ``: none, ``_ONE_KEY``: the first argument, ``_ALL_KEYS``, ``_PAIRS``:
+every other argument from the first), checked against ``ELECTION_PREFIX``)."""

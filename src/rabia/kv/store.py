@@ -19,8 +19,8 @@ _STAMP = struct.Struct(">Q")
 _unstamp = _STAMP.unpack_from
 
 
-class _State(msgspec.Struct, frozen=True, array_like=True):
-    """Wire form of a snapshot: everything sorted by key."""
+class KeyspaceState(msgspec.Struct, frozen=True, array_like=True):
+    """Wire form of the keyspace in a snapshot: everything sorted by key."""
 
     revision: int
     now: int
@@ -28,10 +28,6 @@ class _State(msgspec.Struct, frozen=True, array_like=True):
     entries: list[tuple[bytes, int, bytes]]
     """(key, revision, value)."""
     expires: list[tuple[bytes, int]]
-
-
-_encode = msgspec.msgpack.Encoder().encode
-_decode = msgspec.msgpack.Decoder(_State).decode
 
 
 class Keyspace:
@@ -172,26 +168,23 @@ class Keyspace:
         self._heap = []
         self._sorted = None
 
-    def snapshot(self, revision: int) -> bytes:
-        """Deterministic bytes of the whole keyspace."""
+    def state(self, revision: int) -> KeyspaceState:
+        """The whole keyspace in canonical (sorted) form, for a snapshot."""
         data = self.data
         entries = [(k, int(_unstamp(data[k])[0]), data[k][8:]) for k in sorted(data)]
         expires = sorted(self.expires.items())
-        return _encode(_State(revision, self.now, self.deleted_revision, entries, expires))
+        return KeyspaceState(revision, self.now, self.deleted_revision, entries, expires)
 
-    def restore(self, blob: bytes) -> int:
-        """Replace the keyspace by a ``snapshot``; returns the revision it was taken at."""
-        try:
-            state = _decode(blob)
-        except msgspec.DecodeError as exc:
-            raise ValueError(f"malformed kv snapshot: {exc}") from None
+    @classmethod
+    def from_state(cls, state: KeyspaceState) -> Keyspace:
+        """The keyspace a ``state`` describes (its revision is ``state.revision``)."""
+        ks = cls()
         pack = _STAMP.pack
-        self.data = {k: pack(rev) + v for k, rev, v in state.entries}
-        self.expires = dict(state.expires)
-        self._heap = [(t, k) for k, t in state.expires]
-        heapq.heapify(self._heap)
-        self._sorted = None
-        self.now = state.now
-        self.deleted_revision = state.deleted_revision
-        self._stamp = pack(state.revision)
-        return state.revision
+        ks.data = {k: pack(rev) + v for k, rev, v in state.entries}
+        ks.expires = dict(state.expires)
+        ks._heap = [(t, k) for k, t in state.expires]
+        heapq.heapify(ks._heap)
+        ks.now = state.now
+        ks.deleted_revision = state.deleted_revision
+        ks._stamp = pack(state.revision)
+        return ks
