@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,12 +161,18 @@ class KVClient:
         raise AssertionError("unreachable")
 
     async def watch(
-        self, prefix: bytes, start_revision: int | None = None
+        self,
+        prefix: bytes,
+        start_revision: int | None = None,
+        *,
+        on_start: Callable[[int], None] | None = None,
     ) -> AsyncIterator[WatchEvent]:
         """Every change of keys starting with ``prefix``, in commit order, from
         ``start_revision`` (default: from now on). Survives node failures: it reconnects
         to the next node and resumes after the last revision it delivered, so no event is
         missed or repeated. ``WatchCompacted`` when no node holds that history any more.
+        ``on_start(revision)`` is called once the first node has registered the watch:
+        every change after that moment will be delivered.
         """
         next_revision = start_revision
         compacted = 0
@@ -182,6 +188,9 @@ class KVClient:
                     first = await asyncio.wait_for(conn.call(command), self._timeout)
                     if next_revision is None:
                         next_revision = int(first[2])
+                    if on_start is not None:
+                        on_start(next_revision)
+                        on_start = None
                     compacted = 0
                     while True:
                         message = await conn.read()
