@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError, WatchError
+from redis.exceptions import AuthenticationError, ResponseError, WatchError
 
 from rabia.kv.machine import KVMachine
 from rabia.kv.server import RespServer
@@ -129,12 +129,19 @@ def test_transactions_and_watch() -> None:
 
 def test_auth_is_required_when_configured() -> None:
     async def body(c: list[aioredis.Redis]) -> None:
-        with pytest.raises(ResponseError, match="NOAUTH"):
+        # NOAUTH and WRONGPASS are AuthenticationErrors (ConnectionErrors) to redis-py.
+        with pytest.raises(AuthenticationError, match="Authentication required"):
             await c[0].get("x")
-        assert await c[0].execute_command("AUTH", "sesame")
-        assert await c[0].get("x") is None
-        with pytest.raises(ResponseError, match="WRONGPASS"):
-            await c[1].execute_command("AUTH", "wrong")
+        port = c[1].connection_pool.connection_kwargs["port"]
+        good = aioredis.Redis(host="127.0.0.1", port=port, password="sesame", protocol=2)
+        bad = aioredis.Redis(host="127.0.0.1", port=port, password="wrong", protocol=2)
+        try:
+            assert await good.get("x") is None  # AUTH sesame on connect
+            with pytest.raises(AuthenticationError, match="invalid username-password pair"):
+                await bad.get("x")
+        finally:
+            await good.aclose()
+            await bad.aclose()
 
     with_cluster(body, password=b"sesame", protocol=2)
 
@@ -157,7 +164,7 @@ def test_resp3_clients_authenticate_in_hello() -> None:
         bad = aioredis.Redis(host="127.0.0.1", port=port, password="nope")
         try:
             assert await good.set("x", "1") and await good.get("x") == b"1"
-            with pytest.raises(ResponseError, match="WRONGPASS"):
+            with pytest.raises(AuthenticationError, match="invalid username-password pair"):
                 await bad.ping()
         finally:
             await good.aclose()
@@ -167,3 +174,55 @@ def test_resp3_clients_authenticate_in_hello() -> None:
                 await node.stop()
 
     asyncio.run(main())
+
+
+async def _raw(client: aioredis.Redis, payload: bytes, replies: int) -> list[bytes]:
+    """Send ``payload`` on a fresh socket to ``client``'s node; the first ``replies`` lines."""
+    port = client.connection_pool.connection_kwargs["port"]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(payload)
+        return [await asyncio.wait_for(reader.readline(), 10) for _ in range(replies)]
+    finally:
+        writer.close()
+
+
+def test_connection_errors_carry_their_own_code_once() -> None:
+    async def body(c: list[aioredis.Redis]) -> None:
+        payload = b"".join(
+            b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+            for args in (
+                [b"SELECT", b"1"],
+                [b"AUTH", b"pw"],
+                [b"CLIENT", b"BOGUS"],
+                [b"EXEC"],
+                [b"DISCARD"],
+                [b"HELLO", b"4"],
+                [b"SET", b"k", b"x" * (2 << 20)],  # over the node's max_command_bytes
+            )
+        )
+        replies = await _raw(c[0], payload, 7)
+        assert replies[6].startswith(b"-ERR command of 20971")
+        assert replies[6].endswith(b" bytes exceeds max_command_bytes\r\n")
+        assert replies[:6] == [
+            b"-ERR DB index is out of range\r\n",
+            b"-ERR AUTH called without any password configured\r\n",
+            b"-ERR unknown subcommand for 'client'\r\n",
+            b"-ERR EXEC without MULTI\r\n",
+            b"-ERR DISCARD without MULTI\r\n",
+            b"-NOPROTO unsupported protocol version\r\n",
+        ]
+        assert await c[1].exists("k") == 0
+
+    with_cluster(body)
+
+
+def test_auth_errors_carry_their_own_code() -> None:
+    async def body(c: list[aioredis.Redis]) -> None:
+        payload = b"*2\r\n$3\r\nGET\r\n$1\r\nx\r\n*2\r\n$4\r\nAUTH\r\n$1\r\ny\r\n"
+        assert await _raw(c[0], payload, 2) == [
+            b"-NOAUTH Authentication required.\r\n",
+            b"-WRONGPASS invalid username-password pair\r\n",
+        ]
+
+    with_cluster(body, password=b"sesame", protocol=2)

@@ -33,6 +33,12 @@ def _simple(text: bytes) -> bytes:
     return b"+" + text + b"\r\n"
 
 
+def _error(text: bytes) -> bytes:
+    """An error reply whose ``text`` starts with its code (``ERR``, ``NOAUTH``, ...);
+    unlike ``resp.error``, which adds ``ERR`` itself."""
+    return b"-" + text.replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n"
+
+
 def to_resp3(reply: bytes) -> bytes:
     """Re-encode RESP2 replies (as the KV machine writes them) for a RESP3 connection:
     the null bulk string and the null array become RESP3's null; everything else is the
@@ -124,14 +130,14 @@ class RespConnection(asyncio.Protocol):
             try:
                 request = self._reader.gets()
             except hiredis.ProtocolError as exc:
-                self._reply(resp.error(b"ERR Protocol error: " + str(exc).encode()))
+                self._reply(_error(b"ERR Protocol error: " + str(exc).encode()))
                 self._closing = True
                 self._flush()
                 return
             if request is False:
                 break
             if not isinstance(request, list) or not all(isinstance(a, bytes) for a in request):
-                self._reply(resp.error(b"ERR Protocol error: expected an array of bulk strings"))
+                self._reply(_error(b"ERR Protocol error: expected an array of bulk strings"))
                 continue
             self._command(request)
         self._flush()
@@ -152,7 +158,7 @@ class RespConnection(asyncio.Protocol):
             if isinstance(head, bytes):
                 out.append(head)
             elif head.done():
-                out.append(head.result() if not head.cancelled() else resp.error(b"ERR aborted"))
+                out.append(head.result() if not head.cancelled() else _error(b"ERR aborted"))
             else:
                 break
             pending.popleft()
@@ -170,7 +176,7 @@ class RespConnection(asyncio.Protocol):
                 return await node.submit(entry)
             except RabiaError as exc:
                 kind = b"TRYAGAIN" if exc.may_have_applied else b"ERR"
-                return resp.error(kind + b" " + str(exc).encode())
+                return _error(kind + b" " + str(exc).encode())
 
         return asyncio.ensure_future(run())
 
@@ -180,7 +186,7 @@ class RespConnection(asyncio.Protocol):
             return
         name = args[0].lower()
         if not self._authenticated and name not in (b"auth", b"hello", b"quit", b"ping"):
-            self._reply(resp.error(b"NOAUTH Authentication required."))
+            self._reply(_error(b"NOAUTH Authentication required."))
             return
         if self._multi is not None and name not in (b"exec", b"discard", b"multi", b"watch"):
             problem = check_command(args)
@@ -213,7 +219,7 @@ class RespConnection(asyncio.Protocol):
         elif args[1] == b"0":
             self._reply(resp.OK)
         else:
-            self._reply(resp.error(b"ERR DB index is out of range"))
+            self._reply(_error(b"ERR DB index is out of range"))
 
     def _auth(self, args: list[bytes]) -> None:
         password = self._server.password
@@ -221,19 +227,19 @@ class RespConnection(asyncio.Protocol):
         if given is None:
             self._reply(resp.arity_error(args[0]))
         elif password is None:
-            self._reply(resp.error(b"ERR AUTH called without any password configured"))
+            self._reply(_error(b"ERR AUTH called without any password configured"))
         elif given == password:
             self._authenticated = True
             self._reply(resp.OK)
         else:
-            self._reply(resp.error(b"WRONGPASS invalid username-password pair"))
+            self._reply(_error(b"WRONGPASS invalid username-password pair"))
 
     def _hello(self, args: list[bytes]) -> None:
         """HELLO [protover [AUTH username password] [SETNAME name]]."""
         proto = self._proto
         if len(args) > 1:
             if args[1] not in (b"2", b"3"):
-                self._reply(resp.error(b"NOPROTO unsupported protocol version"))
+                self._reply(_error(b"NOPROTO unsupported protocol version"))
                 return
             proto = int(args[1])
         options = args[2:]
@@ -241,7 +247,7 @@ class RespConnection(asyncio.Protocol):
             option = options[0].lower()
             if option == b"auth" and len(options) >= 3:
                 if self._server.password is not None and options[2] != self._server.password:
-                    self._reply(resp.error(b"WRONGPASS invalid username-password pair"))
+                    self._reply(_error(b"WRONGPASS invalid username-password pair"))
                     return
                 self._authenticated = True
                 options = options[3:]
@@ -252,7 +258,7 @@ class RespConnection(asyncio.Protocol):
                 self._reply(resp.ERR_SYNTAX)
                 return
         if not self._authenticated:
-            self._reply(resp.error(b"NOAUTH HELLO must be called with the client's password"))
+            self._reply(_error(b"NOAUTH HELLO must be called with the client's password"))
             return
         self._proto = proto
         fields = [
@@ -282,7 +288,7 @@ class RespConnection(asyncio.Protocol):
         elif sub in (b"setinfo", b"no-evict", b"no-touch"):
             self._reply(resp.OK)
         else:
-            self._reply(resp.error(b"ERR unknown subcommand for 'client'"))
+            self._reply(_error(b"ERR unknown subcommand for 'client'"))
 
     def _command_cmd(self, args: list[bytes]) -> None:
         self._reply(b"*0\r\n")  # enough for redis-cli: no command docs or hints
@@ -295,7 +301,7 @@ class RespConnection(asyncio.Protocol):
 
     def _multi_cmd(self, args: list[bytes]) -> None:
         if self._multi is not None:
-            self._reply(resp.error(b"ERR MULTI calls can not be nested"))
+            self._reply(_error(b"ERR MULTI calls can not be nested"))
             return
         self._multi = []
         self._multi_error = False
@@ -303,7 +309,7 @@ class RespConnection(asyncio.Protocol):
 
     def _discard(self, args: list[bytes]) -> None:
         if self._multi is None:
-            self._reply(resp.error(b"ERR DISCARD without MULTI"))
+            self._reply(_error(b"ERR DISCARD without MULTI"))
             return
         self._multi = None
         self._watched = {}
@@ -311,7 +317,7 @@ class RespConnection(asyncio.Protocol):
 
     def _exec(self, args: list[bytes]) -> None:
         if self._multi is None:
-            self._reply(resp.error(b"ERR EXEC without MULTI"))
+            self._reply(_error(b"ERR EXEC without MULTI"))
             return
         queued, self._multi = self._multi, None
         watched, self._watched = self._watched, {}
@@ -322,7 +328,7 @@ class RespConnection(asyncio.Protocol):
 
     def _watch(self, args: list[bytes]) -> None:
         if self._multi is not None:
-            self._reply(resp.error(b"ERR WATCH inside MULTI is not allowed"))
+            self._reply(_error(b"ERR WATCH inside MULTI is not allowed"))
             return
         if len(args) < 2:
             self._reply(resp.arity_error(args[0]))
