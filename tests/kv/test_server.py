@@ -279,3 +279,15 @@ def test_protocol_errors_close_the_connection() -> None:
     conn, wire = _connection()
     conn.data_received(b"x" * (MAX_INLINE + 1))
     assert wire.out == b"-ERR Protocol error: too big inline request\r\n" and wire.closed
+
+
+def test_nothing_runs_after_quit() -> None:
+    async def body(c: list[aioredis.Redis]) -> None:
+        port = c[0].connection_pool.connection_kwargs["port"]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"PING\r\nQUIT\r\nSET after quit\r\n*1\r\n$4\r\nPING\r\n")
+        assert await asyncio.wait_for(reader.read(), 10) == b"+PONG\r\n+OK\r\n"  # then EOF
+        writer.close()
+        assert await c[1].exists("after") == 0
+
+    with_cluster(body)

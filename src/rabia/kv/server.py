@@ -149,9 +149,7 @@ class RespConnection(asyncio.Protocol):
             self._transport.abort()
 
     def data_received(self, data: bytes) -> None:
-        if self._closing:
-            return
-        while data:
+        while data and not self._closing:  # nothing after QUIT or a protocol error
             if self._inline or (not self._fed and data[:1] != b"*"):
                 data = self._inline_requests(self._inline + data)
             else:
@@ -186,6 +184,8 @@ class RespConnection(asyncio.Protocol):
                 self._reply(_error(b"ERR Protocol error: expected an array of bulk strings"))
                 continue
             self._command(request)
+            if self._closing:
+                return b""
 
     def _unparsed(self) -> bytes:
         """The bytes fed to the reader after the requests it has returned."""
@@ -214,6 +214,8 @@ class RespConnection(asyncio.Protocol):
             pos = eol + 1
             if args:
                 self._command(args)
+                if self._closing:
+                    return b""
         self._inline = b""
         return data[pos:]
 
