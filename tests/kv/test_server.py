@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import AuthenticationError, ResponseError, WatchError
 
 from rabia.kv.machine import KVMachine
@@ -130,19 +132,22 @@ def test_transactions_and_watch() -> None:
 
 def test_auth_is_required_when_configured() -> None:
     async def body(c: list[aioredis.Redis]) -> None:
-        # NOAUTH and WRONGPASS are AuthenticationErrors (ConnectionErrors) to redis-py.
-        with pytest.raises(AuthenticationError, match="Authentication required"):
-            await c[0].get("x")
+        # NOAUTH and WRONGPASS are AuthenticationErrors (ConnectionErrors) to redis-py,
+        # which it retries with backoff unless told not to.
         port = c[1].connection_pool.connection_kwargs["port"]
-        good = aioredis.Redis(host="127.0.0.1", port=port, password="sesame", protocol=2)
-        bad = aioredis.Redis(host="127.0.0.1", port=port, password="wrong", protocol=2)
+        kw = {"host": "127.0.0.1", "port": port, "protocol": 2, "retry": Retry(NoBackoff(), 0)}
+        good = aioredis.Redis(password="sesame", **kw)
+        bad = aioredis.Redis(password="wrong", **kw)
+        none = aioredis.Redis(**kw)
         try:
+            with pytest.raises(AuthenticationError, match="Authentication required"):
+                await none.get("x")
             assert await good.get("x") is None  # AUTH sesame on connect
             with pytest.raises(AuthenticationError, match="invalid username-password pair"):
                 await bad.get("x")
         finally:
-            await good.aclose()
-            await bad.aclose()
+            for client in (good, bad, none):
+                await client.aclose()
 
     with_cluster(body, password=b"sesame", protocol=2)
 
@@ -161,8 +166,9 @@ def test_resp3_clients_authenticate_in_hello() -> None:
             await node.start()
         await server.start()
         port = server.address[1]
-        good = aioredis.Redis(host="127.0.0.1", port=port, password="sesame")
-        bad = aioredis.Redis(host="127.0.0.1", port=port, password="nope")
+        no_retry = Retry(NoBackoff(), 0)
+        good = aioredis.Redis(host="127.0.0.1", port=port, password="sesame", retry=no_retry)
+        bad = aioredis.Redis(host="127.0.0.1", port=port, password="nope", retry=no_retry)
         try:
             assert await good.set("x", "1") and await good.get("x") == b"1"
             with pytest.raises(AuthenticationError, match="invalid username-password pair"):
