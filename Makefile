@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test tools run lint typecheck contracts pytest sim-soak soak-restart bench clean
+.PHONY: test tools run lint typecheck contracts pytest sim-soak soak-restart bench bench-redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ soak-restart: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py
+
+# redis-benchmark against one redis-server and against a `rabia up` cluster, same run;
+# e.g. make bench-redis ARGS="-P 1 --profile 10".
+bench-redis: $(STAMP) tools
+	$(BIN)/python benchmarks/redis_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
