@@ -28,8 +28,6 @@ from tests.e2e.redis_up import (
     run_cli,
 )
 
-pytestmark = pytest.mark.xdist_group("redis_auth")  # one cluster for the whole module
-
 PASSWORD = "s3same"
 NOAUTH = Err("NOAUTH Authentication required.")
 WRONGPASS = Err("WRONGPASS invalid username-password pair")

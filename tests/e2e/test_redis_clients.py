@@ -34,8 +34,6 @@ from tests.e2e.redis_up import (
 )
 from tests.support import poll_until
 
-pytestmark = pytest.mark.xdist_group("redis_clients")  # one cluster for the whole module
-
 NODES = 3
 MAX_KEY, MAX_VALUE, MAX_KEYS = 64, 1024, 200
 
