@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test run lint typecheck contracts pytest sim-soak soak-restart bench clean
+.PHONY: test tools run lint typecheck contracts pytest sim-soak soak-restart bench bench-redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,31 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP) lint typecheck contracts pytest
+test: $(STAMP) tools lint typecheck contracts pytest
+
+# redis-cli (tests) and redis-server/redis-benchmark (bench-redis), from Debian's packages
+# when missing and apt-get is usable (root, or passwordless sudo); otherwise a warning and
+# the tests that need redis-cli skip (under CI=true they fail instead).
+REDIS_PKGS := redis-tools redis-server
+tools:
+	@if command -v redis-cli >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; then \
+		:; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "WARNING: redis-cli/redis-server missing and no apt-get: install $(REDIS_PKGS) yourself" >&2; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing $(REDIS_PKGS) with apt-get"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(REDIS_PKGS) >/dev/null; } \
+		|| echo "WARNING: apt-get could not install $(REDIS_PKGS)" >&2; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		echo "installing $(REDIS_PKGS) with sudo apt-get"; \
+		{ sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $(REDIS_PKGS) >/dev/null; } \
+		|| echo "WARNING: apt-get could not install $(REDIS_PKGS)" >&2; \
+	else \
+		echo "WARNING: redis-cli/redis-server missing and apt-get needs root or passwordless" \
+			"sudo: run 'sudo apt-get install $(REDIS_PKGS)'; tests needing redis-cli will skip" >&2; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
@@ -43,6 +67,11 @@ soak-restart: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py
+
+# redis-benchmark against one redis-server and against a `rabia up` cluster, same run;
+# e.g. make bench-redis ARGS="-P 1 --profile 10".
+bench-redis: $(STAMP) tools
+	$(BIN)/python benchmarks/redis_bench.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,29 +14,11 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.cluster import ROOT
-
-
-def _free_base(nodes: int) -> int:
-    """A base port whose +i, +1000+i, +2000+i and +3000+i ports are all free right now."""
-    for base in range(21000 + (os.getpid() % 400) * 10, 29000, 10):
-        ports = [base + off + i for off in (0, 1000, 2000, 3000) for i in range(nodes)]
-        socks = []
-        try:
-            for port in ports:
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise AssertionError("no free port range")
+from tests.e2e.redis_up import free_base
 
 
 def test_rabia_up_serves_redis_and_stops_on_sigterm(tmp_path: Path) -> None:
-    base = _free_base(3)
+    base = free_base(3)
     up = subprocess.Popen(
         [
             sys.executable,

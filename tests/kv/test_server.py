@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import AuthenticationError, ResponseError, WatchError
 
 from rabia.kv.machine import KVMachine
-from rabia.kv.server import RespServer
+from rabia.kv.server import MAX_INLINE, RespConnection, RespServer
 from rabia.runtime import Node, NodeConfig
 from rabia.transport.memory import MemoryNetwork, MemoryTransport
 
@@ -129,23 +132,22 @@ def test_transactions_and_watch() -> None:
 
 def test_auth_is_required_when_configured() -> None:
     async def body(c: list[aioredis.Redis]) -> None:
-        host, port = (
-            c[0].connection_pool.connection_kwargs["host"],
-            c[0].connection_pool.connection_kwargs["port"],
-        )
-        reader, writer = await asyncio.open_connection(host, port)
-        writer.write(b"GET x\r\nAUTH sesame\r\nGET x\r\nAUTH wrong\r\n")
-        expected = [
-            b"-NOAUTH Authentication required.\r\n",
-            b"+OK\r\n",
-            b"$-1\r\n",
-            b"-WRONGPASS invalid username-password pair\r\n",
-        ]
-        assert [await asyncio.wait_for(reader.readline(), 10) for _ in expected] == expected
-        writer.close()
-        # redis-py with the password works; without it, it cannot even connect.
-        with pytest.raises(AuthenticationError):
-            await c[1].get("x")
+        # NOAUTH and WRONGPASS are AuthenticationErrors (ConnectionErrors) to redis-py,
+        # which it retries with backoff unless told not to.
+        port = c[1].connection_pool.connection_kwargs["port"]
+        kw = {"host": "127.0.0.1", "port": port, "protocol": 2, "retry": Retry(NoBackoff(), 0)}
+        good = aioredis.Redis(password="sesame", **kw)
+        bad = aioredis.Redis(password="wrong", **kw)
+        none = aioredis.Redis(**kw)
+        try:
+            with pytest.raises(AuthenticationError, match="Authentication required"):
+                await none.get("x")
+            assert await good.get("x") is None  # AUTH sesame on connect
+            with pytest.raises(AuthenticationError, match="invalid username-password pair"):
+                await bad.get("x")
+        finally:
+            for client in (good, bad, none):
+                await client.aclose()
 
     with_cluster(body, password=b"sesame", protocol=2)
 
@@ -164,12 +166,13 @@ def test_resp3_clients_authenticate_in_hello() -> None:
             await node.start()
         await server.start()
         port = server.address[1]
-        good = aioredis.Redis(host="127.0.0.1", port=port, password="sesame")
-        bad = aioredis.Redis(host="127.0.0.1", port=port, password="nope")
+        no_retry = Retry(NoBackoff(), 0)
+        good = aioredis.Redis(host="127.0.0.1", port=port, password="sesame", retry=no_retry)
+        bad = aioredis.Redis(host="127.0.0.1", port=port, password="nope", retry=no_retry)
         try:
             assert await good.set("x", "1") and await good.get("x") == b"1"
-            with pytest.raises(AuthenticationError, match="invalid username-password"):
-                await bad.ping()  # WRONGPASS, in HELLO
+            with pytest.raises(AuthenticationError, match="invalid username-password pair"):
+                await bad.ping()
         finally:
             await good.aclose()
             await bad.aclose()
@@ -180,12 +183,117 @@ def test_resp3_clients_authenticate_in_hello() -> None:
     asyncio.run(main())
 
 
-def test_info_lists_the_node_counters_and_leaves_out_absent_ones() -> None:
+async def _raw(client: aioredis.Redis, payload: bytes, replies: int) -> list[bytes]:
+    """Send ``payload`` on a fresh socket to ``client``'s node; the first ``replies`` lines."""
+    port = client.connection_pool.connection_kwargs["port"]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(payload)
+        return [await asyncio.wait_for(reader.readline(), 10) for _ in range(replies)]
+    finally:
+        writer.close()
+
+
+def test_connection_errors_carry_their_own_code_once() -> None:
     async def body(c: list[aioredis.Redis]) -> None:
-        assert await c[0].set("k", "v")
-        info = await c[0].info()
-        assert info["node_id"] == 0 and info["connected_peers"] == 2 and info["quorum_up"] == 1
-        assert info["applied_slot"] >= 0
-        assert "snapshot_slot" not in info  # no snapshot yet: no "None" line
+        payload = b"".join(
+            b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+            for args in (
+                [b"SELECT", b"1"],
+                [b"AUTH", b"pw"],
+                [b"CLIENT", b"BOGUS"],
+                [b"EXEC"],
+                [b"DISCARD"],
+                [b"HELLO", b"4"],
+                [b"SET", b"k", b"x" * (2 << 20)],  # over the node's max_command_bytes
+            )
+        )
+        replies = await _raw(c[0], payload, 7)
+        assert replies[6].startswith(b"-ERR command of 20971")
+        assert replies[6].endswith(b" bytes exceeds max_command_bytes\r\n")
+        assert replies[:6] == [
+            b"-ERR DB index is out of range\r\n",
+            b"-ERR AUTH called without any password configured\r\n",
+            b"-ERR unknown subcommand for 'client'\r\n",
+            b"-ERR EXEC without MULTI\r\n",
+            b"-ERR DISCARD without MULTI\r\n",
+            b"-NOPROTO unsupported protocol version\r\n",
+        ]
+        assert await c[1].exists("k") == 0
+
+    with_cluster(body)
+
+
+def test_auth_errors_carry_their_own_code() -> None:
+    async def body(c: list[aioredis.Redis]) -> None:
+        payload = b"*2\r\n$3\r\nGET\r\n$1\r\nx\r\n*2\r\n$4\r\nAUTH\r\n$1\r\ny\r\n"
+        assert await _raw(c[0], payload, 2) == [
+            b"-NOAUTH Authentication required.\r\n",
+            b"-WRONGPASS invalid username-password pair\r\n",
+        ]
+
+    with_cluster(body, password=b"sesame", protocol=2)
+
+
+class _Wire:
+    """A transport stand-in collecting what a connection writes."""
+
+    def __init__(self) -> None:
+        self.out = b""
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.out += data
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _connection() -> tuple[RespConnection, _Wire]:
+    server = SimpleNamespace(node=None, password=None, connections=set())
+    conn = RespConnection(server)  # type: ignore[arg-type]
+    wire = _Wire()
+    conn.connection_made(wire)  # type: ignore[arg-type]
+    return conn, wire
+
+
+# RESP requests, inline ones (telnet; redis-cli --pipe ends its input with "\r\n" and a
+# RESP ECHO), blank lines, in any mix and cut anywhere.
+STREAM = (
+    b"PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n\r\n*1\r\n$4\r\nPING\r\n  echo  x \n"
+    b"\r\n\n*2\r\n$4\r\nECHO\r\n$4\r\na\r\nb\r\necho y\r\n"
+)
+EXPECTED = b"+PONG\r\n$2\r\nhi\r\n+PONG\r\n$1\r\nx\r\n$4\r\na\r\nb\r\n$1\r\ny\r\n"
+
+
+def test_inline_and_resp_requests_mix_at_any_cut() -> None:
+    for cut in range(len(STREAM) + 1):
+        conn, wire = _connection()
+        conn.data_received(STREAM[:cut])
+        conn.data_received(STREAM[cut:])
+        assert wire.out == EXPECTED, cut
+    conn, wire = _connection()
+    for i in range(len(STREAM)):
+        conn.data_received(STREAM[i : i + 1])
+    assert wire.out == EXPECTED
+
+
+def test_protocol_errors_close_the_connection() -> None:
+    conn, wire = _connection()
+    conn.data_received(b"PING\r\n*x\r\nPING\r\n")
+    assert wire.out.startswith(b"+PONG\r\n-ERR Protocol error: ") and wire.closed
+    conn, wire = _connection()
+    conn.data_received(b"x" * (MAX_INLINE + 1))
+    assert wire.out == b"-ERR Protocol error: too big inline request\r\n" and wire.closed
+
+
+def test_nothing_runs_after_quit() -> None:
+    async def body(c: list[aioredis.Redis]) -> None:
+        port = c[0].connection_pool.connection_kwargs["port"]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"PING\r\nQUIT\r\nSET after quit\r\n*1\r\n$4\r\nPING\r\n")
+        assert await asyncio.wait_for(reader.read(), 10) == b"+PONG\r\n+OK\r\n"  # then EOF
+        writer.close()
+        assert await c[1].exists("after") == 0
 
     with_cluster(body)

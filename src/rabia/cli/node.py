@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from rabia.kv.machine import KVMachine
 from rabia.runtime.config import NodeConfig
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node
@@ -228,6 +229,24 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
 )
 @click.option("--seed", default=0, show_default=True, help="Common-coin seed (same on all).")
 @click.option("--tick-ms", default=2.0, show_default=True)
+@click.option(
+    "--max-key-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="KV machine: longest key in bytes (default 64 KiB). Same on every node.",
+)
+@click.option(
+    "--max-value-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="KV machine: longest value in bytes (default 64 MiB). Same on every node.",
+)
+@click.option(
+    "--max-keys",
+    type=click.IntRange(min=1),
+    default=None,
+    help="KV machine: most keys stored (default 50 million). Same on every node.",
+)
 @click.option("--log-level", default="INFO", show_default=True)
 @click.pass_context
 def node(
@@ -253,6 +272,9 @@ def node(
     initial: str | None,
     seed: int,
     tick_ms: float,
+    max_key_size: int | None,
+    max_value_size: int | None,
+    max_keys: int | None,
     log_level: str,
 ) -> None:
     """Run one node of a rabia cluster until SIGTERM or Ctrl-C."""
@@ -298,6 +320,14 @@ def node(
         state_machine = load_machine(machine)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    limits = {"max_key_size": max_key_size, "max_value_size": max_value_size, "max_keys": max_keys}
+    for name, value in limits.items():
+        if value is None:
+            continue
+        if not isinstance(state_machine, KVMachine):
+            flag = "--" + name.replace("_", "-")
+            raise click.UsageError(f"{flag} needs --machine rabia.kv:KVMachine")
+        setattr(state_machine, name, value)
 
     def ready(n: Node) -> None:
         print(

@@ -41,13 +41,39 @@ _PR_SET_PDEATHSIG = 1
     help="Redis port of node 0; node i listens on RESP_PORT + i.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
-def up(nodes: int, data_dir: Path, resp_port: int, host: str) -> None:
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="File holding the password Redis clients must AUTH with (every node).",
+)
+@click.option("--max-key-size", type=click.IntRange(min=1), default=None, help="Bytes per key.")
+@click.option("--max-value-size", type=click.IntRange(min=1), default=None, help="Bytes per value.")
+@click.option("--max-keys", type=click.IntRange(min=1), default=None, help="Keys stored at most.")
+def up(
+    nodes: int,
+    data_dir: Path,
+    resp_port: int,
+    host: str,
+    password_file: Path | None,
+    max_key_size: int | None,
+    max_value_size: int | None,
+    max_keys: int | None,
+) -> None:
     """Start a local cluster of KV nodes speaking the Redis protocol; Ctrl-C stops it.
 
     Peer links use ports RESP_PORT+1000+i, client ports RESP_PORT+2000+i and Prometheus
     metrics (GET /metrics) ports RESP_PORT+3000+i.
     """
     peers = [f"--peer={i}={host}:{resp_port + 1000 + i}" for i in range(nodes)]
+    options = [] if password_file is None else ["--password-file", str(password_file)]
+    for flag, value in (
+        ("--max-key-size", max_key_size),
+        ("--max-value-size", max_value_size),
+        ("--max-keys", max_keys),
+    ):
+        if value is not None:
+            options += [flag, str(value)]
     children: list[subprocess.Popen[str]] = []
     ready = threading.Semaphore(0)
     stop = threading.Event()
@@ -82,7 +108,7 @@ def up(nodes: int, data_dir: Path, resp_port: int, host: str) -> None:
                 f"{host}:{resp_port + 3000 + i}",
             ]
             cmd += ["--machine", "rabia.kv:KVMachine", "--data-dir", str(data_dir / f"node{i}")]
-            cmd += ["--log-level", "WARNING"]
+            cmd += [*options, "--log-level", "WARNING"]
             child = subprocess.Popen(
                 cmd,
                 stdout=subprocess.PIPE,

@@ -5,7 +5,8 @@ machine produces as RESP bytes; the connection writes replies in request order, 
 pipelining client gets its answers in order while its commands are batched into
 consensus together. Connection-level commands (PING, ECHO, SELECT 0, CLIENT, AUTH, QUIT,
 COMMAND, INFO) and transactions (MULTI/EXEC/DISCARD/WATCH/UNWATCH: queued here, applied
-as one log entry) are handled by the connection.
+as one log entry) are handled by the connection. Requests are RESP arrays or, as in Redis,
+inline lines (telnet, ``redis-cli --pipe``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ _client_ids = itertools.count(1)
 
 def _simple(text: bytes) -> bytes:
     return b"+" + text + b"\r\n"
+
+
+def _error(text: bytes) -> bytes:
+    """An error reply whose ``text`` starts with its code (``ERR``, ``NOAUTH``, ...);
+    unlike ``resp.error``, which adds ``ERR`` itself."""
+    return b"-" + text.replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n"
 
 
 def to_resp3(reply: bytes) -> bytes:
@@ -74,7 +81,24 @@ def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
 
 
 MAX_INLINE = 64 * 1024
-"""Longest inline (telnet-style) command line accepted."""
+"""Longest inline request (a line without a newline yet), as in Redis."""
+
+
+def _skip(data: bytes, pos: int) -> int:
+    """The position after the complete RESP value starting at ``pos``."""
+    end = data.index(b"\r\n", pos)
+    kind = data[pos : pos + 1]
+    if kind in (b"$", b"=", b"!"):
+        length = int(data[pos + 1 : end])
+        return end + 2 if length < 0 else end + 2 + length + 2
+    if kind in (b"*", b"~", b">", b"%", b"|"):
+        count = int(data[pos + 1 : end]) * (2 if kind in (b"%", b"|") else 1)
+        pos = end + 2
+        for _ in range(count):
+            pos = _skip(data, pos)
+        return pos
+    return end + 2
+
 
 MAX_SUBSCRIBER_BUFFER = 32 * 1024 * 1024
 """A subscribed connection whose unsent output exceeds this is dropped (slow consumer)."""
@@ -138,6 +162,9 @@ class RespConnection(asyncio.Protocol):
         self._server = server
         self._node = server.node
         self._reader = hiredis.Reader()
+        self._fed: list[bytes] = []  # fed to the reader since the last request boundary
+        self._parsed = 0  # requests the reader returned from them
+        self._inline = b""  # a partial inline request
         self._transport: asyncio.Transport | None = None
         self._pending: deque[asyncio.Future[bytes] | bytes] = deque()
         self._authenticated = server.password is None
@@ -150,7 +177,6 @@ class RespConnection(asyncio.Protocol):
         self._proto = 2
         self._subs: Subscriptions | None = None
         self._push_scheduled = False
-        self._inline = b""
 
     # ---------------------------------------------------------------- transport
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -173,45 +199,75 @@ class RespConnection(asyncio.Protocol):
             self._transport.abort()
 
     def data_received(self, data: bytes) -> None:
-        if self._inline or (data[:1] != b"*" and not self._reader.len()):
-            data = self._inline_commands(self._inline + data)
-            if not data:
-                self._flush()
-                return
-        self._reader.feed(data)
-        while True:
-            try:
-                request = self._reader.gets()
-            except hiredis.ProtocolError as exc:
-                self._reply(resp.error(b"Protocol error: " + str(exc).encode()))
-                self._closing = True
-                self._flush()
-                return
-            if request is False:
-                break
-            if not isinstance(request, list) or not all(isinstance(a, bytes) for a in request):
-                self._reply(resp.error(b"Protocol error: expected an array of bulk strings"))
-                continue
-            self._command(request)
+        while data and not self._closing:  # nothing after QUIT or a protocol error
+            if self._inline or (not self._fed and data[:1] != b"*"):
+                data = self._inline_requests(self._inline + data)
+            else:
+                data = self._resp_requests(data)
         self._flush()
 
-    def _inline_commands(self, data: bytes) -> bytes:
-        """Run the inline commands (``PING``, ``SET k v``: telnet style) at the head of
-        ``data``; returns what follows them (a RESP request), keeping a partial line."""
-        while data and data[:1] != b"*":
-            end = data.find(b"\n")
-            if end < 0:
-                if len(data) > MAX_INLINE:
-                    self._reply(resp.error(b"Protocol error: too big inline request"))
+    def _resp_requests(self, data: bytes) -> bytes:
+        """Run the RESP requests in ``data``; return what follows them when it is inline
+        (hiredis parses replies, so it refuses a request not starting with ``*``)."""
+        reader = self._reader
+        reader.feed(data)
+        self._fed.append(data)
+        while True:
+            try:
+                request = reader.gets()
+            except hiredis.ProtocolError as exc:
+                rest = self._unparsed()
+                self._reader, self._fed, self._parsed = hiredis.Reader(), [], 0
+                if rest[:1] not in (b"*", b""):
+                    return rest
+                self._reply(_error(b"ERR Protocol error: " + str(exc).encode()))
+                self._closing = True
+                return b""
+            if request is False:
+                return b""
+            if reader.has_data():
+                self._parsed += 1
+            else:  # at a request boundary: nothing to re-read after an error
+                self._fed.clear()
+                self._parsed = 0
+            if not isinstance(request, list) or not all(isinstance(a, bytes) for a in request):
+                self._reply(_error(b"ERR Protocol error: expected an array of bulk strings"))
+                continue
+            self._command(request)
+            if self._closing:
+                return b""
+
+    def _unparsed(self) -> bytes:
+        """The bytes fed to the reader after the requests it has returned."""
+        data = b"".join(self._fed)
+        pos = 0
+        for _ in range(self._parsed):
+            pos = _skip(data, pos)
+        return data[pos:]
+
+    def _inline_requests(self, data: bytes) -> bytes:
+        """Run the inline requests (one per line, space-separated words; quotes are not
+        interpreted; empty lines ignored) at the start of ``data``, as Redis does for
+        telnet and ``redis-cli --pipe``; return the rest from the next ``*`` request."""
+        pos = 0
+        while pos < len(data) and data[pos] != 0x2A:  # "*"
+            eol = data.find(b"\n", pos)
+            if eol < 0:
+                if len(data) - pos > MAX_INLINE:
+                    self._reply(_error(b"ERR Protocol error: too big inline request"))
                     self._closing = True
-                    data = b""
-                break
-            args = data[:end].split()
-            data = data[end + 1 :]
+                    self._inline = b""
+                    return b""
+                self._inline = data[pos:]
+                return b""
+            args = data[pos:eol].split()
+            pos = eol + 1
             if args:
                 self._command(args)
-        self._inline = b"" if self._closing or data[:1] == b"*" else data
-        return data if data[:1] == b"*" else b""
+                if self._closing:
+                    return b""
+        self._inline = b""
+        return data[pos:]
 
     # ------------------------------------------------------------------ replies
     def _reply(self, data: bytes) -> None:
@@ -229,7 +285,7 @@ class RespConnection(asyncio.Protocol):
             if isinstance(head, bytes):
                 out.append(head)
             elif head.done():
-                out.append(head.result() if not head.cancelled() else resp.error(b"aborted"))
+                out.append(head.result() if not head.cancelled() else _error(b"ERR aborted"))
             else:
                 break
             pending.popleft()
@@ -252,7 +308,7 @@ class RespConnection(asyncio.Protocol):
                 return await node.submit(entry)
             except RabiaError as exc:
                 kind = b"TRYAGAIN" if exc.may_have_applied else b"ERR"
-                return resp.coded_error(kind, str(exc).encode())
+                return _error(kind + b" " + str(exc).encode())
 
         return asyncio.ensure_future(run())
 
@@ -262,7 +318,7 @@ class RespConnection(asyncio.Protocol):
             return
         name = args[0].lower()
         if not self._authenticated and name not in (b"auth", b"hello", b"quit", b"ping"):
-            self._reply(resp.coded_error(b"NOAUTH", b"Authentication required."))
+            self._reply(_error(b"NOAUTH Authentication required."))
             return
         subs = self._subs
         if subs is not None and subs.active and self._proto == 2 and name not in _SUBSCRIBED_RESP2:
@@ -369,7 +425,7 @@ class RespConnection(asyncio.Protocol):
         elif args[1] == b"0":
             self._reply(resp.OK)
         else:
-            self._reply(resp.error(b"DB index is out of range"))
+            self._reply(_error(b"ERR DB index is out of range"))
 
     def _auth(self, args: list[bytes]) -> None:
         password = self._server.password
@@ -377,19 +433,19 @@ class RespConnection(asyncio.Protocol):
         if given is None:
             self._reply(resp.arity_error(args[0]))
         elif password is None:
-            self._reply(resp.error(b"AUTH called without any password configured"))
+            self._reply(_error(b"ERR AUTH called without any password configured"))
         elif given == password:
             self._authenticated = True
             self._reply(resp.OK)
         else:
-            self._reply(resp.coded_error(b"WRONGPASS", b"invalid username-password pair"))
+            self._reply(_error(b"WRONGPASS invalid username-password pair"))
 
     def _hello(self, args: list[bytes]) -> None:
         """HELLO [protover [AUTH username password] [SETNAME name]]."""
         proto = self._proto
         if len(args) > 1:
             if args[1] not in (b"2", b"3"):
-                self._reply(resp.coded_error(b"NOPROTO", b"unsupported protocol version"))
+                self._reply(_error(b"NOPROTO unsupported protocol version"))
                 return
             proto = int(args[1])
         options = args[2:]
@@ -397,7 +453,7 @@ class RespConnection(asyncio.Protocol):
             option = options[0].lower()
             if option == b"auth" and len(options) >= 3:
                 if self._server.password is not None and options[2] != self._server.password:
-                    self._reply(resp.coded_error(b"WRONGPASS", b"invalid username-password pair"))
+                    self._reply(_error(b"WRONGPASS invalid username-password pair"))
                     return
                 self._authenticated = True
                 options = options[3:]
@@ -408,9 +464,7 @@ class RespConnection(asyncio.Protocol):
                 self._reply(resp.ERR_SYNTAX)
                 return
         if not self._authenticated:
-            self._reply(
-                resp.coded_error(b"NOAUTH", b"HELLO must be called with the client's password")
-            )
+            self._reply(_error(b"NOAUTH HELLO must be called with the client's password"))
             return
         self._proto = proto
         fields = [
@@ -440,7 +494,7 @@ class RespConnection(asyncio.Protocol):
         elif sub in (b"setinfo", b"no-evict", b"no-touch"):
             self._reply(resp.OK)
         else:
-            self._reply(resp.error(b"unknown subcommand for 'client'"))
+            self._reply(_error(b"ERR unknown subcommand for 'client'"))
 
     def _command_cmd(self, args: list[bytes]) -> None:
         self._reply(b"*0\r\n")  # enough for redis-cli: no command docs or hints
@@ -448,12 +502,12 @@ class RespConnection(asyncio.Protocol):
     def _info(self, args: list[bytes]) -> None:
         stats = self._node.stats()
         lines = [b"# Server", b"rabia_version:0.1.0", b"redis_mode:rabia", b"# Consensus"]
-        lines += [f"{k}:{v}".encode() for k, v in sorted(stats.items()) if v is not None]
+        lines += [f"{k}:{v}".encode() for k, v in sorted(stats.items())]
         self._reply(resp.bulk(b"\r\n".join(lines) + b"\r\n"))
 
     def _multi_cmd(self, args: list[bytes]) -> None:
         if self._multi is not None:
-            self._reply(resp.error(b"MULTI calls can not be nested"))
+            self._reply(_error(b"ERR MULTI calls can not be nested"))
             return
         self._multi = []
         self._multi_error = False
@@ -461,7 +515,7 @@ class RespConnection(asyncio.Protocol):
 
     def _discard(self, args: list[bytes]) -> None:
         if self._multi is None:
-            self._reply(resp.error(b"DISCARD without MULTI"))
+            self._reply(_error(b"ERR DISCARD without MULTI"))
             return
         self._multi = None
         self._watched = {}
@@ -469,7 +523,7 @@ class RespConnection(asyncio.Protocol):
 
     def _exec(self, args: list[bytes]) -> None:
         if self._multi is None:
-            self._reply(resp.error(b"EXEC without MULTI"))
+            self._reply(_error(b"ERR EXEC without MULTI"))
             return
         queued, self._multi = self._multi, None
         watched, self._watched = self._watched, {}
@@ -480,7 +534,7 @@ class RespConnection(asyncio.Protocol):
 
     def _watch(self, args: list[bytes]) -> None:
         if self._multi is not None:
-            self._reply(resp.error(b"WATCH inside MULTI is not allowed"))
+            self._reply(_error(b"ERR WATCH inside MULTI is not allowed"))
             return
         if len(args) < 2:
             self._reply(resp.arity_error(args[0]))
