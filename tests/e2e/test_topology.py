@@ -35,6 +35,11 @@ def test_node_publishes_peer_and_quorum_changes(make_cluster: MakeCluster) -> No
     try:
         sub.subscribe("__rabia__:topology")
         assert client.set("k", "v")
+        # Both of node 0's links must be up before one can be seen going down.
+        deadline = time.monotonic() + 30
+        while client.info().get("connected_peers") != 2:
+            assert time.monotonic() < deadline, "node 0 never connected to both peers"
+            time.sleep(0.05)
         cluster.kill(2)
         assert "peer-down 2" in _next(sub, "peer-down 2")
         cluster.kill(1)
