@@ -111,6 +111,24 @@ _SUBSCRIBED_RESP2 = frozenset(
 )
 
 
+def _rabia_error(exc: RabiaError) -> bytes:
+    """The reply for a command the node failed: TRYAGAIN when it may still apply."""
+    return _error((b"TRYAGAIN " if exc.may_have_applied else b"ERR ") + str(exc).encode())
+
+
+def _outcome(future: asyncio.Future[bytes]) -> bytes:
+    """The reply of a finished submission."""
+    if future.cancelled():
+        return _error(b"ERR aborted")
+    exc = future.exception()
+    if exc is None:
+        return future.result()
+    if isinstance(exc, RabiaError):
+        return _rabia_error(exc)
+    log.error("command failed unexpectedly", exc_info=exc)
+    return _error(b"ERR internal error")
+
+
 class RespServer(Listener):
     """Listens for Redis clients on behalf of one node whose machine is ``KVMachine``."""
 
@@ -273,9 +291,17 @@ class RespConnection(asyncio.Protocol):
     def _reply(self, data: bytes) -> None:
         self._pending.append(data)
 
-    def _later(self, future: asyncio.Future[bytes]) -> None:
-        self._pending.append(future)
-        future.add_done_callback(lambda _f: self._flush())
+    def _later(self, item: asyncio.Future[bytes] | bytes) -> None:
+        """Queue a reply that may not be known yet; replies leave in request order."""
+        self._pending.append(item)
+        if not isinstance(item, bytes):
+            item.add_done_callback(self._on_done)
+
+    def _on_done(self, _future: asyncio.Future[bytes]) -> None:
+        # Many replies complete in one apply: write them with one flush.
+        if not self._push_scheduled:
+            self._push_scheduled = True
+            asyncio.get_running_loop().call_soon(self._scheduled_flush)
 
     def _flush(self) -> None:
         out = []
@@ -285,7 +311,7 @@ class RespConnection(asyncio.Protocol):
             if isinstance(head, bytes):
                 out.append(head)
             elif head.done():
-                out.append(head.result() if not head.cancelled() else _error(b"ERR aborted"))
+                out.append(_outcome(head))
             else:
                 break
             pending.popleft()
@@ -300,17 +326,12 @@ class RespConnection(asyncio.Protocol):
         if self._closing and not pending and self._transport is not None:
             self._transport.close()
 
-    def _submit(self, entry: bytes) -> asyncio.Future[bytes]:
-        node = self._node
-
-        async def run() -> bytes:
-            try:
-                return await node.submit(entry)
-            except RabiaError as exc:
-                kind = b"TRYAGAIN" if exc.may_have_applied else b"ERR"
-                return _error(kind + b" " + str(exc).encode())
-
-        return asyncio.ensure_future(run())
+    def _submit(self, entry: bytes) -> asyncio.Future[bytes] | bytes:
+        """Replicate ``entry``: the future of its reply, or the error reply at once."""
+        try:
+            return self._node.submit_future(entry)
+        except RabiaError as exc:
+            return _rabia_error(exc)
 
     # ----------------------------------------------------------------- commands
     def _command(self, args: list[bytes]) -> None:
@@ -541,10 +562,13 @@ class RespConnection(asyncio.Protocol):
             return
         keys = args[1:]
         future = self._submit(encode_command([b"WATCHREV", *keys]))
+        if isinstance(future, bytes):
+            self._reply(future)
+            return
         done: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
 
         def record(f: asyncio.Future[bytes]) -> None:
-            reply = f.result() if not f.cancelled() else b"-ERR aborted\r\n"
+            reply = _outcome(f)
             if reply.startswith(b"*"):
                 revisions = [int(x[1:]) for x in reply.split(b"\r\n")[1:-1]]
                 self._watched.update(zip(keys, revisions, strict=True))

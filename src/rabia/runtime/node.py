@@ -76,7 +76,7 @@ class Node:
         self._open_seqs: set[int] = set()
         self._low_seq = 0
         """Lowest seq of this node's session that may still be waiting (acked_below)."""
-        self._deadlines: dict[float, deque[tuple[float, asyncio.Future[Reply]]]] = {}
+        self._deadlines: dict[float, deque[tuple[float, asyncio.Future[bytes]]]] = {}
         """Per timeout value, (deadline, future) in submission order."""
         self._last_key = 0
         self._running = False
@@ -178,14 +178,36 @@ class Node:
         Raises ``Rejected`` (never applied), ``Unavailable`` (node stopped or no quorum
         reachable when submitted: never proposed) or ``Timeout`` (may still apply).
         """
+        return await self.submit_future(command, timeout=timeout)
+
+    def submit_future(
+        self, command: bytes, *, timeout: float | None = None
+    ) -> asyncio.Future[bytes]:
+        """``submit`` without a coroutine per command: a future of the result, failing
+        with the same errors (``Rejected`` and ``Unavailable`` may also raise at once).
+        For servers that pipeline many commands per connection."""
         self._check_accepting(command)
         seq = self._seq
         self._seq += 1
         loop = self._loop
         assert loop is not None
-        future: asyncio.Future[Reply] = loop.create_future()
+        result: asyncio.Future[bytes] = loop.create_future()
         key = (self._session, seq)
-        self._waiters[key] = _resolver(future)
+
+        def resolve(reply: Reply) -> None:
+            if result.done():
+                return
+            if reply is NODE_STOPPED:
+                result.set_exception(Unavailable("node stopped before the command was decided"))
+            else:
+                result.set_result(reply.result)
+
+        def forget(_: asyncio.Future[bytes]) -> None:
+            self._waiters.pop(key, None)
+            self._open_seqs.discard(seq)
+
+        self._waiters[key] = resolve
+        result.add_done_callback(forget)
         self._open_seqs.add(seq)
         low = self._low_seq
         while low not in self._open_seqs and low < seq:
@@ -195,16 +217,9 @@ class Node:
         queue = self._deadlines.get(wait)
         if queue is None:
             queue = self._deadlines[wait] = deque()
-        queue.append((loop.time() + wait, future))
+        queue.append((loop.time() + wait, result))
         self.enqueue(Command(self._session, seq, command, low))
-        try:
-            reply = await future
-        finally:
-            self._waiters.pop(key, None)
-            self._open_seqs.discard(seq)
-        if reply is NODE_STOPPED:
-            raise Unavailable("node stopped before the command was decided")
-        return reply.result
+        return result
 
     def _expire(self) -> None:
         """Fail the commands past their deadline with Timeout; forget finished ones.
@@ -643,14 +658,6 @@ def open_storage(config: NodeConfig) -> tuple[Storage, DataDirLock | None]:
         flush_interval=config.flush_interval,
     )
     return storage, lock
-
-
-def _resolver(future: asyncio.Future[Reply]) -> Waiter:
-    def resolve(reply: Reply) -> None:
-        if not future.done():
-            future.set_result(reply)
-
-    return resolve
 
 
 NODE_STOPPED = Reply(-1, (-1, -1, -1), -1, -1, b"", False, True)
