@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import cast
 
 import hiredis
@@ -26,6 +27,7 @@ from rabia.kv.machine import KVMachine, check_command, encode_command, encode_ex
 from rabia.kv.subscriptions import Subscriptions
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
+from rabia.runtime.pending import Outcome
 from rabia.runtime.topology import TopologyEvent
 
 log = logging.getLogger("rabia.resp")
@@ -116,17 +118,25 @@ def _rabia_error(exc: RabiaError) -> bytes:
     return _error((b"TRYAGAIN " if exc.may_have_applied else b"ERR ") + str(exc).encode())
 
 
-def _outcome(future: asyncio.Future[bytes]) -> bytes:
-    """The reply of a finished submission."""
-    if future.cancelled():
-        return _error(b"ERR aborted")
-    exc = future.exception()
-    if exc is None:
-        return future.result()
-    if isinstance(exc, RabiaError):
-        return _rabia_error(exc)
-    log.error("command failed unexpectedly", exc_info=exc)
-    return _error(b"ERR internal error")
+class _Slot:
+    """The place of one reply in a connection's answer order, filled once known."""
+
+    __slots__ = ("_connection", "reply", "transform")
+
+    def __init__(
+        self, connection: RespConnection, transform: Callable[[bytes], bytes] | None = None
+    ) -> None:
+        self._connection = connection
+        self.reply: bytes | None = None
+        self.transform = transform
+        """Turns the machine's reply into the client's (e.g. WATCH recording revisions)."""
+
+    def __call__(self, outcome: Outcome) -> None:
+        if isinstance(outcome, bytes):
+            self.reply = outcome if self.transform is None else self.transform(outcome)
+        else:
+            self.reply = _rabia_error(outcome)
+        self._connection._reply_ready()
 
 
 class RespServer(Listener):
@@ -184,7 +194,7 @@ class RespConnection(asyncio.Protocol):
         self._parsed = 0  # requests the reader returned from them
         self._inline = b""  # a partial inline request
         self._transport: asyncio.Transport | None = None
-        self._pending: deque[asyncio.Future[bytes] | bytes] = deque()
+        self._pending: deque[_Slot | bytes] = deque()
         self._authenticated = server.password is None
         self._name = b""
         self._id = next(_client_ids)
@@ -207,9 +217,6 @@ class RespConnection(asyncio.Protocol):
         self._transport = None
         if self._subs is not None:
             self._subs.close()
-        for item in self._pending:
-            if isinstance(item, asyncio.Future):
-                item.cancel()
         self._pending.clear()
 
     def abort(self) -> None:
@@ -291,15 +298,9 @@ class RespConnection(asyncio.Protocol):
     def _reply(self, data: bytes) -> None:
         self._pending.append(data)
 
-    def _later(self, item: asyncio.Future[bytes] | bytes) -> None:
-        """Queue a reply that may not be known yet; replies leave in request order."""
-        self._pending.append(item)
-        if not isinstance(item, bytes):
-            item.add_done_callback(self._on_done)
-
-    def _on_done(self, _future: asyncio.Future[bytes]) -> None:
+    def _reply_ready(self) -> None:
         # Many replies complete in one apply: write them with one flush.
-        if not self._push_scheduled:
+        if not self._push_scheduled and self._transport is not None:
             self._push_scheduled = True
             asyncio.get_running_loop().call_soon(self._scheduled_flush)
 
@@ -308,12 +309,13 @@ class RespConnection(asyncio.Protocol):
         pending = self._pending
         while pending:
             head = pending[0]
-            if isinstance(head, bytes):
+            if type(head) is bytes:
                 out.append(head)
-            elif head.done():
-                out.append(_outcome(head))
             else:
-                break
+                reply = head.reply  # type: ignore[union-attr]
+                if reply is None:
+                    break
+                out.append(reply)
             pending.popleft()
         transport = self._transport
         if out and transport is not None:
@@ -326,12 +328,15 @@ class RespConnection(asyncio.Protocol):
         if self._closing and not pending and self._transport is not None:
             self._transport.close()
 
-    def _submit(self, entry: bytes) -> asyncio.Future[bytes] | bytes:
-        """Replicate ``entry``: the future of its reply, or the error reply at once."""
+    def _submit(self, entry: bytes, transform: Callable[[bytes], bytes] | None = None) -> None:
+        """Replicate ``entry``; its reply takes the next place in the answer order."""
+        slot = _Slot(self, transform)
         try:
-            return self._node.submit_future(entry)
+            self._node.submit_callback(entry, slot)
         except RabiaError as exc:
-            return _rabia_error(exc)
+            self._pending.append(_rabia_error(exc))
+        else:
+            self._pending.append(slot)
 
     # ----------------------------------------------------------------- commands
     def _command(self, args: list[bytes]) -> None:
@@ -363,7 +368,7 @@ class RespConnection(asyncio.Protocol):
         if local is not None:
             local(self, args)
         else:
-            self._later(self._submit(encode_command(args)))
+            self._submit(encode_command(args))
 
     def _ping(self, args: list[bytes]) -> None:
         if len(args) > 2:
@@ -551,7 +556,7 @@ class RespConnection(asyncio.Protocol):
         if self._multi_error:
             self._reply(resp.EXECABORT)
             return
-        self._later(self._submit(encode_exec(sorted(watched.items()), queued)))
+        self._submit(encode_exec(sorted(watched.items()), queued))
 
     def _watch(self, args: list[bytes]) -> None:
         if self._multi is not None:
@@ -561,23 +566,15 @@ class RespConnection(asyncio.Protocol):
             self._reply(resp.arity_error(args[0]))
             return
         keys = args[1:]
-        future = self._submit(encode_command([b"WATCHREV", *keys]))
-        if isinstance(future, bytes):
-            self._reply(future)
-            return
-        done: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
 
-        def record(f: asyncio.Future[bytes]) -> None:
-            reply = _outcome(f)
-            if reply.startswith(b"*"):
-                revisions = [int(x[1:]) for x in reply.split(b"\r\n")[1:-1]]
-                self._watched.update(zip(keys, revisions, strict=True))
-                done.set_result(resp.OK)
-            else:
-                done.set_result(reply)
+        def record(reply: bytes) -> bytes:
+            if not reply.startswith(b"*"):
+                return reply
+            revisions = [int(x[1:]) for x in reply.split(b"\r\n")[1:-1]]
+            self._watched.update(zip(keys, revisions, strict=True))
+            return resp.OK
 
-        future.add_done_callback(record)
-        self._later(done)
+        self._submit(encode_command([b"WATCHREV", *keys]), record)
 
     def _unwatch(self, args: list[bytes]) -> None:
         self._watched = {}

@@ -21,7 +21,8 @@ from rabia.runtime.client_protocol import (
 )
 from rabia.runtime.framed import FramedProtocol
 from rabia.runtime.listener import Abortable, Listener
-from rabia.runtime.node import NODE_STOPPED, Node
+from rabia.runtime.node import Node
+from rabia.runtime.pending import NODE_STOPPED
 
 log = logging.getLogger("rabia.clients")
 

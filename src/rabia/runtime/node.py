@@ -28,6 +28,7 @@ from rabia.core.replica import Replica
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime.batching import Batcher
 from rabia.runtime.config import NodeConfig, parse_address
+from rabia.runtime.pending import NODE_STOPPED, Deliver, Outcome, PendingRequest
 from rabia.runtime.topology import TopologyFeed
 from rabia.storage.base import Storage, recovery_for
 from rabia.storage.lock import DataDirLock
@@ -76,7 +77,7 @@ class Node:
         self._open_seqs: set[int] = set()
         self._low_seq = 0
         """Lowest seq of this node's session that may still be waiting (acked_below)."""
-        self._deadlines: dict[float, deque[tuple[float, asyncio.Future[bytes]]]] = {}
+        self._deadlines: dict[float, deque[tuple[float, PendingRequest]]] = {}
         """Per timeout value, (deadline, future) in submission order."""
         self._last_key = 0
         self._running = False
@@ -183,43 +184,48 @@ class Node:
     def submit_future(
         self, command: bytes, *, timeout: float | None = None
     ) -> asyncio.Future[bytes]:
-        """``submit`` without a coroutine per command: a future of the result, failing
-        with the same errors (``Rejected`` and ``Unavailable`` may also raise at once).
-        For servers that pipeline many commands per connection."""
+        """``submit`` as a future of the result (same errors; ``Rejected`` and
+        ``Unavailable`` may also raise at once)."""
+        assert self._loop is not None
+        future: asyncio.Future[bytes] = self._loop.create_future()
+
+        def deliver(outcome: Outcome) -> None:
+            if future.done():
+                return
+            if isinstance(outcome, bytes):
+                future.set_result(outcome)
+            else:
+                future.set_exception(outcome)
+
+        self.submit_callback(command, deliver, timeout=timeout)
+        return future
+
+    def submit_callback(
+        self, command: bytes, deliver: Deliver, *, timeout: float | None = None
+    ) -> None:
+        """``submit`` without a coroutine or a future: ``deliver`` is called once with the
+        result bytes or the error (``Timeout``, ``Unavailable``). ``Rejected`` and
+        ``Unavailable`` may also raise at once. For servers answering many pipelined
+        commands."""
         self._check_accepting(command)
         seq = self._seq
         self._seq += 1
         loop = self._loop
         assert loop is not None
-        result: asyncio.Future[bytes] = loop.create_future()
-        key = (self._session, seq)
-
-        def resolve(reply: Reply) -> None:
-            if result.done():
-                return
-            if reply is NODE_STOPPED:
-                result.set_exception(Unavailable("node stopped before the command was decided"))
-            else:
-                result.set_result(reply.result)
-
-        def forget(_: asyncio.Future[bytes]) -> None:
-            self._waiters.pop(key, None)
-            self._open_seqs.discard(seq)
-
-        self._waiters[key] = resolve
-        result.add_done_callback(forget)
-        self._open_seqs.add(seq)
+        open_seqs = self._open_seqs
+        request = PendingRequest(seq, deliver, open_seqs)
+        self._waiters[(self._session, seq)] = request
+        open_seqs.add(seq)
         low = self._low_seq
-        while low not in self._open_seqs and low < seq:
+        while low not in open_seqs and low < seq:
             low += 1
         self._low_seq = low
         wait = self.config.default_timeout if timeout is None else timeout
         queue = self._deadlines.get(wait)
         if queue is None:
             queue = self._deadlines[wait] = deque()
-        queue.append((loop.time() + wait, result))
+        queue.append((loop.time() + wait, request))
         self.enqueue(Command(self._session, seq, command, low))
-        return result
 
     def _expire(self) -> None:
         """Fail the commands past their deadline with Timeout; forget finished ones.
@@ -230,10 +236,11 @@ class Node:
         assert self._loop is not None
         now = self._loop.time()
         for wait, queue in self._deadlines.items():
-            while queue and (queue[0][1].done() or queue[0][0] <= now):
-                future = queue.popleft()[1]
-                if not future.done():
-                    future.set_exception(
+            while queue and (queue[0][1].done or queue[0][0] <= now):
+                request = queue.popleft()[1]
+                if not request.done:
+                    self._waiters.pop((self._session, request.seq), None)
+                    request.fail(
                         Timeout(f"no decision within {wait}s; the command may still apply")
                     )
 
@@ -658,7 +665,3 @@ def open_storage(config: NodeConfig) -> tuple[Storage, DataDirLock | None]:
         flush_interval=config.flush_interval,
     )
     return storage, lock
-
-
-NODE_STOPPED = Reply(-1, (-1, -1, -1), -1, -1, b"", False, True)
-"""Sentinel reply handed to waiters when the node stops."""
