@@ -155,7 +155,7 @@ def _legend() -> str:
 
 def _span(ops: Sequence[Operation], window: Sequence[int]) -> tuple[float, float]:
     start = min(ops[i].call for i in window)
-    ends = [ops[i].ret for i in window if ops[i].ret is not None]
+    ends = [r for i in window if (r := ops[i].ret) is not None]
     return start, max(ends, default=start)
 
 
