@@ -7,6 +7,7 @@ import time
 from rabia.testing.linearizability import (
     Event,
     KVModel,
+    Operation,
     RegisterModel,
     check,
     operations_from_events,
@@ -185,3 +186,11 @@ def test_running_out_of_time_gives_unknown() -> None:
     (partition,) = result.partitions
     assert partition.verdict == "unknown"
     assert partition.explored > 0
+
+
+def test_a_bounded_cache_costs_time_not_correctness() -> None:
+    small = hard_history(6)
+    assert check(small, KV, cache_limit=10).verdict == "not linearizable"
+    appended = "".join(str(o.input) for o in small[:-1])
+    fine = [*small[:-1], Operation("reader", "get", None, appended, 200, 201, "k")]
+    assert check(fine, KV, cache_limit=10).verdict == "linearizable"

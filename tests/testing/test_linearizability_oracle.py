@@ -94,3 +94,4 @@ def test_search_agrees_with_brute_force(seed: int) -> None:
     ops = random_history(random.Random(seed))
     expected = "linearizable" if brute_force(ops) else "not linearizable"
     assert check(ops, REG).verdict == expected
+    assert check(ops, REG, cache_limit=2).verdict == expected

@@ -93,6 +93,7 @@ def check(
     timeout: float | None = None,
     *,
     keep_going: bool = False,
+    cache_limit: int = 4_000_000,
 ) -> CheckResult:
     """Is ``history`` linearizable with respect to ``model``?
 
@@ -101,7 +102,9 @@ def check(
     check stops at the first partition that is not linearizable unless
     ``keep_going``, listing the undecided ones in ``skipped``. ``timeout`` (seconds,
     for the whole history) bounds the search: past it, the partitions not yet
-    decided are ``"unknown"``.
+    decided are ``"unknown"``. ``cache_limit`` bounds the explored configurations
+    remembered in all (a few hundred bytes each): past it the largest memo is dropped,
+    which costs time but keeps memory bounded on histories that are hard to refute.
     """
     started = time.monotonic()
     deadline = None if timeout is None else started + timeout
@@ -117,22 +120,28 @@ def check(
         for key, members in groups
     }
     active = list(searches)
-    failed = False
-    while active and not (failed and not keep_going):
-        if deadline is not None and time.monotonic() > deadline:
-            break
-        for key in list(active):
-            if searches[key].advance(_SLICE):
-                active.remove(key)
-                if searches[key].result().outcome == "not linearizable":
-                    failed = True
-                    if not keep_going:
-                        break
-    skipped = tuple(key for key in active) if failed and not keep_going else ()
+    failed = out_of_time = False
+    while active and not out_of_time and not (failed and not keep_going):
+        still: list[Hashable] = []
+        for n, key in enumerate(active):
+            if deadline is not None and time.monotonic() > deadline:
+                out_of_time = True
+            if out_of_time or (failed and not keep_going):
+                still.extend(active[n:])
+                break
+            if not searches[key].advance(_SLICE):
+                still.append(key)
+            elif searches[key].result().outcome == "not linearizable":
+                failed = True
+        active = still
+        while sum(searches[key].cache_size for key in active) > cache_limit:
+            max((searches[key] for key in active), key=lambda s: s.cache_size).forget()
+    skipped = tuple(active) if failed and not keep_going else ()
+    left_out = set(skipped)
     results = tuple(
         _partition_result(key, members, searches[key].result())
         for key, members in groups
-        if key not in skipped
+        if key not in left_out
     )
     verdicts = {r.verdict for r in results}
     verdict: Verdict = "linearizable"

@@ -90,6 +90,16 @@ class Search:
             self._result = SearchResult("linearizable", (), None, (), init, 0)
 
     @property
+    def cache_size(self) -> int:
+        """Configurations remembered as explored."""
+        return len(self._cache)
+
+    def forget(self) -> None:
+        """Drop the memo of explored configurations to free memory (the search stays
+        correct; it may revisit some)."""
+        self._cache.clear()
+
+    @property
     def done(self) -> bool:
         """Whether the search has reached a verdict."""
         return self._result is not None
