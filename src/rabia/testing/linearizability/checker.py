@@ -57,7 +57,8 @@ class CheckResult:
         """The smallest failing window of a partition: the ops to look at.
 
         Those are the ops that could have been linearized next when the search got
-        stuck, plus the linearized ops that overlap them in time.
+        stuck, the linearized ops that overlap them in time, and, for context, the
+        last few linearized ones.
         """
         if partition.stuck is None:
             return ()
@@ -69,7 +70,12 @@ class CheckResult:
         overlapping = {
             i for i in partition.prefix if _ret(ops[i]) >= start and ops[i].call <= limit
         }
-        return tuple(sorted(pending | overlapping, key=lambda i: (ops[i].call, i)))
+        context = set(partition.prefix[-_CONTEXT:])
+        return tuple(sorted(pending | overlapping | context, key=lambda i: (ops[i].call, i)))
+
+
+_CONTEXT = 3
+"""Linearized ops a failing window shows even when they end before it."""
 
 
 def _ret(op: Operation) -> float:

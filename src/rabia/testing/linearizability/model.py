@@ -64,6 +64,8 @@ class Model(ABC, Generic[S]):
 def _show(value: object) -> str:
     if value is None:
         return "nil"
+    if value == "":
+        return '""'
     if isinstance(value, tuple | list):
         return "[" + " ".join(_show(v) for v in value) + "]"
     return str(value)

@@ -213,6 +213,12 @@ def _timeline(
             f"<text class='lane-name' x='4' y='{_TOP + n * _LANE + _BAR - 2}'>"
             f"{escape(str(p))[:12]}</text>"
         )
+    next_left: dict[int, float] = {}  # where the next bar in the same lane starts
+    last: dict[Hashable, int] = {}
+    for i in sorted(shown, key=lambda i: ops[i].call):
+        if ops[i].process in last:
+            next_left[last[ops[i].process]] = x(ops[i].call)
+        last[ops[i].process] = i
     for i in shown:
         op = ops[i]
         left = x(op.call)
@@ -238,6 +244,9 @@ def _timeline(
         if bar_width > 7 * len(text) + 4:
             out.append(f"<text x='{left + 3:.1f}' y='{y + _BAR - 3}'>{escape(text)}</text>")
         elif outside_labels:
+            room = int((next_left.get(i, width) - left - bar_width - 6) // 7)
+            if room < len(text):
+                text = text[: room - 1] + "…" if room >= 3 else ""
             out.append(
                 f"<text x='{left + bar_width + 3:.1f}' y='{y + _BAR - 3}'>{escape(text)}</text>"
             )
