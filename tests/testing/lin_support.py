@@ -1,0 +1,37 @@
+"""Helpers for the linearizability tests: tiny histories and the reference data."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from pathlib import Path
+
+from rabia.testing.linearizability import Operation
+
+
+def op(
+    process: Hashable,
+    f: str,
+    input: object = None,
+    output: object = None,
+    call: float = 0,
+    ret: float | None = None,
+    key: Hashable = None,
+) -> Operation:
+    """An operation; ``ret=None`` for an unknown outcome."""
+    return Operation(process, f, input, output, call, ret, key)
+
+
+def hard_history(appends: int = 14) -> list[Operation]:
+    """Many overlapping appends, then a get no order can explain: exponential to refute."""
+    ops = [op(p, "append", f"<{p}>", None, p, 100 + p, key="k") for p in range(appends)]
+    ops.append(op("reader", "get", None, "impossible", 200, 201, key="k"))
+    return ops
+
+
+def reference_dir() -> Path | None:
+    """``shared/linearizability`` beside the repository, or at /work/shared."""
+    for base in (Path(__file__).resolve().parents[2] / ".." / "shared", Path("/work/shared")):
+        found = base / "linearizability"
+        if found.is_dir():
+            return found.resolve()
+    return None
