@@ -59,8 +59,9 @@ class WatchHub:
             dropped, old = history.popleft()
             self._held -= len(old)
             self.first_revision = dropped + 1
-        for subscriber in list(self.subscribers):
-            subscriber.deliver(revision, events)
+        if self.subscribers:
+            for subscriber in list(self.subscribers):
+                subscriber.deliver(revision, events)
 
     def reset(self, revision: int) -> None:
         """The machine jumped to ``revision`` by a snapshot: history restarts after it."""
