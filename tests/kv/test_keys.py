@@ -119,6 +119,9 @@ def test_keys_and_scan_arguments(r: Driver) -> None:
     assert r("SCAN", "0", "TYPE", "string", "COUNT", "100")[:13] == b"*2\r\n$1\r\n0\r\n*3"
     assert r("SCAN", "x") == b"-ERR invalid cursor\r\n"
     assert r("SCAN", str(2**64)) == b"-ERR invalid cursor\r\n"
+    # found by tests/fuzz: int() of more than 4300 digits raised out of apply
+    assert r("SCAN", "1" * 5000) == b"-ERR invalid cursor\r\n"
+    assert r("SCAN", "0" * 5000) == r("SCAN", "0")
     assert r("SCAN", "0", "COUNT", "0") == b"-ERR syntax error\r\n"
     assert r("SCAN", "0", "COUNT", "x") == b"-ERR value is not an integer or out of range\r\n"
     assert r("SCAN", "0", "COUNT") == b"-ERR syntax error\r\n"
