@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import event, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from rabia.codec import (
@@ -41,7 +41,16 @@ def test_handshake_messages_round_trip(kind: type[Any], data: st.DataObject) -> 
 
 
 @FUZZ
-@given(data=st.one_of(st.binary(max_size=256), handshakes.map(hs.encode_handshake)))
+@given(
+    data=st.one_of(
+        st.binary(max_size=256),
+        handshakes.map(hs.encode_handshake),
+        st.tuples(handshakes.map(hs.encode_handshake), st.integers(0, 255), st.integers()).map(
+            lambda t: t[0][: t[2] % len(t[0])] + bytes([t[1]]) + t[0][t[2] % len(t[0]) + 1 :]
+        ),
+    )
+)
+@example(data=b"\0\0\0\0\x91\xa4\x00\x00\x00\x80")  # a str that is not UTF-8
 def test_handshake_decode_raises_only_codec_error(data: bytes) -> None:
     for payload in (data, data[4:], data[:-1]):
         with contextlib.suppress(CodecError):
