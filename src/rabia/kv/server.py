@@ -182,7 +182,8 @@ class RespConnection(asyncio.Protocol):
         while True:
             try:
                 request = self._reader.gets()
-            except hiredis.ProtocolError as exc:
+            except (hiredis.ProtocolError, TypeError) as exc:  # TypeError: a RESP3 map
+                # whose key is an aggregate (unhashable); the reader is unusable after it
                 self._reply(resp.error(b"Protocol error: " + str(exc).encode()))
                 self._closing = True
                 self._flush()
