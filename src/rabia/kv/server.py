@@ -151,6 +151,9 @@ class RespConnection(asyncio.Protocol):
         self._subs: Subscriptions | None = None
         self._push_scheduled = False
         self._inline = b""
+        self._in_request = False
+        """hiredis holds part of a RESP request (its ``len()`` cannot tell: it counts
+        consumed bytes, and is 0 between the elements of a long request)."""
 
     # ---------------------------------------------------------------- transport
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -173,12 +176,13 @@ class RespConnection(asyncio.Protocol):
             self._transport.abort()
 
     def data_received(self, data: bytes) -> None:
-        if self._inline or (data[:1] != b"*" and not self._reader.len()):
+        if self._inline or (data[:1] != b"*" and not self._in_request):
             data = self._inline_commands(self._inline + data)
             if not data:
                 self._flush()
                 return
         self._reader.feed(data)
+        self._in_request = True
         while True:
             try:
                 request = self._reader.gets()
@@ -190,6 +194,7 @@ class RespConnection(asyncio.Protocol):
                 return
             if request is False:
                 break
+            self._in_request = self._reader.has_data()  # bytes past the request just read
             if not isinstance(request, list) or not all(isinstance(a, bytes) for a in request):
                 self._reply(resp.error(b"Protocol error: expected an array of bulk strings"))
                 continue
