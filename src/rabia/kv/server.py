@@ -16,12 +16,11 @@ import logging
 from collections import deque
 from typing import cast
 
-import hiredis
-
 from rabia.errors import RabiaError
 from rabia.kv import resp
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine, check_command, encode_command, encode_exec
+from rabia.kv.request import MAX_INLINE, RequestError, RequestParser
 from rabia.kv.subscriptions import Subscriptions
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
@@ -72,9 +71,6 @@ def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
     out.append(header)  # +simple, -error, :integer
     return end + 2
 
-
-MAX_INLINE = 64 * 1024
-"""Longest inline (telnet-style) command line accepted."""
 
 MAX_SUBSCRIBER_BUFFER = 32 * 1024 * 1024
 """A subscribed connection whose unsent output exceeds this is dropped (slow consumer)."""
@@ -132,12 +128,14 @@ def _nothing() -> None:
 
 
 class RespConnection(asyncio.Protocol):
-    """One client: parses with hiredis, answers in order."""
+    """One client: parses its requests (``rabia.kv.request``), answers in order."""
 
     def __init__(self, server: RespServer) -> None:
         self._server = server
         self._node = server.node
-        self._reader = hiredis.Reader()
+        # A request over 3x max_command_bytes could never be applied (its log entry is
+        # at least a third of its RESP size): refused before it is buffered.
+        self._parser = RequestParser(3 * self._node.config.max_command_bytes + MAX_INLINE)
         self._transport: asyncio.Transport | None = None
         self._pending: deque[asyncio.Future[bytes] | bytes] = deque()
         self._authenticated = server.password is None
@@ -150,10 +148,6 @@ class RespConnection(asyncio.Protocol):
         self._proto = 2
         self._subs: Subscriptions | None = None
         self._push_scheduled = False
-        self._inline = b""
-        self._in_request = False
-        """hiredis holds part of a RESP request (its ``len()`` cannot tell: it counts
-        consumed bytes, and is 0 between the elements of a long request)."""
 
     # ---------------------------------------------------------------- transport
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -176,48 +170,21 @@ class RespConnection(asyncio.Protocol):
             self._transport.abort()
 
     def data_received(self, data: bytes) -> None:
-        if self._inline or (data[:1] != b"*" and not self._in_request):
-            data = self._inline_commands(self._inline + data)
-            if not data:
-                self._flush()
-                return
-        self._reader.feed(data)
-        self._in_request = True
-        while True:
+        if self._closing:
+            return  # after QUIT or a protocol error input is ignored, as in Redis
+        parser = self._parser
+        parser.feed(data)
+        while not self._closing:
             try:
-                request = self._reader.gets()
-            except (hiredis.ProtocolError, TypeError) as exc:  # TypeError: a RESP3 map
-                # whose key is an aggregate (unhashable); the reader is unusable after it
+                args = parser.next()
+            except RequestError as exc:
                 self._reply(resp.error(b"Protocol error: " + str(exc).encode()))
                 self._closing = True
-                self._flush()
-                return
-            if request is False:
                 break
-            self._in_request = self._reader.has_data()  # bytes past the request just read
-            if not isinstance(request, list) or not all(isinstance(a, bytes) for a in request):
-                self._reply(resp.error(b"Protocol error: expected an array of bulk strings"))
-                continue
-            self._command(request)
+            if args is None:
+                break
+            self._command(args)
         self._flush()
-
-    def _inline_commands(self, data: bytes) -> bytes:
-        """Run the inline commands (``PING``, ``SET k v``: telnet style) at the head of
-        ``data``; returns what follows them (a RESP request), keeping a partial line."""
-        while data and data[:1] != b"*":
-            end = data.find(b"\n")
-            if end < 0:
-                if len(data) > MAX_INLINE:
-                    self._reply(resp.error(b"Protocol error: too big inline request"))
-                    self._closing = True
-                    data = b""
-                break
-            args = data[:end].split()
-            data = data[end + 1 :]
-            if args:
-                self._command(args)
-        self._inline = b"" if self._closing or data[:1] == b"*" else data
-        return data if data[:1] == b"*" else b""
 
     # ------------------------------------------------------------------ replies
     def _reply(self, data: bytes) -> None:
