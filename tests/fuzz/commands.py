@@ -65,5 +65,7 @@ machine_commands = command(MACHINE_COMMANDS)
 one_reply_commands = st.one_of(
     command(MACHINE_COMMANDS),
     command(CONNECTION_COMMANDS),
-    st.lists(st.binary(min_size=1, max_size=12), min_size=1, max_size=4),
+    st.lists(st.binary(min_size=1, max_size=12), min_size=1, max_size=4).filter(
+        lambda args: args[0].lower() not in (*SUBSCRIBE_COMMANDS, b"quit")
+    ),
 )
