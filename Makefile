@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test run lint typecheck contracts pytest sim-soak soak-restart bench fuzz clean
+.PHONY: test run lint typecheck contracts pytest sim-soak soak-restart bench fuzz garbage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ fuzz: $(STAMP)
 			-artifact_prefix=.fuzz/$$t- $$(test -f fuzz/$$t.dict && echo -dict=fuzz/$$t.dict) \
 			.fuzz/corpus/$$t $$(test -d .fuzz/seeds/$$t && echo .fuzz/seeds/$$t) || exit 1; \
 	done
+
+# Garbage on every port of a live 3-node cluster for 60 s (the default run: 10 s).
+garbage: $(STAMP)
+	GARBAGE_SECONDS=60 $(BIN)/pytest -q -s tests/fuzz/test_garbage.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py
