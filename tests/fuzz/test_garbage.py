@@ -5,8 +5,9 @@ Attackers (``tests/fuzz/garbage.py``) hit every peer, client and Redis port for
 counter through the client ports (exactly once: retries keep their sequence numbers)
 and another reads it through the Redis ports. Afterwards: no node died or logged a
 traceback, each node's RSS stayed within ``RSS_BOUND`` of its value before the attack
-(peak and end), every reply was right, and the nodes agree (same counter, same log and
-state hashes). Run with ``-s`` to see the attack and memory report.
+(peak and end), no increment waited ``SLOWEST_BOUND`` or more, every reply was right,
+and the nodes agree (same counter, same log and state hashes). Run with ``-s`` to see
+the attack and memory report.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ SECONDS = float(os.environ.get("GARBAGE_SECONDS", "10"))
 ATTACKERS = int(os.environ.get("GARBAGE_ATTACKERS", "8"))
 SEED = int(os.environ.get("GARBAGE_SEED", str(random.randrange(1 << 32))))
 RSS_BOUND = 100 * MiB
+SLOWEST_BOUND = 5.0
+"""Seconds one increment may take under attack (a blocked event loop takes longer)."""
 SECRET = b"garbage test secret"
 KEY = f"counter:{SEED}".encode()
 MakeCluster = Callable[..., ProcessCluster]
@@ -49,13 +52,17 @@ class Counter:
     acked: int = 0
     reads: int = 0
     retries: int = 0
+    slowest: float = 0.0
+    """Longest wait for one increment's reply, in seconds."""
     errors: list[str] = field(default_factory=list)
 
 
 async def _writer(client: Client, counter: Counter, deadline: float) -> None:
     loop = asyncio.get_running_loop()
     while loop.time() < deadline:
+        started = loop.time()
         reply = await client.submit(encode_command([b"INCR", KEY]))
+        counter.slowest = max(counter.slowest, loop.time() - started)
         expected = b":%d\r\n" % (counter.acked + 1)
         if reply != expected:
             counter.errors.append(f"INCR answered {reply!r}, expected {expected!r}")
@@ -143,7 +150,8 @@ def test_garbage_on_every_port(make_cluster: MakeCluster) -> None:
         f"\ngarbage: {SECONDS:g} s, {ATTACKERS} attackers, seed {SEED}, "
         f"{sum(tally.attacks.values())} attacks, {tally.bytes_sent / MiB:.1f} MiB sent, "
         f"{tally.connect_failures} attacks cut short; {counter.acked - 200} increments "
-        f"and {counter.reads} reads ({counter.retries} TRYAGAIN) during the attack"
+        f"and {counter.reads} reads ({counter.retries} TRYAGAIN) during the attack; "
+        f"slowest increment {counter.slowest:.2f} s"
     )
     for name, count in sorted(tally.attacks.items()):
         print(f"  {name}: {count}")
@@ -155,6 +163,7 @@ def test_garbage_on_every_port(make_cluster: MakeCluster) -> None:
         )
     assert counter.errors == []
     assert counter.acked > 200 and counter.reads > 0
+    assert counter.slowest < SLOWEST_BOUND
     for i, node in enumerate(cluster.nodes):
         assert cluster.alive(i), f"node {i} died:\n{node.log()[-3000:]}"
         log = node.log()
