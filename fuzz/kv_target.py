@@ -18,6 +18,7 @@ NAMES = [*sorted(_COMMANDS), b"exec", b"nope"]
 WORDS = [
     *(b"NX", b"XX", b"GT", b"LT", b"GET", b"KEEPTTL", b"EX", b"PX", b"EXAT", b"PXAT"),
     *(b"MATCH", b"COUNT", b"TYPE", b"string", b"ASYNC", b"SYNC", b"k", b"__election__:k"),
+    *(b"*", b"?", b"[a-", b"*a" * 12 + b"*b", b"a" * 300),  # glob patterns and long keys
 ]
 
 
