@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test tools run lint typecheck contracts pytest sim-soak soak-restart bench bench-redis clean
+.PHONY: test tools run lint typecheck contracts pytest sim-soak soak-restart bench bench-redis fuzz garbage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,8 @@ tools:
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples fuzz
+	$(BIN)/ruff format --check src tests benchmarks examples fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/rabia
@@ -64,6 +64,23 @@ sim-soak: $(STAMP)
 # kill -9 the whole cluster under load and restart it, 20 times.
 soak-restart: $(STAMP)
 	RESTART_ROUNDS=20 $(BIN)/pytest -q tests/e2e/test_restart.py
+
+# Coverage-guided fuzzing (atheris): FUZZ_TIME seconds per target; the corpora grow in
+# .fuzz/corpus/<target>, crashing inputs land in .fuzz/ (see fuzz/common.py).
+FUZZ_TIME    ?= 300
+FUZZ_TARGETS ?= codec handshake resp kv
+fuzz: $(STAMP)
+	$(BIN)/python fuzz/seeds.py .fuzz/seeds
+	for t in $(FUZZ_TARGETS); do \
+		mkdir -p .fuzz/corpus/$$t; \
+		$(BIN)/python fuzz/$${t}_target.py -max_total_time=$(FUZZ_TIME) -timeout=10 \
+			-artifact_prefix=.fuzz/$$t- $$(test -f fuzz/$$t.dict && echo -dict=fuzz/$$t.dict) \
+			.fuzz/corpus/$$t $$(test -d .fuzz/seeds/$$t && echo .fuzz/seeds/$$t) || exit 1; \
+	done
+
+# Garbage on every port of a live 3-node cluster for 60 s (the default run: 10 s).
+garbage: $(STAMP)
+	GARBAGE_SECONDS=60 $(BIN)/pytest -q -s tests/fuzz/test_garbage.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py

@@ -250,7 +250,8 @@ class _Wire:
 
 
 def _connection() -> tuple[RespConnection, _Wire]:
-    server = SimpleNamespace(node=None, password=None, connections=set())
+    node = SimpleNamespace(config=NodeConfig(0, MEMBERS))
+    server = SimpleNamespace(node=node, password=None, connections=set())
     conn = RespConnection(server)  # type: ignore[arg-type]
     wire = _Wire()
     conn.connection_made(wire)  # type: ignore[arg-type]

@@ -46,6 +46,12 @@ async def random_bytes(peer: RawPeer) -> None:
     peer.write(HEADER.pack(len(payload)) + payload)
 
 
+async def invalid_utf8(peer: RawPeer) -> None:
+    # a one-element array holding a str that is not UTF-8: msgspec raised
+    # UnicodeDecodeError out of data_received (found by tests/fuzz)
+    peer.write(frame(b"\x91\xa4\x00\x00\x00\x80"))
+
+
 async def oversized_header(peer: RawPeer) -> None:
     peer.write(b"\xff\xff\xff\xff" + b"x" * 10)
 
@@ -136,6 +142,7 @@ async def oversized_message(peer: RawPeer) -> None:
 
 CASES: list[tuple[Attack, str]] = [
     (random_bytes, "not a rabia handshake"),
+    (invalid_utf8, "not a rabia handshake"),
     (oversized_header, "oversized handshake frame"),
     (truncated_frame, "handshake not finished within 0.3 s"),
     (wrong_version, "protocol version 99 is not supported"),

@@ -21,7 +21,10 @@ SCAN_PREFIX = 8
 
 def scan(ks: Keyspace, args: list[bytes]) -> bytes:
     """``SCAN cursor [MATCH pattern] [COUNT n] [TYPE t]`` as a RESP reply."""
-    cursor = int(args[1]) if args[1].isdigit() else -1
+    # int() raises on more than 4300 digits (leading zeros included), which would stop
+    # every replica; a valid cursor has at most 20 significant digits anyway.
+    digits = args[1].lstrip(b"0")
+    cursor = int(digits or b"0") if args[1].isdigit() and len(digits) <= 20 else -1
     if not 0 <= cursor < 1 << 64:
         return resp.ERR_INVALID_CURSOR
     count, pattern, type_ok = 10, b"*", True

@@ -18,12 +18,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import cast
 
-import hiredis
-
 from rabia.errors import RabiaError
 from rabia.kv import resp
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine, check_command, encode_command, encode_exec
+from rabia.kv.request import MAX_INLINE, RequestError, RequestParser
 from rabia.kv.subscriptions import Subscriptions
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
@@ -79,26 +78,6 @@ def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
             position = _convert_one(data, position, out)
         return position
     out.append(header)  # +simple, -error, :integer
-    return end + 2
-
-
-MAX_INLINE = 64 * 1024
-"""Longest inline request (a line without a newline yet), as in Redis."""
-
-
-def _skip(data: bytes, pos: int) -> int:
-    """The position after the complete RESP value starting at ``pos``."""
-    end = data.index(b"\r\n", pos)
-    kind = data[pos : pos + 1]
-    if kind in (b"$", b"=", b"!"):
-        length = int(data[pos + 1 : end])
-        return end + 2 if length < 0 else end + 2 + length + 2
-    if kind in (b"*", b"~", b">", b"%", b"|"):
-        count = int(data[pos + 1 : end]) * (2 if kind in (b"%", b"|") else 1)
-        pos = end + 2
-        for _ in range(count):
-            pos = _skip(data, pos)
-        return pos
     return end + 2
 
 
@@ -184,15 +163,14 @@ def _nothing() -> None:
 
 
 class RespConnection(asyncio.Protocol):
-    """One client: parses with hiredis, answers in order."""
+    """One client: parses its requests (``rabia.kv.request``), answers in order."""
 
     def __init__(self, server: RespServer) -> None:
         self._server = server
         self._node = server.node
-        self._reader = hiredis.Reader()
-        self._fed: list[bytes] = []  # fed to the reader since the last request boundary
-        self._parsed = 0  # requests the reader returned from them
-        self._inline = b""  # a partial inline request
+        # A request over 3x max_command_bytes could never be applied (its log entry is
+        # at least a third of its RESP size): refused before it is buffered.
+        self._parser = RequestParser(3 * self._node.config.max_command_bytes + MAX_INLINE)
         self._transport: asyncio.Transport | None = None
         self._pending: deque[_Slot | bytes] = deque()
         self._authenticated = server.password is None
@@ -224,75 +202,21 @@ class RespConnection(asyncio.Protocol):
             self._transport.abort()
 
     def data_received(self, data: bytes) -> None:
-        while data and not self._closing:  # nothing after QUIT or a protocol error
-            if self._inline or (not self._fed and data[:1] != b"*"):
-                data = self._inline_requests(self._inline + data)
-            else:
-                data = self._resp_requests(data)
-        self._flush()
-
-    def _resp_requests(self, data: bytes) -> bytes:
-        """Run the RESP requests in ``data``; return what follows them when it is inline
-        (hiredis parses replies, so it refuses a request not starting with ``*``)."""
-        reader = self._reader
-        reader.feed(data)
-        self._fed.append(data)
-        while True:
+        if self._closing:
+            return  # after QUIT or a protocol error input is ignored, as in Redis
+        parser = self._parser
+        parser.feed(data)
+        while not self._closing:
             try:
-                request = reader.gets()
-            except hiredis.ProtocolError as exc:
-                rest = self._unparsed()
-                self._reader, self._fed, self._parsed = hiredis.Reader(), [], 0
-                if rest[:1] not in (b"*", b""):
-                    return rest
-                self._reply(_error(b"ERR Protocol error: " + str(exc).encode()))
+                args = parser.next()
+            except RequestError as exc:
+                self._reply(resp.error(b"Protocol error: " + str(exc).encode()))
                 self._closing = True
-                return b""
-            if request is False:
-                return b""
-            if reader.has_data():
-                self._parsed += 1
-            else:  # at a request boundary: nothing to re-read after an error
-                self._fed.clear()
-                self._parsed = 0
-            if not isinstance(request, list) or not all(isinstance(a, bytes) for a in request):
-                self._reply(_error(b"ERR Protocol error: expected an array of bulk strings"))
-                continue
-            self._command(request)
-            if self._closing:
-                return b""
-
-    def _unparsed(self) -> bytes:
-        """The bytes fed to the reader after the requests it has returned."""
-        data = b"".join(self._fed)
-        pos = 0
-        for _ in range(self._parsed):
-            pos = _skip(data, pos)
-        return data[pos:]
-
-    def _inline_requests(self, data: bytes) -> bytes:
-        """Run the inline requests (one per line, space-separated words; quotes are not
-        interpreted; empty lines ignored) at the start of ``data``, as Redis does for
-        telnet and ``redis-cli --pipe``; return the rest from the next ``*`` request."""
-        pos = 0
-        while pos < len(data) and data[pos] != 0x2A:  # "*"
-            eol = data.find(b"\n", pos)
-            if eol < 0:
-                if len(data) - pos > MAX_INLINE:
-                    self._reply(_error(b"ERR Protocol error: too big inline request"))
-                    self._closing = True
-                    self._inline = b""
-                    return b""
-                self._inline = data[pos:]
-                return b""
-            args = data[pos:eol].split()
-            pos = eol + 1
-            if args:
-                self._command(args)
-                if self._closing:
-                    return b""
-        self._inline = b""
-        return data[pos:]
+                break
+            if args is None:
+                break
+            self._command(args)
+        self._flush()
 
     # ------------------------------------------------------------------ replies
     def _reply(self, data: bytes) -> None:

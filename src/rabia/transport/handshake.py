@@ -75,7 +75,8 @@ def decode_handshake(payload: bytes) -> HandshakeMessage:
     """Decode one handshake frame's payload; raises ``CodecError``."""
     try:
         return _decoder.decode(payload)  # type: ignore[no-any-return]
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    # msgspec raises UnicodeDecodeError for a str (tag, cluster id) that is not UTF-8
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise CodecError(str(exc)) from None
 
 

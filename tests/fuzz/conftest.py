@@ -1,0 +1,3 @@
+from tests.e2e.conftest import make_cluster
+
+__all__ = ["make_cluster"]

@@ -1,0 +1,219 @@
+"""Drive protocol objects (the Redis port, the peer port) with bytes, without sockets.
+
+``RespHarness`` runs a real ``RespConnection`` of a real ``RespServer`` over a stand-in
+node whose ``submit`` applies the command to a ``KVMachine`` at once, so a fuzzer or a
+property test can feed any chunking of any bytes and look at every byte written back.
+Shared by ``tests/fuzz`` and the atheris targets in ``fuzz/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import hiredis
+
+from rabia.core.messages import Message
+from rabia.errors import RabiaError, Rejected
+from rabia.kv.machine import KVMachine
+from rabia.kv.server import RespConnection, RespServer
+from rabia.runtime.topology import TopologyFeed
+from rabia.transport.links import _Inbound, _Outbound
+from rabia.transport.tcp import TcpTransport
+
+MAX_COMMAND_BYTES = 64 * 1024
+"""The stand-in node's ``max_command_bytes`` (small, so limits are reachable)."""
+
+
+class FakeTransport(asyncio.Transport):
+    """Collects writes; records close/abort (a closed transport ignores later writes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out = bytearray()
+        self.closed = False
+        self.aborted = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self.closed:
+            self.out += data
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = self.aborted = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        pass
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 1) if name == "peername" else default
+
+
+class _Config:
+    max_command_bytes = MAX_COMMAND_BYTES
+
+
+class FakeNode:
+    """What ``RespServer``/``RespConnection`` use of a ``Node``: the machine, the topology
+    feed, ``config``, ``stats()`` and ``submit()`` (applied at once, in order)."""
+
+    def __init__(self) -> None:
+        self.machine = KVMachine(max_value_size=MAX_COMMAND_BYTES)
+        self.topology = TopologyFeed(0)
+        self.config = _Config()
+        self.now = 1_000_000_000_000
+
+    def stats(self) -> dict[str, int | float | str | None]:
+        return {"node_id": 0, "applied_slot": self.machine.revision}
+
+    async def submit(self, command: bytes, *, timeout: float | None = None) -> bytes:
+        if len(command) > MAX_COMMAND_BYTES:
+            raise Rejected(f"command of {len(command)} bytes exceeds max_command_bytes")
+        self.now += 1000
+        return self.machine.apply_at(command, self.now)
+
+    def submit_callback(
+        self,
+        command: bytes,
+        deliver: Callable[[bytes | RabiaError], None],
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """Applied at once, delivered on the next loop iteration (as a real node does)."""
+        if len(command) > MAX_COMMAND_BYTES:
+            raise Rejected(f"command of {len(command)} bytes exceeds max_command_bytes")
+        self.now += 1000
+        reply = self.machine.apply_at(command, self.now)
+        asyncio.get_running_loop().call_soon(deliver, reply)
+
+
+class RespHarness:
+    """One Redis connection to a stand-in node, on its own event loop."""
+
+    def __init__(self, password: bytes | None = None) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.node = FakeNode()
+        self.server = RespServer(self.node, "127.0.0.1", 0, password=password)  # type: ignore[arg-type]
+        self.transport = FakeTransport()
+        protocol = self.server._protocol()
+        assert isinstance(protocol, RespConnection)
+        self.connection = protocol
+        protocol.connection_made(self.transport)
+
+    def feed(self, chunks: Iterable[bytes]) -> bytes:
+        """Deliver ``chunks`` (one ``data_received`` each, from inside the loop, stopping
+        once the connection is closed), let every reply be written; all bytes written."""
+        self.loop.run_until_complete(self._deliver(list(chunks)))
+        return bytes(self.transport.out)
+
+    async def _deliver(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            if self.transport.closed:
+                break
+            self.connection.data_received(chunk)
+        await self._settle()
+
+    async def _settle(self) -> None:
+        current = asyncio.current_task()
+        for _ in range(10_000):
+            await asyncio.sleep(0)
+            if not asyncio.all_tasks() - {current}:
+                break
+        await asyncio.sleep(0)
+
+    def close(self) -> None:
+        self.connection.connection_lost(None)
+        self.loop.run_until_complete(self._settle())
+        self.loop.close()
+
+    def __enter__(self) -> RespHarness:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_END = b"__end_of_output__"
+
+
+def parse_replies(data: bytes) -> list[Any]:
+    """Every RESP reply in ``data``; AssertionError unless ``data`` is exactly a
+    sequence of complete, well-formed replies (RESP2 or RESP3).
+
+    A sentinel simple string is parsed after ``data``: were ``data`` cut short, the
+    sentinel would be swallowed by the unfinished reply instead of standing alone."""
+    reader = hiredis.Reader()
+    reader.feed(data + b"+" + _END + b"\r\n")
+    replies: list[Any] = []
+    while True:
+        try:
+            reply = reader.gets()
+        except hiredis.ProtocolError as exc:
+            raise AssertionError(f"malformed RESP output ({exc}): {data[:300]!r}") from None
+        if reply is False:
+            break
+        replies.append(reply)
+    assert replies and replies[-1] == _END and not reader.has_data(), (
+        f"incomplete RESP output: {data[-300:]!r}"
+    )
+    return replies[:-1]
+
+
+def resp_request(args: Iterable[bytes]) -> bytes:
+    """The RESP (multibulk) encoding of one command."""
+    items = list(args)
+    return b"*%d\r\n" % len(items) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in items)
+
+
+def split(data: bytes, cuts: Iterable[int]) -> list[bytes]:
+    """``data`` cut at the given offsets (taken modulo its length)."""
+    if not data:
+        return []
+    points = sorted({c % len(data) for c in cuts} | {0, len(data)})
+    return [data[a:b] for a, b in itertools.pairwise(points)]
+
+
+class PeerHarness:
+    """The peer port's protocol objects (``_Inbound``, ``_Outbound``) of a transport that
+    is node 0 of members {0, 1, 2}, on a loop that is never run (no timer fires)."""
+
+    def __init__(self, secret: bytes | None = None) -> None:
+        self.loop = asyncio.new_event_loop()
+        peers = {1: ("127.0.0.1", 1), 2: ("127.0.0.1", 2)}
+        self.owner = TcpTransport(0, ("127.0.0.1", 0), peers, cluster_id="rabia", secret=secret)
+        self.owner._loop = self.loop
+        self.delivered: list[Message] = []
+        self.owner._deliver = self.delivered.append
+
+    def inbound(self) -> tuple[_Inbound, FakeTransport]:
+        """A new accepted connection."""
+        conn, transport = _Inbound(self.owner), FakeTransport()
+        conn.connection_made(transport)
+        return conn, transport
+
+    def outbound(self, peer_id: int = 1) -> tuple[_Outbound, FakeTransport]:
+        """A new dialed connection to ``peer_id`` (its hello already written)."""
+        conn, transport = _Outbound(self.owner, self.owner._peers[peer_id]), FakeTransport()
+        conn.connection_made(transport)
+        return conn, transport
+
+    def close(self) -> None:
+        for conn in list(self.owner._conns):
+            conn.connection_lost(None)
+        self.loop.close()
+
+    def __enter__(self) -> PeerHarness:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
