@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import click
 
+from rabia.runtime import unsafe as unsafe_builds
+from rabia.runtime.clock import clock_from_environ
 from rabia.runtime.config import NodeConfig
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node
@@ -273,6 +276,9 @@ def node(
         raise click.UsageError("--tls-cert, --tls-key and --tls-ca go together")
     tls = TlsFiles(tls_cert, tls_key, tls_ca) if tls_cert and tls_key and tls_ca else None
     try:
+        # Test-only fault injection and broken builds, from the environment (see each module).
+        unsafe = unsafe_builds.from_environ(os.environ)
+        clock = clock_from_environ(os.environ)
         config = NodeConfig(
             node_id,
             members,
@@ -294,21 +300,24 @@ def node(
             else tuple(int(x) for x in initial.split(",") if x.strip()),
             seed=seed,
             tick_ms=tick_ms,
+            unsafe=unsafe,
         )
         state_machine = load_machine(machine)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 
+    unsafe_builds.announce(node_id, unsafe)
+
     def ready(n: Node) -> None:
         print(
             f"ready node={node_id} peers={members[node_id]} client={client_address} "
             f"resp={resp_address} metrics={metrics_address} "
-            f"loop={event_loop_name()}",
+            f"loop={event_loop_name()}" + (f" UNSAFE={','.join(sorted(unsafe))}" if unsafe else ""),
             flush=True,
         )
 
     try:
-        run(lambda: serve(config, state_machine, ready))
+        run(lambda: serve(config, state_machine, ready, clock=clock))
     except DataDirInUse as exc:
         raise click.ClickException(f"refusing to start node {node_id}: {exc}") from None
     except StorageCorrupted as exc:

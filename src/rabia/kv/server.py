@@ -20,9 +20,11 @@ import hiredis
 
 from rabia.errors import RabiaError
 from rabia.kv import resp
+from rabia.kv import unsafe as broken
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine, check_command, encode_command, encode_exec
 from rabia.kv.subscriptions import Subscriptions
+from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
 from rabia.runtime.topology import TopologyEvent
@@ -106,6 +108,12 @@ class RespServer(Listener):
         if not isinstance(machine, KVMachine):
             raise TypeError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")
         self.machine = machine
+        unsafe = node.config.unsafe
+        self.stale_reads = unsafe_builds.STALE_READS in unsafe
+        self.ack_before_decide = unsafe_builds.ACK_BEFORE_DECIDE in unsafe
+        """Deliberately broken builds, for tests only (``rabia.kv.unsafe``)."""
+        self.background: set[asyncio.Future[bytes]] = set()
+        """Commands answered before their decision (``ack_before_decide``)."""
         self.hub = WatchHub(watch_history)
         """Change notifications in commit order, for SUBSCRIBE and RABIA.WATCH."""
         self.hub.reset(machine.revision)  # whatever was applied before has no history here
@@ -285,8 +293,23 @@ class RespConnection(asyncio.Protocol):
         local = _LOCAL.get(name)
         if local is not None:
             local(self, args)
+        elif self._server.stale_reads and (early := broken.stale_read(self._machine, args)):
+            self._reply(early)
+        elif self._server.ack_before_decide and (early := broken.early_reply(self._machine, args)):
+            self._in_background(encode_command(args), early)
         else:
             self._later(self._submit(encode_command(args)))
+
+    @property
+    def _machine(self) -> KVMachine:
+        return self._server.machine
+
+    def _in_background(self, entry: bytes, reply: bytes) -> None:
+        """Answer ``reply`` now and submit ``entry`` unobserved (a broken build)."""
+        future = self._submit(entry)
+        self._server.background.add(future)
+        future.add_done_callback(self._server.background.discard)
+        self._reply(reply)
 
     def _ping(self, args: list[bytes]) -> None:
         if len(args) > 2:
@@ -476,7 +499,11 @@ class RespConnection(asyncio.Protocol):
         if self._multi_error:
             self._reply(resp.EXECABORT)
             return
-        self._later(self._submit(encode_exec(sorted(watched.items()), queued)))
+        entry = encode_exec(sorted(watched.items()), queued)
+        if self._server.ack_before_decide and (early := broken.early_exec(self._machine, queued)):
+            self._in_background(entry, early)
+        else:
+            self._later(self._submit(entry))
 
     def _watch(self, args: list[bytes]) -> None:
         if self._multi is not None:
