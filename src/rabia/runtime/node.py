@@ -337,6 +337,8 @@ class Node:
                 if from_peer:
                     storage.compact(ready.install.slot)  # older records are now obsolete
                 applier = self._applier
+                if batcher.forget(replica.is_decided):  # decided inside the snapshot
+                    self._propose()
             changes = [e for e in ready.events if type(e) is ConfigChanged] if ready.events else []
             for change in changes:
                 self._apply_configuration(change, transport)
