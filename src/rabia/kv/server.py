@@ -517,6 +517,8 @@ class RespConnection(asyncio.Protocol):
         done: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
 
         def record(f: asyncio.Future[bytes]) -> None:
+            if done.done():  # the connection was lost meanwhile: it cancelled ``done``
+                return
             reply = f.result() if not f.cancelled() else b"-ERR aborted\r\n"
             if reply.startswith(b"*"):
                 revisions = [int(x[1:]) for x in reply.split(b"\r\n")[1:-1]]
