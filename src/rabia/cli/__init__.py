@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rabia.cli.bench import bench
+from rabia.cli.jepsen import jepsen
 from rabia.cli.member import member
 from rabia.cli.node import node
 from rabia.cli.sim import sim
@@ -23,5 +24,6 @@ main.add_command(member)
 main.add_command(up)
 main.add_command(status)
 main.add_command(bench)
+main.add_command(jepsen)
 
 __all__ = ["main"]

@@ -1,0 +1,171 @@
+"""Clients of the cluster under test, each classifying outcomes the way a history needs.
+
+``RespClient`` speaks RESP to one node at a time and moves to the next one after a
+failure. A request that was never written (no connection) certainly did not happen; an
+error reply other than ``TRYAGAIN`` (Redis' "may still apply") certainly did not either;
+a timeout or a broken connection after the request was written is unknown. (A
+``TRYAGAIN ... no quorum`` comes from a node that refused the command before proposing
+it: a ``fail``.)
+``SessionClient`` uses the client port (``rabia.Client``): it re-sends a pending request
+to the next node with the same ``(client_id, seq)``, which is what the exactly-once table
+exists for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol
+
+import hiredis
+
+from rabia.client import Client
+from rabia.errors import RabiaError, Rejected
+from rabia.kv.machine import encode_command
+
+Outcome = Literal["ok", "fail", "info"]
+
+
+class RequestFailed(Exception):
+    """A request's outcome is known or unknown, but it produced no reply."""
+
+    def __init__(self, outcome: Outcome, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome: Outcome = outcome
+
+
+class ErrorReply(Exception):
+    """The server answered with an error."""
+
+
+class Caller(Protocol):
+    """What a workload needs from a client."""
+
+    async def call(self, *args: bytes | str | int) -> Any:
+        """The decoded reply, or ``RequestFailed``."""
+
+    async def aclose(self) -> None:
+        """Close the connection."""
+
+
+NOT_PROPOSED = "no quorum"
+"""In a ``TRYAGAIN`` reply: the node refused the command before proposing it."""
+
+
+def _classify(error: str) -> Outcome:
+    """``info`` for ``TRYAGAIN`` (may still apply) unless it was never proposed, else
+    ``fail``: any other error reply means the command changed nothing."""
+    if error.startswith("TRYAGAIN") and NOT_PROPOSED not in error:
+        return "info"
+    return "fail"
+
+
+class RespClient:
+    """One RESP connection at a time, to ``addresses[home]`` first, then the next ones."""
+
+    def __init__(self, addresses: Sequence[tuple[str, int]], home: int, timeout: float) -> None:
+        self._addresses = list(addresses)
+        self._target = home % len(addresses)
+        self._timeout = timeout
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._parser = hiredis.Reader(replyError=ErrorReply)
+
+    @property
+    def node(self) -> int:
+        """Index of the node this client talks to (or will connect to next)."""
+        return self._target
+
+    async def call(self, *args: bytes | str | int) -> Any:
+        """Send one command and return its reply; ``RequestFailed`` when there is none
+        (``fail``: certainly not applied, ``info``: unknown). Error replies raise
+        ``RequestFailed`` too: ``TRYAGAIN`` as ``info``, any other as ``fail``."""
+        if self._reader is not None and self._reader.at_eof():
+            self._move_on()  # the node closed it (died?) since the last call: never sent
+        if self._writer is None:
+            await self._connect()
+        assert self._writer is not None
+        parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+        out = [b"*%d\r\n" % len(parts)]
+        for part in parts:
+            out.append(b"$%d\r\n%s\r\n" % (len(part), part))
+        try:
+            self._writer.write(b"".join(out))
+            reply = await asyncio.wait_for(self._read(), self._timeout)
+        except (OSError, TimeoutError, EOFError) as exc:
+            self._move_on()
+            raise RequestFailed("info", f"{type(exc).__name__} after sending") from None
+        if isinstance(reply, ErrorReply):
+            text = str(reply)
+            if text.startswith("TRYAGAIN"):
+                self._move_on()  # this node cannot serve now
+            raise RequestFailed(_classify(text), text)
+        return reply
+
+    async def _connect(self) -> None:
+        host, port = self._addresses[self._target]
+        try:
+            self._reader, self._writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port), self._timeout
+            )
+        except (OSError, TimeoutError) as exc:
+            self._move_on()
+            raise RequestFailed("fail", f"cannot connect: {type(exc).__name__}") from None
+        self._parser = hiredis.Reader(replyError=ErrorReply)
+
+    async def _read(self) -> Any:
+        assert self._reader is not None
+        while True:
+            reply = self._parser.gets()
+            if reply is not False:
+                return reply
+            data = await self._reader.read(65536)
+            if not data:
+                raise EOFError("connection closed by the server")
+            self._parser.feed(data)
+
+    def _move_on(self) -> None:
+        self.close()
+        self._target = (self._target + 1) % len(self._addresses)
+
+    def close(self) -> None:
+        """Drop the connection (the next call reconnects to the same node)."""
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+    async def aclose(self) -> None:
+        """Close the connection."""
+        self.close()
+
+
+class SessionClient:
+    """Submits KV commands through a node's client port with exactly-once retries."""
+
+    def __init__(self, addresses: Sequence[str], home: int, timeout: float) -> None:
+        rotated = [addresses[(home + k) % len(addresses)] for k in range(len(addresses))]
+        self._client = Client(rotated, timeout=timeout, connect_timeout=timeout)
+        self._timeout = timeout
+
+    async def call(self, *args: bytes | str | int) -> Any:
+        """The command's decoded reply; ``RequestFailed`` as for ``RespClient``."""
+        parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+        try:
+            raw = await asyncio.wait_for(
+                self._client.submit(encode_command(parts)), 2 * self._timeout
+            )
+        except Rejected as exc:
+            raise RequestFailed("fail", str(exc)) from None
+        except (RabiaError, TimeoutError) as exc:
+            raise RequestFailed("info", f"{type(exc).__name__}: {exc}") from None
+        parser = hiredis.Reader(replyError=ErrorReply)
+        parser.feed(raw)
+        reply = parser.gets()
+        if isinstance(reply, ErrorReply):
+            text = str(reply)
+            raise RequestFailed(_classify(text), text)
+        return reply
+
+    async def aclose(self) -> None:
+        """Close the connection."""
+        await self._client.close()
