@@ -8,11 +8,10 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from rabia.runtime.unsafe import NAMES as UNSAFE_NAMES
 from rabia.testing.nemesis import NEMESES, ROTATE, WORKLOADS, plan, run
-from rabia.testing.nemesis.report import failure, print_report
+from rabia.testing.nemesis.report import failure, print_report, wide_console
 
 
 @click.command()
@@ -71,12 +70,14 @@ def jepsen(
     """
     if seed is None:
         seed = random.randrange(1_000_000)
+    temporary = base is None
     base = base or Path(tempfile.mkdtemp(prefix="rabia-jepsen-"))
-    console = Console()
+    console = wide_console()
     configs = plan(runs, seed, nemesis, workload, duration=duration, nodes=nodes, unsafe=unsafe)
     results = []
     for k, config in enumerate(configs):
         directory = base / f"run{k}-seed{config.seed}"
+        shutil.rmtree(directory, ignore_errors=True)  # an earlier run's, under --dir
         console.print(
             f"run {k}: seed {config.seed}, {config.nemesis} x {config.workload}, {duration:g}s",
             highlight=False,
@@ -84,12 +85,12 @@ def jepsen(
         result = run(config, directory)
         results.append(result)
         if not result.ok:
-            console.print(failure(result), markup=False, highlight=False)
+            console.print(failure(result), markup=False, highlight=False, soft_wrap=True)
         elif not keep_dir:
             shutil.rmtree(directory, ignore_errors=True)
     print_report(results, console)
     if all(result.ok for result in results):
-        if not keep_dir:
+        if not keep_dir and temporary:
             shutil.rmtree(base, ignore_errors=True)
         else:
             console.print(f"files: {base}", highlight=False)

@@ -27,6 +27,8 @@ from rabia.testing.nemesis.workloads import WORKLOADS, Context, Workload
 ROTATE = "rotate"
 HEAL_TIMEOUT = 30.0
 """Seconds the healed cluster has to serve again at every node, and to converge."""
+BROKEN_TIMEOUT = 5.0
+"""Seconds each later phase waits once the healed cluster failed to serve."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,10 @@ def run(config: RunConfig, directory: Path) -> RunResult:
 
 
 async def execute(config: RunConfig, directory: Path) -> RunResult:
-    """Run ``config``; never raises for a failing cluster (see ``RunResult.error``)."""
+    """Run ``config`` in ``directory`` (new or empty: data directories must start empty);
+    never raises for a failing cluster (see ``RunResult.error``)."""
+    if directory.exists() and any(directory.iterdir()):
+        raise ValueError(f"{directory} is not empty: a run needs fresh data directories")
     started = time.monotonic()
     result = RunResult(config, directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -178,17 +183,19 @@ async def _phases(
         await striking
         faults.add("harness", "heal")
         await cluster.heal()
-        result.checks.append(await _serves(cluster))
+        serves = await _serves(cluster)
+        result.checks.append(serves)
         await asyncio.sleep(config.recovery)  # load on the healed cluster
     finally:
         stop_faults.set()
         stop_ops.set()
         await asyncio.gather(striking, *workers, return_exceptions=True)
-    result.checks.append(await _drained(cluster))
+    patience = HEAL_TIMEOUT if serves.ok else BROKEN_TIMEOUT  # already failed: be quick
+    result.checks.append(await _drained(cluster, patience))
     final_from = workload.history.now()
-    failures = await workload.final_reads(asyncio.get_running_loop().time() + HEAL_TIMEOUT)
+    failures = await workload.final_reads(asyncio.get_running_loop().time() + patience)
     result.checks.append(Check("final reads at every node", not failures, "; ".join(failures[:5])))
-    result.checks.append(await _same_state(cluster))
+    result.checks.append(await _same_state(cluster, patience))
     return final_from
 
 
@@ -217,11 +224,11 @@ async def _serves(cluster: NemesisCluster) -> Check:
     return Check("serves after heal", True, f"all nodes within {took:.1f}s")
 
 
-async def _drained(cluster: NemesisCluster) -> Check:
+async def _drained(cluster: NemesisCluster, patience: float) -> Check:
     """Every node has proposed and learned the fate of every command it was given (so
     nothing applies between the final reads of different nodes)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + HEAL_TIMEOUT
+    deadline = loop.time() + patience
     while True:
         statuses = await cluster.statuses()
         busy = [
@@ -236,10 +243,10 @@ async def _drained(cluster: NemesisCluster) -> Check:
         await asyncio.sleep(0.1)
 
 
-async def _same_state(cluster: NemesisCluster) -> Check:
+async def _same_state(cluster: NemesisCluster, patience: float) -> Check:
     """Once every node applied the same slot, their log and state hashes are equal."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + HEAL_TIMEOUT
+    deadline = loop.time() + patience
     while True:
         statuses = await cluster.statuses()
         slots = [None if s is None else s.get("applied_slot") for s in statuses]
