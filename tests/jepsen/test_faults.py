@@ -7,7 +7,7 @@ import random
 from itertools import product
 
 from rabia.testing.nemesis import NEMESES, plan
-from rabia.testing.nemesis.faults import FaultLog, IsolateOne, MajorityMinority, Ring
+from rabia.testing.nemesis.faults import FaultLog, IsolateOne, MajorityMinority, OneWay, Ring
 
 
 class FakeCluster:
@@ -57,6 +57,15 @@ def test_splits_leave_a_single_majority() -> None:
         cluster = strike(kind, n, seed)
         majority = [i for i in range(n) if len(reach(cluster, i)) > n // 2]
         assert majority and all(reach(cluster, i) == set(majority) for i in majority)
+
+
+def test_one_way_partitions_silence_one_direction_of_one_node() -> None:
+    for seed in range(6):
+        cluster = strike(OneWay, 3, seed)
+        (node,) = {i for pair in cluster.cuts for i in pair if all(i in p for p in cluster.cuts)}
+        outgoing = {(node, j) for j in range(3) if j != node}
+        incoming = {(j, node) for j in range(3) if j != node}
+        assert cluster.cuts in (outgoing, incoming)
 
 
 def test_plans_are_seeded_and_rotate() -> None:

@@ -6,22 +6,23 @@ error reply other than ``TRYAGAIN`` (Redis' "may still apply") certainly did not
 a timeout or a broken connection after the request was written is unknown. (A
 ``TRYAGAIN ... no quorum`` comes from a node that refused the command before proposing
 it: a ``fail``.)
-``SessionClient`` uses the client port (``rabia.Client``): it re-sends a pending request
-to the next node with the same ``(client_id, seq)``, which is what the exactly-once table
-exists for.
+``SessionClient`` uses the client port: when its node does not answer it re-sends the
+request to the next node with the same ``(client_id, seq)``, which is what the
+exactly-once table exists for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol
 
 import hiredis
 
-from rabia.client import Client
-from rabia.errors import RabiaError, Rejected
+from rabia.codec import CodecError, FrameReader, frame
 from rabia.kv.machine import encode_command
+from rabia.runtime.client_protocol import ClientReply, ClientRequest, decode_client, encode_client
 
 Outcome = Literal["ok", "fail", "info"]
 
@@ -63,10 +64,18 @@ def _classify(error: str) -> Outcome:
 class RespClient:
     """One RESP connection at a time, to ``addresses[home]`` first, then the next ones."""
 
-    def __init__(self, addresses: Sequence[tuple[str, int]], home: int, timeout: float) -> None:
+    def __init__(
+        self,
+        addresses: Sequence[tuple[str, int]],
+        home: int,
+        timeout: float,
+        sticky: bool = False,
+    ) -> None:
         self._addresses = list(addresses)
         self._target = home % len(addresses)
         self._timeout = timeout
+        self._sticky = sticky
+        """Stay on the home node after failures (reconnect to it) instead of moving on."""
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._parser = hiredis.Reader(replyError=ErrorReply)
@@ -126,7 +135,8 @@ class RespClient:
 
     def _move_on(self) -> None:
         self.close()
-        self._target = (self._target + 1) % len(self._addresses)
+        if not self._sticky:
+            self._target = (self._target + 1) % len(self._addresses)
 
     def close(self) -> None:
         """Drop the connection (the next call reconnects to the same node)."""
@@ -140,32 +150,88 @@ class RespClient:
 
 
 class SessionClient:
-    """Submits KV commands through a node's client port with exactly-once retries."""
+    """One request at a time through the client port, each under its own
+    ``(client_id, seq)``: after a timeout, a broken connection or a retryable reply it
+    moves to the next node and sends the same request again, as the exactly-once
+    protocol allows, until it gets an answer (or ``attempts`` run out: unknown)."""
 
-    def __init__(self, addresses: Sequence[str], home: int, timeout: float) -> None:
-        rotated = [addresses[(home + k) % len(addresses)] for k in range(len(addresses))]
-        self._client = Client(rotated, timeout=timeout, connect_timeout=timeout)
+    def __init__(
+        self,
+        addresses: Sequence[tuple[str, int]],
+        home: int,
+        timeout: float,
+        attempts: int = 3,
+    ) -> None:
+        self._addresses = list(addresses)
+        self._target = home % len(addresses)
         self._timeout = timeout
+        self._attempts = attempts
+        self.client_id = secrets.randbits(62)
+        self._seq = 0
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._frames = FrameReader()
 
     async def call(self, *args: bytes | str | int) -> Any:
         """The command's decoded reply; ``RequestFailed`` as for ``RespClient``."""
         parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        try:
-            raw = await asyncio.wait_for(
-                self._client.submit(encode_command(parts)), 2 * self._timeout
-            )
-        except Rejected as exc:
-            raise RequestFailed("fail", str(exc)) from None
-        except (RabiaError, TimeoutError) as exc:
-            raise RequestFailed("info", f"{type(exc).__name__}: {exc}") from None
-        parser = hiredis.Reader(replyError=ErrorReply)
-        parser.feed(raw)
-        reply = parser.gets()
-        if isinstance(reply, ErrorReply):
-            text = str(reply)
-            raise RequestFailed(_classify(text), text)
-        return reply
+        seq = self._seq
+        self._seq += 1
+        request = ClientRequest(self.client_id, seq, encode_command(parts), acked_below=seq)
+        sent = False
+        for _ in range(self._attempts):
+            try:
+                if self._writer is None:
+                    host, port = self._addresses[self._target]
+                    self._reader, self._writer = await asyncio.wait_for(
+                        asyncio.open_connection(host, port), self._timeout
+                    )
+                    self._frames = FrameReader()
+                assert self._writer is not None
+                self._writer.write(frame(encode_client(request)))
+                sent = True
+                reply = await asyncio.wait_for(self._reply(seq), self._timeout)
+            except (OSError, TimeoutError, EOFError, CodecError, ValueError):
+                self._move_on()
+                continue
+            if reply.ok:
+                return _decode_resp(reply.result)
+            if reply.retryable:
+                self._move_on()
+                continue
+            raise RequestFailed("fail", reply.error)
+        raise RequestFailed("info" if sent else "fail", f"no answer in {self._attempts} tries")
+
+    async def _reply(self, seq: int) -> ClientReply:
+        assert self._reader is not None
+        while True:
+            data = await self._reader.read(65536)
+            if not data:
+                raise EOFError("connection closed by the node")
+            for payload in self._frames.feed(data):
+                reply = decode_client(payload)
+                if isinstance(reply, ClientReply) and reply.seq == seq:
+                    return reply
+
+    def _move_on(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+        self._target = (self._target + 1) % len(self._addresses)
 
     async def aclose(self) -> None:
         """Close the connection."""
-        await self._client.close()
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+
+def _decode_resp(raw: bytes) -> Any:
+    """A KV machine's RESP reply, decoded; ``RequestFailed`` for an error reply."""
+    parser = hiredis.Reader(replyError=ErrorReply)
+    parser.feed(raw)
+    reply = parser.gets()
+    if isinstance(reply, ErrorReply):
+        text = str(reply)
+        raise RequestFailed(_classify(text), text)
+    return reply

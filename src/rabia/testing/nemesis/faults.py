@@ -156,6 +156,26 @@ class MajorityMinority(Partition):
         return [minority, set(range(self.cluster.n)) - minority]
 
 
+class OneWay(Nemesis):
+    """An asymmetric partition: one node hears nobody (deaf) or is heard by nobody
+    (mute), while its links in the other direction work."""
+
+    name = "partition-oneway"
+    fault_seconds = (1.0, 4.0)
+
+    async def strike(self) -> None:
+        node = self.rng.randrange(self.cluster.n)
+        deaf = self.rng.random() < 0.5
+        for other in range(self.cluster.n):
+            if other != node:
+                self.cluster.cut(*((other, node) if deaf else (node, other)))
+        self.log.add(self.name, "deaf" if deaf else "mute", node=node)
+
+    async def undo(self) -> None:
+        self.cluster.heal_links()
+        self.log.add(self.name, "heal")
+
+
 class Ring(Nemesis):
     """Overlapping majorities: every node reaches a majority, no two the same one.
 
@@ -280,15 +300,37 @@ class Mix(Nemesis):
         raise NotImplementedError
 
 
+class KillDelay(Nemesis):
+    """Delayed links and a killed minority at once: whatever a node had already sent
+    takes long to be decided, so its clients' retries overlap their originals."""
+
+    name = "kill+delay"
+    fault_seconds = (0.5, 2.0)
+
+    def __init__(self, cluster: NemesisCluster, rng: random.Random, log: FaultLog) -> None:
+        super().__init__(cluster, rng, log)
+        self.parts = (Delay(cluster, rng, log), Kill(cluster, rng, log))
+
+    async def strike(self) -> None:
+        for part in self.parts:
+            await part.strike()
+
+    async def undo(self) -> None:
+        for part in reversed(self.parts):
+            await part.undo()
+
+
 SINGLE: tuple[type[Nemesis], ...] = (
     Kill,
     Pause,
     IsolateOne,
     MajorityMinority,
+    OneWay,
     Ring,
     Delay,
     Reset,
     ClockJump,
+    KillDelay,
 )
 _ALL: tuple[type[Nemesis], ...] = (*SINGLE, Mix)
 NEMESES: dict[str, type[Nemesis]] = {kind.name: kind for kind in _ALL}

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rabia.runtime.config import parse_address
 from rabia.testing.nemesis.checks import Check
 from rabia.testing.nemesis.clients import RequestFailed, RespClient
 from rabia.testing.nemesis.cluster import NemesisCluster
@@ -25,10 +26,8 @@ from rabia.testing.nemesis.linearizable import CheckerMissing, check_history
 from rabia.testing.nemesis.workloads import WORKLOADS, Context, Workload
 
 ROTATE = "rotate"
-HEAL_TIMEOUT = 30.0
-"""Seconds the healed cluster has to serve again at every node, and to converge."""
 BROKEN_TIMEOUT = 5.0
-"""Seconds each later phase waits once the healed cluster failed to serve."""
+"""Seconds each later phase waits at most once the healed cluster failed to serve."""
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,14 @@ class RunConfig:
     """Deliberately broken builds the nodes run (``rabia.runtime.unsafe``)."""
     clients_per_node: int = 2
     think: float = 0.05
+    """Mean seconds between two operations of a client."""
     timeout: float = 2.0
+    """Seconds before a request's outcome is unknown."""
+    sticky: bool = False
+    """RESP clients stay on their node after failures (default: move to the next)."""
     recovery: float = 2.0
+    heal_timeout: float = 30.0
+    """Seconds the healed cluster has to serve at every node, drain, and converge."""
     checker_timeout: float = 60.0
 
     def replay(self) -> str:
@@ -131,14 +136,15 @@ async def execute(config: RunConfig, directory: Path) -> RunResult:
         history,
         random.Random(rng.random()),
         cluster.resp_addresses,
-        cluster.client_addresses,
+        [parse_address(a) for a in cluster.client_addresses],
         timeout=config.timeout,
         think=config.think,
+        sticky=config.sticky,
     )
     workload = WORKLOADS[config.workload](ctx)
     final_from = float("inf")
     try:
-        limit = config.duration + config.recovery + 6 * HEAL_TIMEOUT
+        limit = config.duration + config.recovery + 6 * config.heal_timeout
         final_from = await asyncio.wait_for(
             _phases(config, cluster, workload, faults, rng, result), limit
         )
@@ -183,14 +189,16 @@ async def _phases(
         await striking
         faults.add("harness", "heal")
         await cluster.heal()
-        serves = await _serves(cluster)
+        serves = await _serves(cluster, config.heal_timeout)
         result.checks.append(serves)
         await asyncio.sleep(config.recovery)  # load on the healed cluster
     finally:
         stop_faults.set()
         stop_ops.set()
         await asyncio.gather(striking, *workers, return_exceptions=True)
-    patience = HEAL_TIMEOUT if serves.ok else BROKEN_TIMEOUT  # already failed: be quick
+    patience = config.heal_timeout
+    if not serves.ok:  # it already failed: do not wait long for the rest
+        patience = min(patience, BROKEN_TIMEOUT)
     result.checks.append(await _drained(cluster, patience))
     final_from = workload.history.now()
     failures = await workload.final_reads(asyncio.get_running_loop().time() + patience)
@@ -199,11 +207,11 @@ async def _phases(
     return final_from
 
 
-async def _serves(cluster: NemesisCluster) -> Check:
-    """Every node acknowledges a write within ``HEAL_TIMEOUT`` of the heal."""
+async def _serves(cluster: NemesisCluster, patience: float) -> Check:
+    """Every node acknowledges a write within ``patience`` seconds of the heal."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    deadline = started + HEAL_TIMEOUT
+    deadline = started + patience
     slow = []
     for node in range(cluster.n):
         client = RespClient(cluster.resp_addresses, node, timeout=2.0)
@@ -220,7 +228,7 @@ async def _serves(cluster: NemesisCluster) -> Check:
         client.close()
     took = loop.time() - started
     if slow:
-        return Check("serves after heal", False, f"nodes {slow} not serving {HEAL_TIMEOUT}s after")
+        return Check("serves after heal", False, f"nodes {slow} not serving {patience:g}s after")
     return Check("serves after heal", True, f"all nodes within {took:.1f}s")
 
 

@@ -40,12 +40,14 @@ class Context:
     rng: random.Random
     resp: list[tuple[str, int]]
     """Redis port of every node."""
-    clients: list[str]
+    clients: list[tuple[str, int]]
     """Client port of every node."""
     timeout: float = 2.0
     """Seconds a request may take before its outcome is unknown."""
     think: float = 0.05
     """Mean seconds a client waits between two operations."""
+    sticky: bool = False
+    """RESP clients stay on their node after failures instead of moving to the next."""
 
 
 class Keys:
@@ -84,7 +86,7 @@ class Workload(ABC):
 
     def client(self, index: int) -> Caller:
         """Worker ``index``'s client (its home node is ``index mod n``)."""
-        return RespClient(self.ctx.resp, index, self.ctx.timeout)
+        return RespClient(self.ctx.resp, index, self.ctx.timeout, self.ctx.sticky)
 
     async def worker(self, index: int, stop: asyncio.Event) -> None:
         """Issue operations until ``stop``; each one is recorded."""
