@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test run lint typecheck contracts pytest sim-soak soak-restart bench clean
+.PHONY: test run lint typecheck contracts pytest sim-soak soak-restart jepsen bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ sim-soak: $(STAMP)
 # kill -9 the whole cluster under load and restart it, 20 times.
 soak-restart: $(STAMP)
 	RESTART_ROUNDS=20 $(BIN)/pytest -q tests/e2e/test_restart.py
+
+# Nemesis runs on real processes (docs/jepsen.md): 20 x 60 s, nemesis and workload rotating.
+jepsen: $(STAMP)
+	$(BIN)/rabia jepsen --runs 20 --duration 60
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py
