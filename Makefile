@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test tools run lint typecheck contracts pytest sim-soak soak-restart bench bench-redis fuzz garbage clean
+.PHONY: test tools run lint typecheck contracts pytest sim-soak soak-restart jepsen bench bench-redis fuzz garbage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ fuzz: $(STAMP)
 # Garbage on every port of a live 3-node cluster for 60 s (the default run: 10 s).
 garbage: $(STAMP)
 	GARBAGE_SECONDS=60 $(BIN)/pytest -q -s tests/fuzz/test_garbage.py
+
+# Nemesis runs on real processes (docs/jepsen.md): 20 x 60 s, nemesis and workload rotating.
+jepsen: $(STAMP)
+	$(BIN)/rabia jepsen --runs 20 --duration 60
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py

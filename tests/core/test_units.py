@@ -86,6 +86,17 @@ def test_applier_applies_once_and_replays_cached_replies() -> None:
     assert applier.sessions.lookup(1, 1) is None and applier.sessions.lookup(1, 2) == b"D"
 
 
+def test_applier_without_exactly_once_applies_every_copy() -> None:
+    """The deliberately broken ``no-dedup`` build: a retried command applies again."""
+    applied: list[bytes] = []
+    applier = Applier(lambda op: applied.append(op) or op, exactly_once=False)
+    applier.apply(Committed(0, _batch(0, (1, 0, b"a", 0))))
+    again = applier.apply(Committed(1, _batch(1, (1, 0, b"a", 0))))
+    assert [r.duplicate for r in again] == [False]
+    assert applied == [b"a", b"a"]
+    assert applier.sessions.lookup(1, 0) is None
+
+
 def test_applier_rejects_gaps_and_chains_the_log() -> None:
     a, b = Applier(lambda op: op), Applier(lambda op: op)
     a.apply(Committed(0, _batch(0, (1, 0, b"x", 0))))

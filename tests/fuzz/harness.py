@@ -61,6 +61,7 @@ class FakeTransport(asyncio.Transport):
 
 class _Config:
     max_command_bytes = MAX_COMMAND_BYTES
+    unsafe: frozenset[str] = frozenset()
 
 
 class FakeNode:

@@ -130,6 +130,21 @@ def test_transactions_and_watch() -> None:
     with_cluster(body)
 
 
+def test_a_client_gone_before_its_watch_is_decided_causes_no_error() -> None:
+    async def body(c: list[aioredis.Redis]) -> None:
+        errors: list[dict[str, object]] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: errors.append(ctx))
+        port = c[0].connection_pool.connection_kwargs["port"]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"*2\r\n$5\r\nWATCH\r\n$1\r\nk\r\n")
+        writer.close()
+        await writer.wait_closed()
+        assert await c[0].set("k", "v")  # decided after the WATCH, at the same node
+        assert not errors, errors
+
+    with_cluster(body)
+
+
 def test_auth_is_required_when_configured() -> None:
     async def body(c: list[aioredis.Redis]) -> None:
         # NOAUTH and WRONGPASS are AuthenticationErrors (ConnectionErrors) to redis-py,

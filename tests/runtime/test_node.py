@@ -256,3 +256,41 @@ def test_machines_that_want_time_get_the_logs_clock() -> None:
             await node.stop()
 
     asyncio.run(main())
+
+
+def test_a_node_whose_batch_was_decided_inside_a_snapshot_proposes_again() -> None:
+    """Found by the nemesis suite: node 2 proposes, is cut off before it learns the
+    decision, and catches up by installing a snapshot that contains it. Its batcher
+    must not keep waiting for that batch (it would never propose again)."""
+    from rabia.core.messages import Message, Proposal
+
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        heard: set[int] = set()
+
+        def spy(i: int) -> None:
+            transport = nodes[i].transport
+            assert isinstance(transport, MemoryTransport) and transport._deliver is not None
+            deliver = transport._deliver
+
+            def on_message(message: Message) -> None:
+                deliver(message)
+                if type(message) is Proposal and message.sender == 2 and len(heard) < 2:
+                    heard.add(i)
+                    if len(heard) == 2:
+                        network.isolate(2)  # both peers hold its batch; 2 hears nothing more
+
+            transport._deliver = on_message
+
+        spy(0)
+        spy(1)
+        pending = asyncio.ensure_future(nodes[2].submit(b"x", timeout=30))
+        for k in range(40):  # one slot each: the peers snapshot and compact past x
+            await nodes[k % 2].submit(b"y%d" % k)
+        assert b"x" in nodes[0].machine.entries  # type: ignore[attr-defined]
+        assert b"x" not in nodes[2].machine.entries  # type: ignore[attr-defined]
+        network.heal()
+        assert int(await pending) >= 1  # answered from the snapshot it installs
+        assert nodes[2].stats()["snapshots_installed"] >= 1
+        assert await nodes[2].submit(b"after", timeout=5)
+
+    run_cluster(body, snapshot_every=8)

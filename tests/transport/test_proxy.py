@@ -94,3 +94,36 @@ def test_transport_link_through_proxy() -> None:
         await proxy.close()
 
     run(main)
+
+
+def test_delay_holds_bytes_in_order_and_reset_aborts_but_lets_new_links_in() -> None:
+    async def main() -> None:
+        server = await asyncio.start_server(_echo, HOST, 0)
+        target = server.sockets[0].getsockname()[:2]
+        proxy = LinkProxy((HOST, 0), target)
+        await proxy.start()
+        reader, writer = await asyncio.open_connection(*proxy.address)
+        proxy.set_delay(0.1, jitter=0.05)  # each way: at least 0.2 s per echo
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        chunks = [b"%05d" % i for i in range(200)]
+        for chunk in chunks:
+            writer.write(chunk)
+            await writer.drain()
+        assert await asyncio.wait_for(reader.readexactly(1000), 5) == b"".join(chunks)
+        assert loop.time() - started >= 0.2
+
+        proxy.set_delay(0)
+        proxy.reset()
+        assert await _closed_by_remote(reader)
+        writer.close()
+        assert proxy.resets == 1 and proxy.refused == 0
+        reader2, writer2 = await asyncio.open_connection(*proxy.address)
+        writer2.write(b"again")
+        assert await asyncio.wait_for(reader2.readexactly(5), 5) == b"again"
+        writer2.close()
+        await proxy.close()
+        server.close()
+        await server.wait_closed()
+
+    run(main)

@@ -6,6 +6,7 @@ import click
 
 from rabia.cli.bench import bench
 from rabia.cli.check import check
+from rabia.cli.jepsen import jepsen
 from rabia.cli.member import member
 from rabia.cli.node import node
 from rabia.cli.sim import sim
@@ -25,5 +26,6 @@ main.add_command(up)
 main.add_command(status)
 main.add_command(bench)
 main.add_command(check)
+main.add_command(jepsen)
 
 __all__ = ["main"]

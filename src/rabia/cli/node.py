@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 import click
 
 from rabia.kv.machine import KVMachine
+from rabia.runtime import unsafe as unsafe_builds
+from rabia.runtime.clock import clock_from_environ
 from rabia.runtime.config import NodeConfig
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node
@@ -295,6 +298,9 @@ def node(
         raise click.UsageError("--tls-cert, --tls-key and --tls-ca go together")
     tls = TlsFiles(tls_cert, tls_key, tls_ca) if tls_cert and tls_key and tls_ca else None
     try:
+        # Test-only fault injection and broken builds, from the environment (see each module).
+        unsafe = unsafe_builds.from_environ(os.environ)
+        clock = clock_from_environ(os.environ)
         config = NodeConfig(
             node_id,
             members,
@@ -316,6 +322,7 @@ def node(
             else tuple(int(x) for x in initial.split(",") if x.strip()),
             seed=seed,
             tick_ms=tick_ms,
+            unsafe=unsafe,
         )
         state_machine = load_machine(machine)
     except ValueError as exc:
@@ -329,16 +336,18 @@ def node(
             raise click.UsageError(f"{flag} needs --machine rabia.kv:KVMachine")
         setattr(state_machine, name, value)
 
+    unsafe_builds.announce(node_id, unsafe)
+
     def ready(n: Node) -> None:
         print(
             f"ready node={node_id} peers={members[node_id]} client={client_address} "
             f"resp={resp_address} metrics={metrics_address} "
-            f"loop={event_loop_name()}",
+            f"loop={event_loop_name()}" + (f" UNSAFE={','.join(sorted(unsafe))}" if unsafe else ""),
             flush=True,
         )
 
     try:
-        run(lambda: serve(config, state_machine, ready))
+        run(lambda: serve(config, state_machine, ready, clock=clock))
     except DataDirInUse as exc:
         raise click.ClickException(f"refusing to start node {node_id}: {exc}") from None
     except StorageCorrupted as exc:

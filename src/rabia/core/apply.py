@@ -153,8 +153,11 @@ class Applier:
         session_ttl: int | None = None,
         *,
         timed: Callable[[bytes, int], bytes] | None = None,
+        exactly_once: bool = True,
     ) -> None:
         self._apply = apply
+        self._exactly_once = exactly_once
+        """False only in a deliberately broken test build: the session table is bypassed."""
         self._timed = timed
         """When given, called as ``timed(op, log_time)`` instead of ``apply(op)``."""
         self.sessions = SessionTable(session_ttl)
@@ -202,6 +205,8 @@ class Applier:
         now = self.log_time
         sessions = self.sessions
         replies: list[Reply] = []
+        if not self._exactly_once:
+            return self._apply_every_time(entry.slot, batch, now)
         for cmd in batch.commands:  # decoded here, once
             cached = sessions.lookup(cmd.client_id, cmd.seq)
             if cached is not None:
@@ -214,6 +219,14 @@ class Applier:
                 sessions.record(cmd.client_id, cmd.seq, cmd.acked_below, result, now)
                 replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, result, False))
         sessions.expire(now)
+        return replies
+
+    def _apply_every_time(self, slot: int, batch: Batch, now: int) -> list[Reply]:
+        """The broken build without exactly-once: apply every copy, remember nothing."""
+        replies: list[Reply] = []
+        for cmd in batch.commands:
+            result = self._apply(cmd.op) if self._timed is None else self._timed(cmd.op, now)
+            replies.append(Reply(slot, batch.id, cmd.client_id, cmd.seq, result, False))
         return replies
 
 

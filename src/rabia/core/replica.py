@@ -205,6 +205,10 @@ class Replica(CatchUp):
         """Batches waiting in the queue (not counting one in flight)."""
         return len(self._queue)
 
+    def is_decided(self, batch_id: BatchId) -> bool:
+        """True when some slot decided this batch (an installed snapshot's slots too)."""
+        return batch_id in self._decided_ids
+
     def submit(self, commands: Sequence[Command], key: int) -> BatchId:
         """Originate a batch of commands with priority ``key`` (a timestamp at this origin)."""
         return self._originate(Batch.of(self._next_batch_id(), key, commands))

@@ -156,6 +156,12 @@ class KVMachine(StateMachine):
         """The revision of the last applied command (0 before the first)."""
         return self._revision
 
+    def peek(self, key: bytes) -> bytes | None:
+        """``key``'s value as this replica holds it now, applying nothing (no expiry, no
+        revision): for the deliberately broken ``stale-reads`` build only."""
+        raw = self._ks.data.get(key)
+        return None if raw is None else raw[8:]
+
     def snapshot(self) -> bytes:
         """Deterministic msgpack of keys, values, revisions, expiries, the counters, and
         the leases with their attached keys."""

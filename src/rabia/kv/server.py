@@ -12,6 +12,7 @@ inline lines (telnet, ``redis-cli --pipe``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 from collections import deque
@@ -20,10 +21,12 @@ from typing import cast
 
 from rabia.errors import RabiaError
 from rabia.kv import resp
+from rabia.kv import unsafe as broken
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine, check_command, encode_command, encode_exec
 from rabia.kv.request import MAX_INLINE, RequestError, RequestParser
 from rabia.kv.subscriptions import Subscriptions
+from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
 from rabia.runtime.pending import Outcome
@@ -92,6 +95,10 @@ _SUBSCRIBED_RESP2 = frozenset(
 )
 
 
+def _ignore_outcome(outcome: Outcome) -> None:
+    pass
+
+
 def _rabia_error(exc: RabiaError) -> bytes:
     """The reply for a command the node failed: TRYAGAIN when it may still apply."""
     return _error((b"TRYAGAIN " if exc.may_have_applied else b"ERR ") + str(exc).encode())
@@ -137,6 +144,10 @@ class RespServer(Listener):
         if not isinstance(machine, KVMachine):
             raise TypeError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")
         self.machine = machine
+        unsafe = node.config.unsafe
+        self.stale_reads = unsafe_builds.STALE_READS in unsafe
+        self.ack_before_decide = unsafe_builds.ACK_BEFORE_DECIDE in unsafe
+        """Deliberately broken builds, for tests only (``rabia.kv.unsafe``)."""
         self.hub = WatchHub(watch_history)
         """Change notifications in commit order, for SUBSCRIBE and RABIA.WATCH."""
         self.hub.reset(machine.revision)  # whatever was applied before has no history here
@@ -291,8 +302,22 @@ class RespConnection(asyncio.Protocol):
         local = _LOCAL.get(name)
         if local is not None:
             local(self, args)
+        elif self._server.stale_reads and (early := broken.stale_read(self._machine, args)):
+            self._reply(early)
+        elif self._server.ack_before_decide and (early := broken.early_reply(self._machine, args)):
+            self._in_background(encode_command(args), early)
         else:
             self._submit(encode_command(args))
+
+    @property
+    def _machine(self) -> KVMachine:
+        return self._server.machine
+
+    def _in_background(self, entry: bytes, reply: bytes) -> None:
+        """Answer ``reply`` now and submit ``entry`` unobserved (a broken build)."""
+        with contextlib.suppress(RabiaError):
+            self._node.submit_callback(entry, _ignore_outcome)
+        self._reply(reply)
 
     def _ping(self, args: list[bytes]) -> None:
         if len(args) > 2:
@@ -480,7 +505,11 @@ class RespConnection(asyncio.Protocol):
         if self._multi_error:
             self._reply(resp.EXECABORT)
             return
-        self._submit(encode_exec(sorted(watched.items()), queued))
+        entry = encode_exec(sorted(watched.items()), queued)
+        if self._server.ack_before_decide and (early := broken.early_exec(self._machine, queued)):
+            self._in_background(entry, early)
+        else:
+            self._submit(entry)
 
     def _watch(self, args: list[bytes]) -> None:
         if self._multi is not None:

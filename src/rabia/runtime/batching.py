@@ -9,6 +9,7 @@ no timer at all. ``max_batch`` caps a proposal; a full batch does not wait.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from rabia.core.messages import BatchId, Command
 
@@ -57,6 +58,13 @@ class Batcher:
             self._in_flight.discard(batch_id)
             return True
         return False
+
+    def forget(self, decided: Callable[[BatchId], bool]) -> bool:
+        """Drop the batches in flight that ``decided`` says are decided (their slots were
+        skipped by installing a snapshot); True if any was dropped."""
+        done = {batch_id for batch_id in self._in_flight if decided(batch_id)}
+        self._in_flight -= done
+        return bool(done)
 
     @property
     def in_flight(self) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rabia.codec import DEFAULT_MAX_FRAME
+from rabia.runtime import unsafe as unsafe_builds
 from rabia.storage.base import Durability
 from rabia.transport.tls import TlsFiles
 
@@ -70,6 +71,8 @@ class NodeConfig:
     max_frame: int = DEFAULT_MAX_FRAME
     default_timeout: float = 10.0
     """Seconds ``submit`` waits when called without a timeout."""
+    unsafe: frozenset[str] = frozenset()
+    """Test only: deliberately broken builds (``rabia.runtime.unsafe``). Never in use."""
 
     def __post_init__(self) -> None:
         if self.node_id not in self.members:
@@ -86,6 +89,9 @@ class NodeConfig:
                 parse_address(optional)
         if self.tick_ms <= 0 or self.max_batch < 1:
             raise ValueError("tick_ms and max_batch must be positive")
+        unknown = sorted(self.unsafe - set(unsafe_builds.NAMES))
+        if unknown:
+            raise ValueError(f"unknown unsafe build(s): {', '.join(unknown)}")
         if self.durability not in ("always", "batch", "off"):
             raise ValueError(f"durability must be always, batch or off, not {self.durability!r}")
 

@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import logging
 import secrets
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,12 +20,14 @@ import msgspec
 
 from rabia.api import StateMachine
 from rabia.core.apply import Applier, Reply
-from rabia.core.config import ReplicaConfig
+from rabia.core.config import ReplicaConfig, UnsafeSwitches
 from rabia.core.messages import BROADCAST, KIND_RECONFIGURE, BatchId, Command, Message
 from rabia.core.ready import ConfigChanged, InstalledSnapshot, SnapshotRecord, SnapshotWanted
 from rabia.core.replica import Replica
 from rabia.errors import Rejected, Timeout, Unavailable
+from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.batching import Batcher
+from rabia.runtime.clock import Clock, wall_clock
 from rabia.runtime.config import NodeConfig, parse_address
 from rabia.runtime.pending import NODE_STOPPED, Deliver, Outcome, PendingRequest
 from rabia.runtime.topology import TopologyFeed
@@ -57,9 +58,12 @@ class Node:
         transport: Transport | None = None,
         storage: Storage | None = None,
         session_id: int | None = None,
+        clock: Clock = wall_clock,
     ) -> None:
         self.config = config
         self.machine = machine
+        self._clock = clock
+        """Wall time (µs) stamped on proposals; the only clock on the way to the log."""
         self._transport = transport
         self._storage = storage
         self._lock: DataDirLock | None = None
@@ -69,7 +73,8 @@ class Node:
         """The latest snapshot saved or installed: what a lagging peer is sent."""
         self._snapshots_taken = 0
         self._replica: Replica | None = None
-        self._applier = _applier_for(machine)
+        self._exactly_once = unsafe_builds.NO_DEDUP not in config.unsafe
+        self._applier = _applier_for(machine, self._exactly_once)
         self._batcher = Batcher(config.max_batch)
         self._waiters: dict[tuple[int, int], Waiter] = {}
         self._session = session_id if session_id is not None else secrets.randbits(62)
@@ -286,7 +291,7 @@ class Node:
         self._schedule_drain()
 
     def _next_key(self) -> int:
-        now = time.time_ns() // 1000
+        now = self._clock()
         key = now if now > self._last_key else self._last_key + 1
         self._last_key = key
         return key
@@ -354,6 +359,8 @@ class Node:
                 if from_peer:
                     storage.compact(ready.install.slot)  # older records are now obsolete
                 applier = self._applier
+                if batcher.forget(replica.is_decided):  # decided inside the snapshot
+                    self._propose()
             changes = [e for e in ready.events if type(e) is ConfigChanged] if ready.events else []
             for change in changes:
                 self._apply_configuration(change, transport)
@@ -500,7 +507,7 @@ class Node:
         """Restore the applier and the state machine from an installed snapshot."""
         applier_state, machine_state = _decode_app(install.app_state)
         self.machine.restore(machine_state)
-        applier = _applier_for(self.machine)
+        applier = _applier_for(self.machine, self._exactly_once)
         applier.restore(applier_state)
         self._applier = applier
         self._snapshot = SnapshotRecord(install.slot, install.core_state, install.app_state)
@@ -628,11 +635,11 @@ _PRUNE_EVERY = 1024
 """Slots between two prunings of persisted own messages."""
 
 
-def _applier_for(machine: StateMachine) -> Applier:
+def _applier_for(machine: StateMachine, exactly_once: bool = True) -> Applier:
     """An applier that hands the log's clock to machines that override ``apply_at``."""
     if type(machine).apply_at is StateMachine.apply_at:
-        return Applier(machine.apply)
-    return Applier(machine.apply, timed=machine.apply_at)
+        return Applier(machine.apply, exactly_once=exactly_once)
+    return Applier(machine.apply, timed=machine.apply_at, exactly_once=exactly_once)
 
 
 def _replica_config(config: NodeConfig, storage: Storage) -> ReplicaConfig:
@@ -649,6 +656,7 @@ def _replica_config(config: NodeConfig, storage: Storage) -> ReplicaConfig:
         seed=config.seed,
         recovery=recovery_for(storage.durability),
         join=config.join,
+        unsafe=UnsafeSwitches(round1_fast_path=unsafe_builds.UNSAFE_FAST_PATH in config.unsafe),
         addresses=tuple((m, a) for m, a in sorted(config.members.items()) if m in initial),
         contacts=contacts,
     )

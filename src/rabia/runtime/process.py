@@ -14,6 +14,7 @@ from rabia.api import StateMachine
 from rabia.errors import Unavailable
 from rabia.kv.server import RespServer
 from rabia.runtime.client_server import ClientServer
+from rabia.runtime.clock import Clock, wall_clock
 from rabia.runtime.config import NodeConfig, parse_address
 from rabia.runtime.node import Node
 
@@ -52,13 +53,15 @@ async def serve(
     machine: StateMachine,
     on_ready: Callable[[Node], None] | None = None,
     quorum_wait: float = 5.0,
+    clock: Clock = wall_clock,
 ) -> None:
     """Start a node (and its client, Redis and metrics ports, as configured), serve until
     SIGTERM/SIGINT, then stop cleanly.
 
-    ``on_ready`` runs once links to a quorum are up (or after ``quorum_wait`` seconds).
+    ``on_ready`` runs once links to a quorum are up (or after ``quorum_wait`` seconds);
+    ``clock`` stamps proposals (see ``rabia.runtime.clock``).
     """
-    node = Node(config, machine)
+    node = Node(config, machine, clock=clock)
     await node.start()
     server: ClientServer | None = None
     redis: RespServer | None = None

@@ -1,0 +1,30 @@
+"""The nemesis suite on real processes: seeded runs, each drawing its nemesis and workload.
+
+Default: 3 runs of 20 s from seed 0 (``JEPSEN_RUNS``, ``JEPSEN_DURATION``,
+``JEPSEN_SEED`` change that; ``make jepsen`` runs 20 x 60 s through ``rabia jepsen``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rabia.testing.nemesis import ROTATE, RunConfig, plan, run
+from rabia.testing.nemesis.report import failure
+
+SEED = int(os.environ.get("JEPSEN_SEED", "0"))
+RUNS = int(os.environ.get("JEPSEN_RUNS", "3"))
+DURATION = float(os.environ.get("JEPSEN_DURATION", "20"))
+
+
+@pytest.mark.parametrize(
+    "config",
+    plan(RUNS, SEED, ROTATE, ROTATE, duration=DURATION),
+    ids=lambda c: f"seed{c.seed}-{c.nemesis}-{c.workload}",
+)
+def test_a_nemesis_run_finds_no_violation(config: RunConfig, tmp_path: Path) -> None:
+    result = run(config, tmp_path / "run")
+    assert result.ok, failure(result)
+    assert result.counts["ok"] >= 10 * DURATION, result.counts  # it served throughout
