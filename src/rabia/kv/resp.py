@@ -65,11 +65,6 @@ def error(message: bytes) -> bytes:
     return b"-ERR %s\r\n" % _clean(message)
 
 
-def coded_error(code: bytes, message: bytes) -> bytes:
-    """An error reply with its own code (``-NOAUTH ...``, ``-WRONGPASS ...``)."""
-    return b"-%s %s\r\n" % (code, _clean(message))
-
-
 def arity_error(name: bytes) -> bytes:
     """Redis's wrong-arity error for command ``name``."""
     return error(b"wrong number of arguments for '%s' command" % name.lower())
