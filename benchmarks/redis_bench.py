@@ -28,6 +28,8 @@ import threading
 import time
 from pathlib import Path
 
+from rabia.cli.up import free_port_base
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = re.compile(r"^([A-Za-z_ ]+): ([0-9.]+) requests per second", re.M)
 
@@ -36,24 +38,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def free_base(nodes: int) -> int:
-    """A base port whose +i, +1000+i and +2000+i ports are free (`rabia up`'s layout)."""
-    for base in range(31000 + (os.getpid() % 300) * 10, 39000, 10):
-        socks = []
-        try:
-            for port in (base + off + i for off in (0, 1000, 2000) for i in range(nodes)):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise SystemExit("no free port range")
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -132,7 +116,7 @@ def top_functions(raw: Path, count: int = 10) -> list[tuple[str, float]]:
 
 
 def run_rabia(args: argparse.Namespace, tmp: Path) -> tuple[dict[str, float], list[str]]:
-    base = free_base(args.nodes)
+    base = free_port_base(args.nodes, 31000 + (os.getpid() % 300) * 10, 39000)
     up = subprocess.Popen(
         [
             *(sys.executable, "-m", "rabia", "up", "--nodes", str(args.nodes)),

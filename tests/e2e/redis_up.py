@@ -10,7 +10,6 @@ import re
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,30 +28,11 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from rabia.cli.up import free_port_base
 from tests.e2e.cluster import ROOT
 
 READY_TIMEOUT = 30.0
 CALL_TIMEOUT = 10.0
-
-
-def free_base(nodes: int) -> int:
-    """A base port whose +i, +1000+i, +2000+i and +3000+i ports (RESP, peer, client,
-    metrics: as ``rabia up`` assigns them) are all free right now."""
-    for base in range(21000 + (os.getpid() % 400) * 10, 29000, 10):
-        ports = [base + off + i for off in (0, 1000, 2000, 3000) for i in range(nodes)]
-        socks = []
-        try:
-            for port in ports:
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise AssertionError("no free port range")
 
 
 def in_ci() -> bool:
@@ -88,7 +68,7 @@ class RabiaUp:
         return [self.base + i for i in range(self.nodes)]
 
     def start(self) -> None:
-        self.base = free_base(self.nodes)
+        self.base = free_port_base(self.nodes, 21000 + (os.getpid() % 400) * 10)
         cmd = [sys.executable, "-m", "rabia", "up", "--nodes", str(self.nodes)]
         cmd += ["--resp-port", str(self.base), "--data-dir", str(self.data_dir), *self.extra]
         self._process = subprocess.Popen(

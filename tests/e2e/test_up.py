@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -13,12 +14,12 @@ from pathlib import Path
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from rabia.cli.up import free_port_base
 from tests.e2e.cluster import ROOT
-from tests.e2e.redis_up import free_base
 
 
 def test_rabia_up_serves_redis_and_stops_on_sigterm(tmp_path: Path) -> None:
-    base = free_base(3)
+    base = free_port_base(3, 21000 + (os.getpid() % 400) * 10)
     up = subprocess.Popen(
         [
             sys.executable,

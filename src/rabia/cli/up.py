@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +23,27 @@ def _die_with_parent() -> None:
 
 
 _PR_SET_PDEATHSIG = 1
+
+PORT_OFFSETS = (0, 1000, 2000, 3000)
+"""Node i of ``rabia up --resp-port P`` listens on P+offset+i: RESP, peer, client, metrics."""
+
+
+def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
+    """A ``--resp-port`` in [first, last) whose every port (``PORT_OFFSETS``) is free now."""
+    for base in range(first, last, 10):
+        socks: list[socket.socket] = []
+        try:
+            for port in (base + off + i for off in PORT_OFFSETS for i in range(nodes)):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError(f"no free port range for {nodes} nodes in [{first}, {last})")
 
 
 @click.command()
