@@ -18,6 +18,7 @@ from rich.table import Table
 
 from rabia.core.config import UnsafeSwitches
 from rabia.testing.sim import UNSAFE_NAMES, SimResult, run_seed
+from rabia.testing.storage import SyncMode
 
 
 @dataclass(slots=True)
@@ -33,6 +34,8 @@ class _Summary:
     installs: int = 0
     transfers: int = 0
     runs_with_transfer: int = 0
+    by_durability: dict[str, list[int]] = field(default_factory=dict)
+    """mode -> [runs, crash-restarts, unsynced records lost]."""
     virtual_us: int = 0
     cpu_seconds: float = 0.0
     max_cpu_seconds: float = 0.0
@@ -51,6 +54,10 @@ class _Summary:
         self.installs += result.installs
         self.transfers += result.transfers
         self.runs_with_transfer += 1 if result.transfers else 0
+        mode = self.by_durability.setdefault(result.durability, [0, 0, 0])
+        mode[0] += 1
+        mode[1] += result.fault_counts.get("restart", 0)
+        mode[2] += result.lost_records
         self.virtual_us += result.virtual_us
         self.cpu_seconds += result.cpu_seconds
         self.max_cpu_seconds = max(self.max_cpu_seconds, result.cpu_seconds)
@@ -66,14 +73,20 @@ class _Summary:
         return self.phases_total / self.phases_counted if self.phases_counted else 0.0
 
 
-def _run_one(args: tuple[int, int, int, str, UnsafeSwitches]) -> SimResult:
+def _run_one(args: tuple[int, int, int, str, UnsafeSwitches, SyncMode | None]) -> SimResult:
     return run_seed(*args)
 
 
 def _results(
-    seeds: Sequence[int], nodes: int, ops: int, faults: str, unsafe: UnsafeSwitches, jobs: int
+    seeds: Sequence[int],
+    nodes: int,
+    ops: int,
+    faults: str,
+    unsafe: UnsafeSwitches,
+    jobs: int,
+    durability: SyncMode | None,
 ) -> Iterator[SimResult]:
-    work = [(seed, nodes, ops, faults, unsafe) for seed in seeds]
+    work = [(seed, nodes, ops, faults, unsafe, durability) for seed in seeds]
     if jobs <= 1 or len(work) < 2:
         for item in work:
             yield _run_one(item)
@@ -106,6 +119,13 @@ def _unsafe_switches(names: Iterable[str]) -> UnsafeSwitches:
     show_default=True,
     help="'swarm': each seed draws its own faults; 'none': a perfect network.",
 )
+@click.option(
+    "--durability",
+    type=click.Choice(["always", "batch", "off"]),
+    default=None,
+    help="Force this storage mode on every run, with crash-restarts in every run "
+    "(default: each seed draws its mode).",
+)
 @click.option("--jobs", "-j", default=1, show_default=True, help="Worker processes (0: all CPUs).")
 @click.option("--json", "as_json", is_flag=True, help="End stdout with one JSON summary line.")
 @click.option("--unsafe", multiple=True, hidden=True, help="Test only: enable a bug switch.")
@@ -116,6 +136,7 @@ def sim(
     seed: int | None,
     ops: int,
     faults: str,
+    durability: SyncMode | None,
     jobs: int,
     as_json: bool,
     unsafe: tuple[str, ...],
@@ -129,6 +150,8 @@ def sim(
         raise click.BadParameter("need at least one node", param_hint="--nodes")
     if ops < 0 or seeds < 0:
         raise click.BadParameter("--ops and --seeds must not be negative")
+    if durability is not None and faults != "swarm":
+        raise click.BadParameter("needs --faults swarm (crash-restarts)", param_hint="--durability")
     switches = _unsafe_switches(unsafe)
     chosen = [seed] if seed is not None else list(range(first_seed, first_seed + seeds))
     if jobs == 0:
@@ -148,7 +171,7 @@ def sim(
         disable=seed is not None,
     ) as progress:
         task = progress.add_task("sim", total=len(chosen), nodes=nodes, failing=0)
-        for result in _results(chosen, nodes, ops, faults, switches, jobs):
+        for result in _results(chosen, nodes, ops, faults, switches, jobs, durability):
             summary.add(result)
             progress.update(task, advance=1, failing=len(summary.failing))
     elapsed = time.perf_counter() - started
@@ -198,6 +221,11 @@ def _print_summary(
         "snapshot installs (from peers / runs)",
         f"{summary.installs} ({summary.transfers} / {summary.runs_with_transfer})",
     )
+    for mode, (runs, restarts, lost) in sorted(summary.by_durability.items()):
+        table.add_row(
+            f"durability {mode}: runs / restarts / records lost",
+            f"{runs} / {restarts} / {lost}",
+        )
     table.add_row("virtual time", f"{summary.virtual_us / 1e6:.1f} s")
     table.add_row("wall time", f"{elapsed:.1f} s")
     if summary.runs:
@@ -232,6 +260,10 @@ def _json_summary(
         "snapshot_installs": summary.installs,
         "snapshot_transfers": summary.transfers,
         "runs_with_transfer": summary.runs_with_transfer,
+        "durability": {
+            mode: {"runs": runs, "restarts": restarts, "records_lost": lost}
+            for mode, (runs, restarts, lost) in sorted(summary.by_durability.items())
+        },
         "fast_path_ratio": round(summary.ratio(summary.fast_path), 6),
         "null_ratio": round(summary.ratio(summary.null_slots), 6),
         "mean_phases": round(summary.mean_phases, 6),

@@ -90,8 +90,17 @@ class FaultPlan:
         )
 
 
-def plan_faults(rng: random.Random, members: Sequence[int], mode: str) -> FaultPlan:
-    """Draw a fault plan for ``members``: ``"swarm"`` (random faults) or ``"none"``."""
+def plan_faults(
+    rng: random.Random,
+    members: Sequence[int],
+    mode: str,
+    durability: SyncMode | None = None,
+) -> FaultPlan:
+    """Draw a fault plan for ``members``: ``"swarm"`` (random faults) or ``"none"``.
+
+    ``durability`` forces that storage mode in a swarm plan and enables crash-restarts
+    in it (every other draw is unchanged); ``None`` lets the seed draw the mode.
+    """
     if mode == "none":
         return FaultPlan(
             mode="none",
@@ -102,7 +111,7 @@ def plan_faults(rng: random.Random, members: Sequence[int], mode: str) -> FaultP
         raise ValueError(f"unknown fault mode {mode!r}")
     n = len(members)
     f = (n - 1) // 2
-    durability: SyncMode = rng.choice(("always", "always", "batch", "off"))
+    drawn: SyncMode = rng.choice(("always", "always", "batch", "off"))
     flush_interval_us = rng.choice((1_000, 5_000, 20_000))
     reserve_chunk = rng.choice((1, 4, 16, 64))
     fault_us = rng.randint(1_000_000, 2_000_000)
@@ -117,7 +126,9 @@ def plan_faults(rng: random.Random, members: Sequence[int], mode: str) -> FaultP
         "pause",
         "split_killer",
     )
-    enabled = tuple(name for name in features if rng.random() < 0.5)
+    enabled = tuple(
+        name for name in features if rng.random() < 0.5 or (durability and name == "crash")
+    )
     loss = rng.uniform(0.0, 0.3) if "loss" in enabled else 0.0
     duplicate = rng.uniform(0.0, 0.1) if "duplicate" in enabled else 0.0
     base_delay_us = rng.randint(100, 500)
@@ -150,7 +161,7 @@ def plan_faults(rng: random.Random, members: Sequence[int], mode: str) -> FaultP
     events.sort(key=lambda e: e[0])
     return FaultPlan(
         mode="swarm",
-        durability=durability,
+        durability=durability or drawn,
         flush_interval_us=flush_interval_us,
         reserve_chunk=reserve_chunk,
         fault_us=fault_us,

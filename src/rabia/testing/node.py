@@ -135,14 +135,18 @@ class SimNode:
         return Replica(self.config, recovered)
 
     # ------------------------------------------------------------- lifecycle
-    def crash(self, stop: bool) -> None:
-        """Crash (``stop``: for good); only the durable records survive."""
+    def crash(self, stop: bool) -> int:
+        """Crash (``stop``: for good); only the durable records survive.
+
+        Returns how many records of the unsynced tail the crash lost.
+        """
         self.reached = max(self.reached, self.replica.next_slot)
         self.status = STOPPED if stop else DOWN
-        self.storage.crash()
+        lost = self.storage.crash()
         self.held.clear()
         self.waiting.clear()
         self.armed = 0
+        return lost
 
     def restart(self, now: int) -> None:
         """Start a fresh process from the durable records."""

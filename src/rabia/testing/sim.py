@@ -40,7 +40,7 @@ from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.network import partition_links
 from rabia.testing.node import DOWN, PAUSED, STOPPED, UP, SimNode, check_quiescent, encode
 from rabia.testing.reconfig import RETRY_US, SPARES, Reconfigurer, draw_reconfigs
-from rabia.testing.storage import MemoryStorage
+from rabia.testing.storage import MemoryStorage, SyncMode
 from rabia.testing.workload import Client, make_clients
 
 TICK_US = 1_000
@@ -98,6 +98,10 @@ class SimResult:
     """Membership changes submitted in this run."""
     epochs: int = 0
     """Membership changes that took effect (the final configuration's epoch)."""
+    durability: str = "always"
+    """The storage mode every node of the run used (what a crash keeps)."""
+    lost_records: int = 0
+    """Unsynced records that crashes threw away (always 0 under ``always``)."""
     cpu_seconds: float = field(default=0.0, compare=False)
     """CPU time the run took (not part of the replayable outcome)."""
 
@@ -118,16 +122,20 @@ class Cluster:
         faults: str = "swarm",
         unsafe: UnsafeSwitches | None = None,
         *,
+        durability: SyncMode | None = None,
         ack_deadline_us: int = 5_000_000,
         quiet_us: int = 1_000_000,
         client_timeout_us: int = 300_000,
     ) -> None:
         if faults not in ("swarm", "none"):
             raise ValueError(f"faults must be 'swarm' or 'none', not {faults!r}")
+        if durability is not None and faults != "swarm":
+            raise ValueError("a forced durability mode needs swarm faults (crash-restarts)")
         self.seed = seed
         self.ops = ops
         self.faults = faults
         self.unsafe = unsafe if unsafe is not None else UnsafeSwitches()
+        self.forced_durability = durability
         self.ack_deadline_us = ack_deadline_us
         self.quiet_us = quiet_us
         self.client_timeout_us = client_timeout_us
@@ -139,7 +147,7 @@ class Cluster:
         snap_rng = random.Random(root.getrandbits(64))
         self.compact_every = draw_compaction(snap_rng) if faults == "swarm" else 0
         self.members = tuple(range(nodes))
-        self.plan: FaultPlan = plan_faults(fault_rng, self.members, faults)
+        self.plan: FaultPlan = plan_faults(fault_rng, self.members, faults, durability)
         reconf_rng = random.Random(root.getrandbits(64))
         self.reconfigs = draw_reconfigs(reconf_rng, self.plan.fault_us) if faults == "swarm" else ()
         spares = tuple(range(nodes, nodes + SPARES)) if self.reconfigs else ()
@@ -187,6 +195,7 @@ class Cluster:
         self._done_at: int | None = None
         self._stop = False
         self._struck: dict[str, int] = {}
+        self._lost_records = 0
         self._state_ones: dict[int, list[int]] = {}
         """slot -> replicas that broadcast a phase-1 STATE of 1 (for the split killer)."""
 
@@ -374,13 +383,13 @@ class Cluster:
             self._send_request(client, command)
 
     # ---------------------------------------------------------------- faults
-    def _impaired(self) -> int:
-        return len(self._impaired_ids())
+    def _impaired(self, members: Sequence[int] | None = None) -> int:
+        return len(self._impaired_ids(members))
 
-    def _impaired_ids(self) -> list[int]:
-        """Members of the latest configuration that cannot speak now (or soon)."""
+    def _impaired_ids(self, members: Sequence[int] | None = None) -> list[int]:
+        """Members (of the latest configuration by default) that cannot speak now (or soon)."""
         out = []
-        for m in self._latest().members:
+        for m in self._latest().members if members is None else members:
             n = self.nodes[m]
             if n.status in (DOWN, STOPPED) or n.recovering or not n.replica.is_member:
                 out.append(m)
@@ -416,13 +425,29 @@ class Cluster:
     def _may_crash(self, node: SimNode, stop: bool) -> bool:
         if node.status not in (UP, PAUSED):
             return False
-        members = self._latest().members
-        f = (len(members) - 1) // 2
-        if stop and sum(1 for m in members if self.nodes[m].status == STOPPED) >= f:
+        configs = self._budget_configs()
+        if stop and any(
+            sum(1 for m in config if self.nodes[m].status == STOPPED) >= (len(config) - 1) // 2
+            for config in configs
+        ):
             return False
         if self.plan.durability == "always" and not self.reconfigs:
             return True  # replay recovery: a restarted node resumes where it stopped
-        return self._impaired() + 1 <= f
+        return all(self._impaired(config) + 1 <= (len(config) - 1) // 2 for config in configs)
+
+    def _budget_configs(self) -> list[tuple[int, ...]]:
+        """Member sets the crash budget must hold in: the latest one and, while a
+        membership change is in flight, the one it will make (which may tolerate fewer
+        impaired members, or hold a joiner that is not caught up yet)."""
+        members = self._latest().members
+        configs = [members]
+        pending = self.reconfigurer.pending
+        if pending is not None:
+            after = {m for m in members if m != pending.remove}
+            if pending.add is not None:
+                after.add(pending.add)
+            configs.append(tuple(sorted(after)))
+        return configs
 
     def _fault(self, action: tuple[Any, ...]) -> None:
         kind = action[0]
@@ -469,7 +494,7 @@ class Cluster:
             self._count("skipped")
             return
         self._count(("stop" if stop else "crash") + (" mid-broadcast" if action[-1] else ""))
-        node.crash(stop)
+        self._lost_records += node.crash(stop)
         if not stop:
             self._push(self.now + action[2], _FAULT, ("restart", node.node_id, node.life))
 
@@ -547,7 +572,12 @@ class Cluster:
             virtual_us=self.now,
             trace_hash=self._trace.hexdigest(),
             replay_command=replay_command(
-                self.seed, len(self.members), self.ops, self.faults, self.unsafe
+                self.seed,
+                len(self.members),
+                self.ops,
+                self.faults,
+                self.unsafe,
+                self.forced_durability,
             ),
             acked=len(monitor.acked),
             delivered=self._delivered,
@@ -558,6 +588,8 @@ class Cluster:
             reconfigs=self.reconfigurer.submitted,
             epochs=monitor.latest_config.epoch,
             transfers=sum(n.transfers for n in self.nodes),
+            durability=self.plan.durability,
+            lost_records=self._lost_records,
         )
 
 
@@ -569,10 +601,17 @@ def draw_compaction(rng: random.Random) -> int:
 
 
 def replay_command(
-    seed: int, nodes: int, ops: int, faults: str, unsafe: UnsafeSwitches | None = None
+    seed: int,
+    nodes: int,
+    ops: int,
+    faults: str,
+    unsafe: UnsafeSwitches | None = None,
+    durability: str | None = None,
 ) -> str:
     """The CLI command that replays one run."""
     cmd = f"rabia sim --nodes {nodes} --seed {seed} --ops {ops} --faults {faults}"
+    if durability is not None:
+        cmd += f" --durability {durability}"
     if unsafe is not None:
         for name in UNSAFE_NAMES:
             if getattr(unsafe, name):
@@ -590,10 +629,14 @@ def run_seed(
     ops: int = 60,
     faults: str = "swarm",
     unsafe: UnsafeSwitches | None = None,
+    durability: SyncMode | None = None,
 ) -> SimResult:
-    """Run one seeded simulation and return its result (violations empty when safe)."""
+    """Run one seeded simulation and return its result (violations empty when safe).
+
+    ``durability`` forces one storage mode on every run, with crash-restarts enabled.
+    """
     started = time.process_time()
-    result = Cluster(seed, nodes, ops, faults, unsafe).run()
+    result = Cluster(seed, nodes, ops, faults, unsafe, durability=durability).run()
     return dataclasses.replace(result, cpu_seconds=time.process_time() - started)
 
 
@@ -603,10 +646,11 @@ def run_many(
     ops: int = 60,
     faults: str = "swarm",
     unsafe: UnsafeSwitches | None = None,
+    durability: SyncMode | None = None,
 ) -> Iterator[SimResult]:
     """Run several seeds one after another, yielding each result."""
     for seed in seeds:
-        yield run_seed(seed, nodes, ops, faults, unsafe)
+        yield run_seed(seed, nodes, ops, faults, unsafe, durability)
 
 
 __all__ = ["Cluster", "SimResult", "replay_command", "run_many", "run_seed"]
