@@ -181,9 +181,11 @@ class ScriptedCluster:
         self.nodes[i].up = False
         self.in_flight = [m for m in self.in_flight if m.dst != i]
 
-    def restart(self, i: int) -> None:
+    def restart(self, i: int, intact: bool = False) -> None:
+        """Restart from every record ``i`` stored (``intact``: it may know that, ADR 0010)."""
         old = self.nodes[i]
-        self.nodes[i] = Node(Replica(self._config(i), list(old.records)), records=old.records)
+        replica = Replica(self._config(i), list(old.records), intact=intact)
+        self.nodes[i] = Node(replica, records=old.records)
         self.drain(i)
 
     def settle(self, rounds: int = 200, pred: Callable[[InFlight], bool] = lambda m: True) -> None:

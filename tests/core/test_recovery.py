@@ -112,3 +112,58 @@ def test_rolling_restart_of_an_idle_abstain_cluster_keeps_going() -> None:
     ops = [cmd.op for b in c.nodes[0].log if b for cmd in b.commands]
     assert ops == [b"a", b"v2", b"v1", b"b"]
     assert equivocations(c.sent) == []
+
+
+def test_an_idle_abstain_cluster_killed_everywhere_serves_again_when_nothing_was_lost() -> None:
+    """ADR 0010: after a process crash (or a clean stop) the records are all there, so the
+    replicas resume instead of abstaining; after a power loss they abstain (5b's limit)."""
+    for intact in (True, False):
+        c = ScriptedCluster(3, recovery="abstain", reserve_chunk=16)
+        c.submit(0, b"a")
+        c.settle(10)
+        for i in c.members:
+            c.crash(i)
+        for i in c.members:
+            c.restart(i, intact=intact)
+        c.submit(1, b"b", seq=1)
+        c.settle(200)
+        ops = {i: [cmd.op for b in n.log if b for cmd in b.commands] for i, n in c.nodes.items()}
+        if intact:
+            assert all(not n.replica.abstaining for n in c.nodes.values())
+            assert ops == {i: [b"a", b"b"] for i in c.members}
+        else:  # every replica abstains in the same slots: nobody may speak there
+            assert all(n.replica.abstaining for n in c.nodes.values())
+            assert ops == {i: [b"a"] for i in c.members}
+        assert equivocations(c.sent) == []
+
+
+def test_whole_cluster_crash_mid_slot_finishes_that_slot_in_abstain_mode_when_intact() -> None:
+    c = ScriptedCluster(3, recovery="abstain")
+    _mid_slot(c)
+    for i in c.members:
+        c.restart(i, intact=True)
+    c.settle(200)
+    logs = c.logs()
+    assert logs[0] == logs[1] == logs[2] and len(logs[0]) >= 1
+    assert equivocations(c.sent) == []
+
+
+def test_an_abstain_window_survives_a_later_intact_restart() -> None:
+    """A replica that restarted abstaining lost its earlier messages: restarting again,
+    intact this time, it must still stay silent below the first restart's mark."""
+    c = ScriptedCluster(3, recovery="abstain", reserve_chunk=16)
+    c.submit(2, b"a", client=2)  # 2 speaks, reserving slots below 16
+    c.settle(5)
+    c.crash(2)
+    c.restart(2)  # lossy: abstains below 16
+    assert c.nodes[2].replica.abstaining
+    c.crash(2)
+    c.restart(2, intact=True)
+    assert c.nodes[2].replica.abstaining  # the window of the lossy life still holds
+    c.settle(150)  # peers fill the window with no-ops
+    assert not c.nodes[2].replica.abstaining
+    c.submit(2, b"b", client=2, seq=1)
+    c.settle(20)
+    logs = c.logs()
+    assert logs[0] == logs[1] == logs[2]
+    assert equivocations(c.sent) == []

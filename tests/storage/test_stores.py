@@ -148,6 +148,47 @@ def test_durable_appends_survive_sigkill(
     assert loaded == [r for i in range(steps) for r in step(i)]  # ... as a prefix, in order
 
 
+@pytest.mark.parametrize("durability", ["batch", "off"])
+def test_a_store_knows_whether_its_previous_run_kept_everything(
+    kind: str, tmp_path: Path, durability: Durability, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ADR 0010: complete after a clean close or a kill under the same boot; not after a
+    kill followed by a reboot (the unsynced tail may be gone)."""
+    from rabia.storage.runs import BOOT_ID_ENV
+
+    path = tmp_path / "node.db"
+    monkeypatch.setenv(BOOT_ID_ENV, "boot-1")
+    fresh = open_store(kind, path, durability)
+    assert fresh.kept_everything()  # a new store lost nothing
+    fresh.append(step(0), sync=False)
+    fresh.close()
+    monkeypatch.setenv(BOOT_ID_ENV, "boot-2")
+    after_close = open_store(kind, path, durability)
+    assert after_close.kept_everything()  # a clean close flushed: a reboot since is harmless
+    after_close.close()
+
+    monkeypatch.setenv(BOOT_ID_ENV, "boot-3")  # the writer child inherits it
+    _kill_after(kind, durability, path, sync_every=4, lines=5)
+    same_boot = open_store(kind, path, durability)
+    try:
+        assert same_boot.kept_everything()  # kill -9: the OS kept every append
+        assert len(same_boot.load()) >= 2 * 5 * 4
+    finally:
+        same_boot.close()
+    _kill_after(kind, durability, path, sync_every=4, lines=5)
+    monkeypatch.setenv(BOOT_ID_ENV, "boot-4")  # the machine rebooted since the kill
+    rebooted = open_store(kind, path, durability)
+    try:
+        assert not rebooted.kept_everything()
+    finally:
+        rebooted.close()
+    always = open_store(kind, path, "always")
+    try:
+        assert always.kept_everything()  # every append was synced anyway
+    finally:
+        always.close()
+
+
 # -- corruption ------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ class _Summary:
     transfers: int = 0
     runs_with_transfer: int = 0
     by_durability: dict[str, list[int]] = field(default_factory=dict)
-    """mode -> [runs, crash-restarts, unsynced records lost]."""
+    """mode -> [runs, restarts, of those after a power loss, unsynced records lost]."""
     virtual_us: int = 0
     cpu_seconds: float = 0.0
     max_cpu_seconds: float = 0.0
@@ -54,10 +54,11 @@ class _Summary:
         self.installs += result.installs
         self.transfers += result.transfers
         self.runs_with_transfer += 1 if result.transfers else 0
-        mode = self.by_durability.setdefault(result.durability, [0, 0, 0])
+        mode = self.by_durability.setdefault(result.durability, [0, 0, 0, 0])
         mode[0] += 1
         mode[1] += result.fault_counts.get("restart", 0)
-        mode[2] += result.lost_records
+        mode[2] += result.fault_counts.get("power loss", 0)
+        mode[3] += result.lost_records
         self.virtual_us += result.virtual_us
         self.cpu_seconds += result.cpu_seconds
         self.max_cpu_seconds = max(self.max_cpu_seconds, result.cpu_seconds)
@@ -221,10 +222,10 @@ def _print_summary(
         "snapshot installs (from peers / runs)",
         f"{summary.installs} ({summary.transfers} / {summary.runs_with_transfer})",
     )
-    for mode, (runs, restarts, lost) in sorted(summary.by_durability.items()):
+    for mode, (runs, restarts, power, lost) in sorted(summary.by_durability.items()):
         table.add_row(
-            f"durability {mode}: runs / restarts / records lost",
-            f"{runs} / {restarts} / {lost}",
+            f"durability {mode}: runs / restarts (after power loss) / records lost",
+            f"{runs} / {restarts} ({power}) / {lost}",
         )
     table.add_row("virtual time", f"{summary.virtual_us / 1e6:.1f} s")
     table.add_row("wall time", f"{elapsed:.1f} s")
@@ -261,8 +262,8 @@ def _json_summary(
         "snapshot_transfers": summary.transfers,
         "runs_with_transfer": summary.runs_with_transfer,
         "durability": {
-            mode: {"runs": runs, "restarts": restarts, "records_lost": lost}
-            for mode, (runs, restarts, lost) in sorted(summary.by_durability.items())
+            mode: {"runs": runs, "restarts": restarts, "power_losses": power, "records_lost": lost}
+            for mode, (runs, restarts, power, lost) in sorted(summary.by_durability.items())
         },
         "fast_path_ratio": round(summary.ratio(summary.fast_path), 6),
         "null_ratio": round(summary.ratio(summary.null_slots), 6),

@@ -34,9 +34,12 @@ class ReservedRecord(msgspec.Struct, frozen=True, array_like=True, tag=3):
 
 
 class IncarnationRecord(msgspec.Struct, frozen=True, array_like=True, tag=4):
-    """The replica's restart count; part of every batch id it originates."""
+    """The replica's restart count (part of every batch id it originates), and the slot
+    below which that incarnation abstains (``abstain`` recovery after a restart whose
+    store may have lost records; 0: none)."""
 
     incarnation: int
+    abstain_below: int = 0
 
 
 class SnapshotRecord(msgspec.Struct, frozen=True, array_like=True, tag=5):

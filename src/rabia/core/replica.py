@@ -59,7 +59,13 @@ _LOCAL_COIN_SALT = 0x9E3779B97F4A7C15
 class Replica(CatchUp):
     """One member of a Rabia cluster. See the module docstring for the driving contract."""
 
-    def __init__(self, config: ReplicaConfig, recovered: Iterable[Record] = ()) -> None:
+    def __init__(
+        self, config: ReplicaConfig, recovered: Iterable[Record] = (), *, intact: bool = False
+    ) -> None:
+        """``recovered``: the records a previous run of this replica stored. ``intact``:
+        they hold everything that run appended (a process crash or a clean stop, not a
+        power loss); ``abstain`` recovery then resumes the slot in progress as ``replay``
+        does instead of abstaining (ADR 0010). ``replay`` recovery assumes it always."""
         self.config = config
         self._me = config.node_id
         self._history = ConfigHistory(
@@ -101,11 +107,13 @@ class Replica(CatchUp):
         self.stats = ReplicaStats()
         self.incarnation = 0
         self._refresh_peers()
-        self._recover(recovered)
+        self._recover(recovered, intact)
 
     # ------------------------------------------------------------------ recovery
-    def _recover(self, recovered: Iterable[Record]) -> None:
+    def _recover(self, recovered: Iterable[Record], intact: bool) -> None:
         incarnation = -1
+        inherited = 0
+        """Highest abstain mark an earlier incarnation started with."""
         decided: dict[int, Batch | None] = {}
         sent: dict[int, list[SlotMessage]] = {}
         reserved = 0
@@ -122,9 +130,9 @@ class Replica(CatchUp):
                 reserved = max(reserved, record.slot)
             else:
                 incarnation = max(incarnation, record.incarnation)
+                inherited = max(inherited, record.abstain_below)
         self.incarnation = incarnation + 1
         ready = self._pending
-        ready.records.append(IncarnationRecord(self.incarnation))
         ready.sync = True
         if snapshot is not None:
             slot, ids, configs = decode_core_state(snapshot.core_state)
@@ -146,16 +154,23 @@ class Replica(CatchUp):
         if latest.epoch != self.config.epoch:
             ready.events.append(_changed(latest))
         forget = self.config.unsafe.forget_sent
-        if self._replay and not forget:
+        if not forget:
+            self._reserved = reserved
+            if self._replay:
+                pass  # every sent message was synced before it left
+            elif intact:
+                # Every sent message is on record, except those of an earlier life that
+                # restarted abstaining: its window still holds.
+                self._abstain_below = inherited
+            else:
+                self._abstain_below = max(reserved, inherited)
             own = sent.get(self.next_slot)
-            if own:
+            if own and self.next_slot >= self._abstain_below:
                 instance = self._instance(self.next_slot)
                 instance.resume(own)
                 for message in own:
                     ready.messages.append((BROADCAST, message))
-        elif not self._replay and not forget:
-            self._abstain_below = reserved
-            self._reserved = reserved
+        ready.records.insert(0, IncarnationRecord(self.incarnation, self._abstain_below))
         if incarnation >= 0:
             ready.messages.append((BROADCAST, self._status()))
 
@@ -175,6 +190,11 @@ class Replica(CatchUp):
     def abstaining(self) -> bool:
         """True while a restarted replica stays silent in slots it may have spoken in."""
         return self.next_slot < self._abstain_below
+
+    @property
+    def abstain_below(self) -> int:
+        """The slot below which a restarted replica stays silent (0: it never did)."""
+        return self._abstain_below
 
     @property
     def configuration(self) -> Configuration:
@@ -468,9 +488,8 @@ class Replica(CatchUp):
 
     def _speak(self, message: SlotMessage) -> None:
         ready = self._pending
-        if self._replay:
-            ready.records.append(SentRecord(message))
-        elif message.slot >= self._reserved:
+        ready.records.append(SentRecord(message))  # synced in replay; abstain: ADR 0010
+        if not self._replay and message.slot >= self._reserved:
             self._reserved = message.slot + self.config.reserve_chunk
             ready.records.append(ReservedRecord(self._reserved))
             ready.sync = True

@@ -115,7 +115,17 @@ class Node:
         if storage is None:
             storage, self._lock = open_storage(config)
             self._storage = storage
-        self._replica = Replica(_replica_config(config, storage), storage.load())
+        records = storage.load()
+        intact = storage.kept_everything()
+        self._replica = replica = Replica(_replica_config(config, storage), records, intact=intact)
+        if replica.abstaining:
+            log.warning(
+                "node %d: its store may have lost records (power loss or reboot in %s mode): "
+                "silent up to slot %d, learning decisions until then (ADR 0010)",
+                config.node_id,
+                storage.durability,
+                replica.abstain_below,
+            )
         if self._transport is None:
             from rabia.transport.tcp import TcpTransport
 

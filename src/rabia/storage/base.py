@@ -46,6 +46,12 @@ class Storage(ABC):
     def append(self, records: Sequence[Record], sync: bool) -> None:
         """Add records; when ``sync`` is true they are durable on return."""
 
+    def kept_everything(self) -> bool:
+        """True when ``load()`` holds every record the previous run appended: always in
+        ``always``; in ``batch``/``off`` when that run closed cleanly or ran under the same
+        kernel boot (a process crash keeps what the OS was handed; ADR 0010)."""
+        return self.durability == "always"
+
     def flush(self) -> None:  # noqa: B027 - optional hook
         """Make everything appended so far durable (the ``batch`` mode's timer calls it)."""
 

@@ -31,6 +31,7 @@ import lmdb
 from rabia.core.ready import Record
 from rabia.storage.base import Durability, Storage
 from rabia.storage.errors import StorageCorrupted
+from rabia.storage.runs import current_boot_id, kept_everything
 from rabia.storage.sqlite import (
     FORMAT_VERSION,
     KIND_SENT,
@@ -93,6 +94,7 @@ class LmdbStorage(Storage):
         self._map_size = map_size
         self._env: lmdb.Environment | None = None
         self._dbs: _Dbs | None = None
+        self._kept: bool | None = None
         self._closed = False
         self._dirty = False
         self._syncs = 0
@@ -125,6 +127,10 @@ class LmdbStorage(Storage):
         if sync:
             self.flush()
 
+    def kept_everything(self) -> bool:
+        self._open_env()
+        return self.durability == "always" or bool(self._kept)
+
     def flush(self) -> None:
         """Make everything appended so far durable (one fdatasync; nothing when already so)."""
         if self._env is not None and self._dirty:
@@ -139,6 +145,10 @@ class LmdbStorage(Storage):
             return
         try:
             self.flush()
+            if self._dbs is not None:
+                with self._env.begin(write=True) as txn:
+                    txn.put(b"clean", b"1", db=self._dbs[0])
+                self._env.sync(True)
         finally:
             env, self._env, self._dbs = self._env, None, None
             self._closed = True
@@ -232,8 +242,8 @@ class LmdbStorage(Storage):
         except BaseException:
             env.close()
             raise
+        env.sync(True)  # the boot and clean marks above must be durable before any append
         if new:
-            env.sync(True)
             fsync_directory(path.parent)
         return env, dbs
 
@@ -255,8 +265,15 @@ class LmdbStorage(Storage):
             if version is None and not names:
                 txn.put(b"format", str(FORMAT_VERSION).encode(), db=meta)
                 txn.put(b"created", repr(time.time()).encode(), db=meta)
+                self._kept = True  # nothing was ever appended
             elif version != str(FORMAT_VERSION).encode():
                 raise StorageCorrupted(path, f"unsupported format version {version!r}")
+            else:
+                boot, clean = txn.get(b"boot", db=meta), txn.get(b"clean", db=meta)
+                self._kept = kept_everything(boot, clean, current_boot_id())
+            # This run's boot, and "not closed cleanly" until close() says otherwise.
+            txn.put(b"boot", current_boot_id().encode("ascii", "replace"), db=meta)
+            txn.put(b"clean", b"0", db=meta)
             last = txn.cursor(db=records)
             self._next = int.from_bytes(last.key(), "big") + 1 if last.last() else 0
         return meta, records, sent

@@ -15,10 +15,15 @@ class MemoryStorage(Storage):
         self.durability = durability
         self._records: list[Record] = []
         self._durable = 0
+        self._kept = True
         self.syncs = 0
 
     def load(self) -> list[Record]:
         return list(self._records)
+
+    def kept_everything(self) -> bool:
+        """False after ``crash()`` until the next clean ``close()``."""
+        return self._kept or self.durability == "always"
 
     def append(self, records: Sequence[Record], sync: bool) -> None:
         self._records.extend(records)
@@ -42,9 +47,11 @@ class MemoryStorage(Storage):
     def crash(self) -> None:
         """Forget every record that was never synced, as a power loss would."""
         del self._records[self._durable :]
+        self._kept = False
 
     def close(self) -> None:
-        pass
+        self.flush()
+        self._kept = True
 
 
 def _obsolete(slot: int | None, below: int) -> bool:

@@ -36,6 +36,7 @@ import msgspec
 from rabia.core.ready import DecidedRecord, Record, ReservedRecord, SentRecord, SnapshotRecord
 from rabia.storage.base import Durability, Storage
 from rabia.storage.errors import StorageCorrupted
+from rabia.storage.runs import current_boot_id, kept_everything
 
 FORMAT_VERSION = 2
 """Version of the on-disk layout, kept in the ``meta`` table."""
@@ -162,6 +163,7 @@ class SqliteStorage(Storage):
         self._dirty = False
         self._syncs = 0
         self._count: int | None = None
+        self._kept: bool | None = None
 
     # -- Storage -------------------------------------------------------------------------
 
@@ -189,6 +191,10 @@ class SqliteStorage(Storage):
         if self._count is not None:
             self._count += len(rows)
 
+    def kept_everything(self) -> bool:
+        self._connection()
+        return self.durability == "always" or bool(self._kept)
+
     def flush(self) -> None:
         """Make everything appended so far durable (one fsync; nothing when already so)."""
         if self._conn is not None and self._dirty:
@@ -201,6 +207,7 @@ class SqliteStorage(Storage):
             return
         try:
             self.flush()
+            self._commit("UPDATE meta SET value = 1 WHERE key = 'clean'", [()], True)
         finally:
             conn, self._conn = self._conn, None
             self._closed = True
@@ -292,6 +299,7 @@ class SqliteStorage(Storage):
             meta = f"('format', {FORMAT_VERSION}), ('created', {time.time()!r}), ('flushes', 0)"
             conn.executescript(f"BEGIN; {_SCHEMA} INSERT INTO meta VALUES {meta}; COMMIT;")
             fsync_directory(path.parent)
+            self._kept = True  # nothing was ever appended
         elif "meta" not in tables or "records" not in tables:
             raise StorageCorrupted(path, "an SQLite database but not a rabia record store")
         else:
@@ -299,6 +307,14 @@ class SqliteStorage(Storage):
             if row is None or row[0] != FORMAT_VERSION:
                 found = None if row is None else row[0]
                 raise StorageCorrupted(path, f"unsupported format version {found!r}")
+            noted = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('boot', 'clean')"))
+            self._kept = kept_everything(noted.get("boot"), noted.get("clean"), current_boot_id())
+        # This run's boot, and "not closed cleanly" until close() says otherwise (synced).
+        conn.execute("BEGIN")
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('boot', ?), ('clean', 0)", (current_boot_id(),)
+        )
+        conn.execute("COMMIT")
         conn.execute(f"PRAGMA synchronous={self._base}")
 
     def _commit(self, sql: str, params: Sequence[Sequence[object]], durable: bool) -> None:

@@ -30,12 +30,15 @@ from rabia.testing.network import PARTITION_KINDS, Network
 from rabia.testing.storage import SyncMode
 
 FaultAction = tuple[Any, ...]
-"""("crash", node, restart_after_us, copies) | ("stop", node, copies) |
+"""("crash", node, restart_after_us, power_loss, copies) | ("stop", node, copies) |
 ("pause", node, for_us) | ("partition", kind, for_us).
 
 ``copies`` > 0 arms a crash *mid-broadcast*: the node crashes right after sending that
 many more copies of REQ/PROPOSAL/STATE/VOTE messages, so a broadcast reaches only some
-peers (the scenarios of protocol notes C2-C4)."""
+peers (the scenarios of protocol notes C2-C4). ``power_loss``: the crash loses the
+store's unsynced tail and, in ``batch``/``off``, the node restarts abstaining; otherwise it
+is a process crash: the operating system keeps every record and the node restarts intact
+(ADR 0010)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +162,8 @@ def plan_faults(
         for _ in range(rng.randint(1, 4)):
             events.append((at(), ("pause", rng.choice(members), rng.randint(5_000, 300_000))))
     events.sort(key=lambda e: e[0])
+    # Drawn last, so that every draw above stays what it was before crashes had kinds.
+    events = [(t, (*a[:3], rng.random() < 0.5, a[3]) if a[0] == "crash" else a) for t, a in events]
     return FaultPlan(
         mode="swarm",
         durability=durability or drawn,

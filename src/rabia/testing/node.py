@@ -72,6 +72,7 @@ class SimNode:
         "compact_every",
         "config",
         "held",
+        "intact",
         "life",
         "machine",
         "monitor",
@@ -123,26 +124,32 @@ class SimNode:
         self.armed = 0
         """Crash after this many more copies of REQ/PROPOSAL/STATE/VOTE (0: not armed)."""
         self.armed_action: tuple[Any, ...] = ()
+        self.intact = False
+        """The last crash kept every stored record (a process crash, or ``always``)."""
         self.machine = AppendMachine()
         self.applier = Applier(self.machine.apply)
         self.replica = self._load()
 
     def _load(self) -> Replica:
         """A replica from the durable records (and the latest snapshot among them)."""
-        recovered = self.storage.recovered()
+        intact = self.intact
+        recovered = self.storage.recovered(everything=True) if intact else self.storage.recovered()
         snapshots = [r for r in recovered if isinstance(r, SnapshotRecord)]
         self.snapshot = max(snapshots, key=lambda r: r.slot) if snapshots else None
-        return Replica(self.config, recovered)
+        return Replica(self.config, recovered, intact=intact)
 
     # ------------------------------------------------------------- lifecycle
-    def crash(self, stop: bool) -> int:
-        """Crash (``stop``: for good); only the durable records survive.
+    def crash(self, stop: bool, power: bool = True) -> int:
+        """Crash (``stop``: for good). A power loss keeps only the durable records; a
+        process crash (``power`` false) keeps everything the node stored, and the node
+        restarts knowing so (ADR 0010).
 
         Returns how many records of the unsynced tail the crash lost.
         """
         self.reached = max(self.reached, self.replica.next_slot)
         self.status = STOPPED if stop else DOWN
-        lost = self.storage.crash()
+        self.intact = not power or self.storage.mode == "always"
+        lost = self.storage.crash() if power else 0
         self.held.clear()
         self.waiting.clear()
         self.armed = 0

@@ -303,7 +303,7 @@ class Cluster:
                     node.armed -= 1
                     if node.armed == 0:
                         armed = False
-                        if self._may_crash(node, node.armed_action[0] == "stop"):
+                        if self._may_crash(node, node.armed_action):
                             raise _CrashNow  # unwinds the node's driver loop mid-Ready
                         self._count("skipped")
 
@@ -422,17 +422,19 @@ class Cluster:
             () if remove is None else (remove,),
         )
 
-    def _may_crash(self, node: SimNode, stop: bool) -> bool:
+    def _may_crash(self, node: SimNode, action: tuple[Any, ...]) -> bool:
         if node.status not in (UP, PAUSED):
             return False
+        stop = action[0] == "stop"
+        lossless = self.plan.durability == "always" or (not stop and not action[3])
         configs = self._budget_configs()
         if stop and any(
             sum(1 for m in config if self.nodes[m].status == STOPPED) >= (len(config) - 1) // 2
             for config in configs
         ):
             return False
-        if self.plan.durability == "always" and not self.reconfigs:
-            return True  # replay recovery: a restarted node resumes where it stopped
+        if lossless and not self.reconfigs:
+            return True  # the node restarts with every record and resumes where it stopped
         return all(self._impaired(config) + 1 <= (len(config) - 1) // 2 for config in configs)
 
     def _budget_configs(self) -> list[tuple[int, ...]]:
@@ -490,11 +492,14 @@ class Cluster:
 
     def _crash(self, node: SimNode, action: tuple[Any, ...]) -> None:
         stop = action[0] == "stop"
-        if not self._may_crash(node, stop):
+        if not self._may_crash(node, action):
             self._count("skipped")
             return
         self._count(("stop" if stop else "crash") + (" mid-broadcast" if action[-1] else ""))
-        self._lost_records += node.crash(stop)
+        power = not stop and action[3]
+        if power and self.plan.durability != "always":
+            self._count("power loss")
+        self._lost_records += node.crash(stop, power=power)
         if not stop:
             self._push(self.now + action[2], _FAULT, ("restart", node.node_id, node.life))
 

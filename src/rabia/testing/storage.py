@@ -93,9 +93,10 @@ class MemoryStorage:
         del self.records[self.durable :]
         return lost
 
-    def recovered(self) -> list[Record]:
-        """The durable records, as a restarted replica reads them."""
-        return self.records[: self.durable]
+    def recovered(self, everything: bool = False) -> list[Record]:
+        """The records a restarted replica reads: the durable ones, or after a process
+        crash (``everything``: the operating system kept what it was handed) all of them."""
+        return list(self.records) if everything else self.records[: self.durable]
 
     def reserved_mark(self) -> int:
         """Highest durable ``ReservedRecord`` slot (0 when none)."""
