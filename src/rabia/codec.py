@@ -14,7 +14,7 @@ import msgspec
 
 from rabia.core.messages import Message
 
-PROTOCOL_VERSION: Final = 1
+PROTOCOL_VERSION: Final = 2
 """Bumped on any incompatible change of messages or framing."""
 
 DEFAULT_MAX_FRAME: Final = 16 * 1024 * 1024

@@ -82,7 +82,10 @@ class ScriptedCluster:
             for event in ready.events:
                 if isinstance(event, SnapshotWanted) and node.snapshot is not None:
                     snap = node.snapshot
-                    replica.send_snapshot(event.peer, snap.slot, snap.core_state, snap.app_state)
+                    offset = event.offset if event.slot == snap.slot else -1
+                    replica.send_snapshot(
+                        event.peer, snap.slot, snap.core_state, snap.app_state, offset
+                    )
             for dst, message in ready.messages:
                 targets = list(ready.peers) if dst == BROADCAST else [dst]
                 for t in targets:

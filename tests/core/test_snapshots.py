@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rabia.core import DecidedRecord, Replica, ReplicaConfig
-from rabia.core.messages import Snapshot, Status
+from rabia.core.messages import Snapshot, SnapshotPull, Status
 from rabia.core.queue import DecidedIds
 from rabia.core.ready import SnapshotRecord
 from rabia.core.snapshot import SlotCompacted, decode_core_state
@@ -86,6 +86,49 @@ def test_isolated_replica_catches_up_by_snapshot_then_decisions() -> None:
     logs = c.logs()
     assert logs[0] == logs[1] == logs[2]
     assert [d.slot for d in lagger.decided] == [0, 9, 10, 11, 12]  # decisions after the jump
+
+
+def test_a_large_snapshot_is_offered_then_pulled_chunk_by_chunk() -> None:
+    """ADR 0011: a state above ``snapshot_chunk`` goes as an offer, then one pulled chunk
+    at a time, in order; lost chunks are pulled again; the result installs as one."""
+    c = ScriptedCluster(3, snapshot_chunk=16)
+    _decide(c, 1)
+    keep = _isolated(2)
+    for k in range(12):
+        c.submit(0, b"x%d" % k, client=2, seq=k)
+        c.settle(3, pred=keep)  # type: ignore[arg-type]
+    c.compact(0)
+    c.compact(1)
+    c.drop(lambda f: not keep(f))  # type: ignore[operator]
+    size = len(c.nodes[0].snapshot.app_state)  # type: ignore[union-attr]
+    assert size > 3 * 16
+    lost = 0
+
+    def lose_some_chunks(f: object) -> bool:  # drop every third chunk once
+        nonlocal lost
+        m = f.message  # type: ignore[attr-defined]
+        if isinstance(m, Snapshot) and m.app_state and m.offset % 48 == 16 and lost < 2:
+            lost += 1
+            return False
+        return True
+
+    for _ in range(400):
+        c.deliver(lose_some_chunks)  # type: ignore[arg-type]
+        c.tick_all(1)
+        if c.nodes[2].replica.next_slot == 13:
+            break
+    lagger = c.nodes[2]
+    assert lost == 2
+    assert lagger.replica.stats.snapshots_installed == 1
+    assert lagger.replica.next_slot == 13
+    to_lagger = [f.message for f in c.sent if isinstance(f.message, Snapshot) and f.dst == 2]
+    assert all(len(m.app_state) <= 16 for m in to_lagger)
+    assert any(not m.app_state and m.total == size for m in to_lagger)  # an offer
+    pulls = [f.message for f in c.sent if isinstance(f.message, SnapshotPull) and f.src == 2]
+    offsets = sorted({p.offset for p in pulls})
+    assert offsets == list(range(0, size, 16))  # every chunk, in order, each asked for
+    logs = c.logs()
+    assert logs[0] == logs[1] == logs[2]
 
 
 def test_snapshot_not_ahead_is_ignored() -> None:

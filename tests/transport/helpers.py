@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from rabia.codec import HEADER
+from rabia.codec import HEADER, PROTOCOL_VERSION
 from rabia.core.messages import Message, Vote
 from rabia.transport import handshake as hs
 from rabia.transport.base import PeerEvent
@@ -211,7 +211,7 @@ class RawPeer:
     ) -> None:
         """Complete a valid handshake as ``node_id``."""
         nonce = hs.new_nonce()
-        self.write(hs.encode_handshake(hs.Hello(1, CLUSTER, node_id, nonce)))
+        self.write(hs.encode_handshake(hs.Hello(PROTOCOL_VERSION, CLUSTER, node_id, nonce)))
         challenge = await self.read_handshake()
         assert isinstance(challenge, hs.Challenge)
         mac = b""

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from rabia.codec import HEADER, encode_message, frame
+from rabia.codec import HEADER, PROTOCOL_VERSION, encode_message, frame
 from rabia.transport import handshake as hs
 
 from .helpers import (
@@ -36,7 +36,7 @@ MAX_FRAME = 64 * 1024
 Attack = Callable[[RawPeer], Awaitable[None]]
 
 
-def _hello(*, version: int = 1, cluster: str = CLUSTER, node_id: int = 3) -> bytes:
+def _hello(*, version: int = PROTOCOL_VERSION, cluster: str = CLUSTER, node_id: int = 3) -> bytes:
     return hs.encode_handshake(hs.Hello(version, cluster, node_id, hs.new_nonce()))
 
 
@@ -78,7 +78,7 @@ async def own_node_id(peer: RawPeer) -> None:
 
 async def _proof(peer: RawPeer, secret: bytes | None) -> None:
     nonce = hs.new_nonce()
-    peer.write(hs.encode_handshake(hs.Hello(1, CLUSTER, 3, nonce)))
+    peer.write(hs.encode_handshake(hs.Hello(PROTOCOL_VERSION, CLUSTER, 3, nonce)))
     challenge = await peer.read_handshake()
     assert isinstance(challenge, hs.Challenge) and challenge.node_id == 1
     expected = hs.compute_mac(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rabia.core.config import ReplicaConfig
 from rabia.core.membership import ConfigHistory, Configuration
-from rabia.core.messages import Batch, Decision, Snapshot, Status
+from rabia.core.messages import Batch, Decision, Snapshot, SnapshotPull, Status
 from rabia.core.queue import DecidedIds, PendingQueue
 from rabia.core.ready import (
     ConfigChanged,
@@ -23,6 +23,7 @@ from rabia.core.ready import (
 from rabia.core.slot import SlotInstance
 from rabia.core.snapshot import SlotCompacted, decode_core_state, encode_core_state
 from rabia.core.stats import ReplicaStats
+from rabia.core.transfer import IncomingSnapshot
 
 
 class CatchUp:
@@ -44,6 +45,9 @@ class CatchUp:
     _peer_abstain: dict[int, int]
     _decision_sent: dict[int, tuple[int, int]]
     _snapshot_wanted: dict[int, int]
+    _snapshot_pulled: dict[int, int]
+    """peer -> tick of its latest pull of one of our snapshots."""
+    _incoming: IncomingSnapshot | None
     _status_sent: dict[int, int]
     _catchup_attempts: int
     _abstain_below: int
@@ -99,9 +103,32 @@ class CatchUp:
             del self._log[: below - self._log_start]
             self._log_start = below
 
-    def send_snapshot(self, peer: int, slot: int, core_state: bytes, app_state: bytes) -> None:
-        """Queue a ``Snapshot`` for ``peer`` in the next Ready (answer to ``SnapshotWanted``)."""
-        self._pending.messages.append((peer, Snapshot(slot, self._me, core_state, app_state)))
+    def send_snapshot(
+        self, peer: int, slot: int, core_state: bytes, app_state: bytes, offset: int = -1
+    ) -> None:
+        """Queue a ``Snapshot`` for ``peer`` in the next Ready (answer to ``SnapshotWanted``).
+
+        A state of at most ``snapshot_chunk`` bytes goes whole. A larger one goes as an
+        offer (``offset`` -1) or, answering a pull, as the chunk at ``offset`` (ADR 0011).
+        """
+        total = len(app_state)
+        chunk = self.config.snapshot_chunk
+        if total <= chunk:
+            message = Snapshot(slot, self._me, core_state, app_state, 0, total)
+        elif offset < 0:
+            message = Snapshot(slot, self._me, core_state, b"", 0, total)
+        elif offset < total:
+            message = Snapshot(
+                slot, self._me, b"", app_state[offset : offset + chunk], offset, total
+            )
+        else:
+            return
+        self._pending.messages.append((peer, message))
+
+    def _on_snapshot_pull(self, message: SnapshotPull) -> None:
+        """A peer receiving our snapshot wants the chunk at ``offset``."""
+        self._snapshot_pulled[message.sender] = self._tick
+        self._pending.events.append(SnapshotWanted(message.sender, message.slot, message.offset))
 
     def _on_status(self, message: Status) -> None:
         sender = message.sender
@@ -127,9 +154,13 @@ class CatchUp:
             self._decision_sent[sender] = (end - 1, self._tick)
 
     def _want_snapshot(self, peer: int) -> None:
-        """Ask the driver to send ``peer`` a snapshot (at most once per ``resend_ticks``)."""
+        """Ask the driver to offer ``peer`` a snapshot (at most once per ``resend_ticks``,
+        and not while ``peer`` is pulling one from us)."""
         last = self._snapshot_wanted.get(peer)
         if last is not None and self._tick - last < self.config.resend_ticks:
+            return
+        pulled = self._snapshot_pulled.get(peer)
+        if pulled is not None and self._tick - pulled < self.config.snapshot_abandon_ticks:
             return
         self._snapshot_wanted[peer] = self._tick
         self._pending.events.append(SnapshotWanted(peer))
@@ -141,18 +172,69 @@ class CatchUp:
             self._peer_floor[sender] = slot
         if slot <= self.next_slot:
             return
-        try:
-            state_slot, ids, configs = decode_core_state(message.core_state)
-        except ValueError:
-            self.stats.dropped += 1
+        incoming = self._incoming
+        if incoming is not None and incoming.sender == sender and incoming.slot == slot:
+            if not incoming.take(message.offset, message.app_state, self._tick):
+                return  # a duplicate, a stale chunk or a repeated offer
+        elif message.offset != 0:
+            return  # a chunk of a transfer we are not (or no longer) assembling
+        else:
+            try:
+                state_slot, ids, configs = decode_core_state(message.core_state)
+            except ValueError:
+                self.stats.dropped += 1
+                return
+            total = len(message.app_state) if message.total < 0 else message.total
+            if state_slot != slot or len(message.app_state) > total:
+                self.stats.dropped += 1
+                return
+            if len(message.app_state) == total:
+                self._install(slot, ids, configs, message.core_state, message.app_state)
+                return
+            if (
+                incoming is not None
+                and incoming.sender != sender
+                and self._tick - incoming.progress_tick < self.config.resend_ticks
+            ):
+                return  # finish the transfer that is moving; its log suffix will follow
+            incoming = IncomingSnapshot(
+                slot, sender, message.core_state, ids, configs, total, self._tick
+            )
+            incoming.take(0, message.app_state, self._tick)
+            self._incoming = incoming
+        if incoming.complete:
+            self._incoming = None
+            state = incoming.assemble()
+            self._install(slot, incoming.ids, incoming.configs, incoming.core_state, state)
+        else:
+            self._pull(incoming)
+
+    def _pull(self, incoming: IncomingSnapshot) -> None:
+        incoming.pulled_tick = self._tick
+        pull = SnapshotPull(incoming.slot, self._me, incoming.received)
+        self._pending.messages.append((incoming.sender, pull))
+
+    def _tick_transfer(self) -> None:
+        """Re-pull a stalled chunk; drop a transfer that stopped moving or is obsolete."""
+        incoming = self._incoming
+        if incoming is None:
             return
-        if state_slot != slot:
-            self.stats.dropped += 1
-            return
-        self._install(slot, ids, configs, message)
+        tick = self._tick
+        if (
+            incoming.slot <= self.next_slot
+            or tick - incoming.progress_tick >= self.config.snapshot_abandon_ticks
+        ):
+            self._incoming = None
+        elif tick - incoming.pulled_tick >= self.config.resend_ticks:
+            self._pull(incoming)
 
     def _install(
-        self, slot: int, ids: DecidedIds, configs: tuple[Configuration, ...], message: Snapshot
+        self,
+        slot: int,
+        ids: DecidedIds,
+        configs: tuple[Configuration, ...],
+        core_state: bytes,
+        app_state: bytes,
     ) -> None:
         """Jump to ``slot``: every slot below it is described by the snapshot."""
         mines = []
@@ -179,8 +261,8 @@ class CatchUp:
                 ConfigChanged(latest.start - 1, latest.epoch, latest.members, latest.addresses)
             )
         ready.committed.clear()  # all below ``slot``: the snapshot replaces them
-        ready.install = InstalledSnapshot(slot, message.core_state, message.app_state)
-        ready.records.append(SnapshotRecord(slot, message.core_state, message.app_state))
+        ready.install = InstalledSnapshot(slot, core_state, app_state)
+        ready.records.append(SnapshotRecord(slot, core_state, app_state))
         ready.sync = True
         self.stats.snapshots_installed += 1
         self._resend_interval = self.config.resend_ticks

@@ -110,6 +110,12 @@ class ReplicaConfig(QuorumSizes):
     """Decisions sent in reply to one STATUS from a lagging peer."""
     reserve_chunk: int = 64
     """Slots reserved by one high-water-mark record in ``abstain`` recovery."""
+    snapshot_chunk: int = 1 << 20
+    """Application-state bytes per ``Snapshot`` message; larger states are pulled in
+    chunks of this size (ADR 0011)."""
+    snapshot_abandon_ticks: int = 1000
+    """A snapshot transfer without progress for this long is dropped (and restarted by
+    the usual catch-up)."""
     unsafe: UnsafeSwitches = field(default_factory=UnsafeSwitches)
     join: bool = False
     """A joiner: ``members`` is the cluster's initial (epoch-``epoch``) member set, which does
@@ -135,3 +141,5 @@ class ReplicaConfig(QuorumSizes):
             raise ValueError("member ids must be non-negative")
         if self.resend_ticks < 1 or self.max_resend_ticks < self.resend_ticks:
             raise ValueError("need 1 <= resend_ticks <= max_resend_ticks")
+        if self.snapshot_chunk < 1 or self.snapshot_abandon_ticks <= self.resend_ticks:
+            raise ValueError("need snapshot_chunk >= 1 and snapshot_abandon_ticks > resend_ticks")

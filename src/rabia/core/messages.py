@@ -156,17 +156,42 @@ class Status(msgspec.Struct, frozen=True, array_like=True, tag=8):
 class Snapshot(msgspec.Struct, frozen=True, array_like=True, tag=9):
     """State transfer: the sender's state after applying every slot below ``slot``.
 
-    ``core_state`` is ``Replica.core_snapshot()`` (the decided batch ids); ``app_state``
-    is opaque to the core (the driver's applier and state machine).
+    ``core_state`` is ``Replica.core_snapshot()`` (the decided batch ids); the application
+    state (the driver's applier and state machine) is opaque to the core. ``app_state``
+    holds its bytes from ``offset`` on, ``total`` is its whole length (-1: ``app_state``
+    is all of it). A state larger than one chunk starts with an offer (``offset`` 0, the
+    core state, no application bytes); the receiver pulls the rest (ADR 0011), and the
+    chunks after the offer leave ``core_state`` empty.
     """
 
     slot: int
     sender: int
     core_state: bytes
     app_state: bytes
+    offset: int = 0
+    total: int = -1
 
 
-Message = Request | Proposal | State | Vote | Decision | Fetch | FetchReply | Status | Snapshot
+class SnapshotPull(msgspec.Struct, frozen=True, array_like=True, tag=10):
+    """Ask ``Snapshot`` chunk of ``slot`` starting at ``offset`` (ADR 0011)."""
+
+    slot: int
+    sender: int
+    offset: int
+
+
+Message = (
+    Request
+    | Proposal
+    | State
+    | Vote
+    | Decision
+    | Fetch
+    | FetchReply
+    | Status
+    | Snapshot
+    | SnapshotPull
+)
 """Every message a replica sends or receives."""
 
 SlotMessage = Proposal | State | Vote

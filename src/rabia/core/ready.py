@@ -86,13 +86,18 @@ class CoinFlipped(msgspec.Struct, frozen=True):
 
 
 class SnapshotWanted(msgspec.Struct, frozen=True):
-    """Event: ``peer`` needs slots this replica has compacted away.
+    """Event: ``peer`` needs slots this replica has compacted away, or (``slot`` >= 0)
+    pulls the chunk at ``offset`` of the snapshot of ``slot`` it is receiving.
 
-    The driver answers with ``Replica.send_snapshot(peer, ...)`` from its latest saved
-    snapshot (rate-limited by the core like every catch-up reply).
+    The driver answers with ``Replica.send_snapshot(peer, ...)``: from the snapshot of
+    ``slot`` at ``offset`` when it still has it, else from its latest at offset 0 (ADR
+    0011). Offers are rate-limited by the core like every catch-up reply.
     """
 
     peer: int
+    slot: int = -1
+    offset: int = -1
+    """-1: offer the latest snapshot."""
 
 
 class InstalledSnapshot(msgspec.Struct, frozen=True):

@@ -30,6 +30,7 @@ from rabia.core.messages import (
     Request,
     SlotMessage,
     Snapshot,
+    SnapshotPull,
     State,
     Status,
     Vote,
@@ -52,6 +53,7 @@ from rabia.core.ready import (
 from rabia.core.slot import SlotInstance, Stage
 from rabia.core.snapshot import decode_core_state
 from rabia.core.stats import ReplicaStats
+from rabia.core.transfer import IncomingSnapshot
 
 _LOCAL_COIN_SALT = 0x9E3779B97F4A7C15
 
@@ -83,6 +85,8 @@ class Replica(CatchUp):
         """Decided values of slots ``log_start`` .. ``next_slot - 1``."""
         self._log_start = 0
         self._snapshot_wanted: dict[int, int] = {}
+        self._snapshot_pulled: dict[int, int] = {}
+        self._incoming: IncomingSnapshot | None = None
         """peer -> tick of the last ``SnapshotWanted`` event for it."""
         self._slots: dict[int, SlotInstance] = {}
         self._tick = 0
@@ -280,6 +284,8 @@ class Replica(CatchUp):
             self._on_status(message)  # type: ignore[arg-type]
         elif kind is Snapshot:
             self._on_snapshot(message)  # type: ignore[arg-type]
+        elif kind is SnapshotPull:
+            self._on_snapshot_pull(message)  # type: ignore[arg-type]
         else:
             self.stats.dropped += 1
 
@@ -299,6 +305,7 @@ class Replica(CatchUp):
             self._next_status = tick + self.config.status_ticks
             self._pending.messages.append((BROADCAST, self._status()))
         self._catch_up()
+        self._tick_transfer()
         self._fill_for_abstainers()
 
     def has_ready(self) -> bool:

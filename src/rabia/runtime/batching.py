@@ -3,7 +3,9 @@
 Commands queue here until the node's previous batch is decided. When the node has no
 batch in flight, whatever is queued is proposed at once (one command when idle);
 while one is in flight, arrivals accumulate, so the batch size follows the load with
-no timer at all. ``max_batch`` caps a proposal; a full batch does not wait.
+no timer at all. ``max_batch`` (commands) and ``max_bytes`` (their encoded size, so
+that a proposal always fits a frame) cap a proposal; a full batch does not wait. A
+single command larger than ``max_bytes`` still goes, alone.
 """
 
 from __future__ import annotations
@@ -13,17 +15,23 @@ from collections.abc import Callable
 
 from rabia.core.messages import BatchId, Command
 
+COMMAND_OVERHEAD = 32
+"""Bytes a command adds to a batch beyond its op (ids and framing, rounded up)."""
+
 
 class Batcher:
     """Decides when queued commands become a proposal (see the module docstring)."""
 
-    __slots__ = ("_in_flight", "_max_batch", "_max_in_flight", "_queue")
+    __slots__ = ("_bytes", "_in_flight", "_max_batch", "_max_bytes", "_max_in_flight", "_queue")
 
-    def __init__(self, max_batch: int, max_in_flight: int = 1) -> None:
+    def __init__(self, max_batch: int, max_in_flight: int = 1, max_bytes: int = 1 << 62) -> None:
         self._queue: deque[Command] = deque()
         self._in_flight: set[BatchId] = set()
         self._max_batch = max_batch
+        self._max_bytes = max_bytes
         self._max_in_flight = max_in_flight
+        self._bytes = 0
+        """Encoded size (about) of the queued commands."""
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -31,22 +39,34 @@ class Batcher:
     def add(self, command: Command) -> None:
         """Queue one command."""
         self._queue.append(command)
+        self._bytes += len(command.op) + COMMAND_OVERHEAD
 
     def take(self) -> list[Command] | None:
         """The next batch to propose now, or None to keep waiting."""
         queue = self._queue
         if not queue:
             return None
-        full = len(queue) >= self._max_batch
+        full = len(queue) >= self._max_batch or self._bytes >= self._max_bytes
         if len(self._in_flight) >= self._max_in_flight and not full:
             return None
         if len(self._in_flight) >= self._max_in_flight + 1:
             return None
-        if len(queue) <= self._max_batch:
+        if len(queue) <= self._max_batch and self._bytes <= self._max_bytes:
             batch = list(queue)
             queue.clear()
+            self._bytes = 0
             return batch
-        return [queue.popleft() for _ in range(self._max_batch)]
+        batch = []
+        size = 0
+        budget = self._max_bytes
+        while queue and len(batch) < self._max_batch:
+            cost = len(queue[0].op) + COMMAND_OVERHEAD
+            if batch and size + cost > budget:
+                break
+            batch.append(queue.popleft())
+            size += cost
+        self._bytes -= size
+        return batch
 
     def proposed(self, batch_id: BatchId) -> None:
         """A batch taken from here was submitted with this id."""

@@ -69,6 +69,7 @@ class NodeConfig:
     max_command_bytes: int = 1024 * 1024
     """Larger commands are rejected before they are proposed."""
     max_frame: int = DEFAULT_MAX_FRAME
+    """Largest frame a peer link carries (and accepts)."""
     default_timeout: float = 10.0
     """Seconds ``submit`` waits when called without a timeout."""
     unsafe: frozenset[str] = frozenset()
@@ -89,11 +90,22 @@ class NodeConfig:
                 parse_address(optional)
         if self.tick_ms <= 0 or self.max_batch < 1:
             raise ValueError("tick_ms and max_batch must be positive")
+        if self.max_command_bytes > self.max_batch_bytes:
+            raise ValueError(
+                f"max_command_bytes ({self.max_command_bytes}) must not exceed half of "
+                f"max_frame ({self.max_frame}): a proposal carrying it must fit a frame"
+            )
         unknown = sorted(self.unsafe - set(unsafe_builds.NAMES))
         if unknown:
             raise ValueError(f"unknown unsafe build(s): {', '.join(unknown)}")
         if self.durability not in ("always", "batch", "off"):
             raise ValueError(f"durability must be always, batch or off, not {self.durability!r}")
+
+    @property
+    def max_batch_bytes(self) -> int:
+        """Bytes of commands in one proposal at most: half a frame, so that a proposal
+        (or a decision carrying it) always fits one with room to spare."""
+        return self.max_frame // 2
 
     @property
     def member_ids(self) -> tuple[int, ...]:

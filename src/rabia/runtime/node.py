@@ -71,11 +71,13 @@ class Node:
         self._pruned_below = 0
         self._snapshot: SnapshotRecord | None = None
         """The latest snapshot saved or installed: what a lagging peer is sent."""
+        self._previous_snapshot: SnapshotRecord | None = None
+        """The one before it, for transfers that started from it (ADR 0011)."""
         self._snapshots_taken = 0
         self._replica: Replica | None = None
         self._exactly_once = unsafe_builds.NO_DEDUP not in config.unsafe
         self._applier = _applier_for(machine, self._exactly_once)
-        self._batcher = Batcher(config.max_batch)
+        self._batcher = Batcher(config.max_batch, max_bytes=config.max_batch_bytes)
         self._waiters: dict[tuple[int, int], Waiter] = {}
         self._session = session_id if session_id is not None else secrets.randbits(62)
         self._seq = 0
@@ -404,7 +406,7 @@ class Node:
                     callback(entry.slot)
             for event in ready.events:
                 if type(event) is SnapshotWanted:
-                    self._send_snapshot(event.peer)
+                    self._send_snapshot(event)
             every = self.config.snapshot_every
             if every and replica.next_slot - replica.log_start >= every:
                 self._take_snapshot(replica, storage)
@@ -490,28 +492,39 @@ class Node:
         app_state = _encode_app((self._applier.snapshot(), self.machine.snapshot()))
         record = SnapshotRecord(slot, replica.core_snapshot(), app_state)
         storage.append([record], True)
-        storage.compact(slot)
-        replica.compact(slot)
+        # Keep the previous snapshot and the log after it: a transfer that started from it
+        # can finish, and its receiver then catches up from our log (ADR 0011).
+        previous = self._snapshot
+        keep_from = slot if previous is None else previous.slot
+        storage.compact(keep_from)
+        replica.compact(keep_from)
+        self._previous_snapshot = previous
         self._snapshot = record
         self._snapshots_taken += 1
         log.info(
             "node %d: snapshot at slot %d (%d bytes)", self.config.node_id, slot, len(app_state)
         )
 
-    def _send_snapshot(self, peer: int) -> None:
-        snap = self._snapshot
-        if snap is None:
+    def _send_snapshot(self, event: SnapshotWanted) -> None:
+        """Offer our latest snapshot to a lagging peer, or answer its pull of a chunk from
+        the snapshot it is receiving (if we still have it; else offer the latest)."""
+        snap, offset = self._snapshot, -1
+        if event.slot >= 0:
+            for kept in (self._snapshot, self._previous_snapshot):
+                if kept is not None and kept.slot == event.slot:
+                    snap, offset = kept, event.offset
+                    break
+        if snap is None or self._replica is None:
             return
-        if len(snap.app_state) + len(snap.core_state) + 64 > self.config.max_frame:
-            log.warning(
-                "node %d: snapshot of %d bytes exceeds max_frame; peer %d cannot catch up",
+        if offset <= 0:
+            log.info(
+                "node %d: sending peer %d the snapshot of slot %d (%d bytes)",
                 self.config.node_id,
+                event.peer,
+                snap.slot,
                 len(snap.app_state),
-                peer,
             )
-            return
-        assert self._replica is not None
-        self._replica.send_snapshot(peer, snap.slot, snap.core_state, snap.app_state)
+        self._replica.send_snapshot(event.peer, snap.slot, snap.core_state, snap.app_state, offset)
 
     def _install(self, install: InstalledSnapshot, from_peer: bool) -> None:
         """Restore the applier and the state machine from an installed snapshot."""
@@ -521,6 +534,7 @@ class Node:
         applier.restore(applier_state)
         self._applier = applier
         self._snapshot = SnapshotRecord(install.slot, install.core_state, install.app_state)
+        self._previous_snapshot = None
         for key in list(self._waiters):  # applied inside the snapshot: answer from it
             cached = applier.sessions.lookup(*key)
             if cached is not None:
@@ -669,7 +683,13 @@ def _replica_config(config: NodeConfig, storage: Storage) -> ReplicaConfig:
         unsafe=UnsafeSwitches(round1_fast_path=unsafe_builds.UNSAFE_FAST_PATH in config.unsafe),
         addresses=tuple((m, a) for m, a in sorted(config.members.items()) if m in initial),
         contacts=contacts,
+        snapshot_chunk=snapshot_chunk_for(config.max_frame),
     )
+
+
+def snapshot_chunk_for(max_frame: int) -> int:
+    """Snapshot bytes per message: 1 MiB, or a quarter of a smaller frame limit."""
+    return max(1024, min(1 << 20, max_frame // 4))
 
 
 def open_storage(config: NodeConfig) -> tuple[Storage, DataDirLock | None]:

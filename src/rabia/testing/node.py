@@ -77,6 +77,7 @@ class SimNode:
         "machine",
         "monitor",
         "node_id",
+        "previous",
         "reached",
         "replica",
         "reply_to",
@@ -106,6 +107,8 @@ class SimNode:
         """Snapshots received from a peer and installed (restarts not counted)."""
         self.snapshot: SnapshotRecord | None = None
         """The latest snapshot saved or installed: what a ``SnapshotWanted`` gets."""
+        self.previous: SnapshotRecord | None = None
+        """The snapshot before it, kept for a transfer that started from it (ADR 0011)."""
         self.config = config
         self.storage = storage
         self.monitor = monitor
@@ -231,7 +234,7 @@ class SimNode:
                 monitor.events(nid, self.life, ready.events)
                 for event in ready.events:
                     if type(event) is SnapshotWanted:
-                        self._send_snapshot(event.peer)
+                        self._send_snapshot(event)
                     elif type(event) is Decided:
                         monitor.slot_config(nid, event.slot, replica.configuration_at(event.slot))
                         self.trace.update(
@@ -252,13 +255,21 @@ class SimNode:
         app_state = encode((self.applier.snapshot(), self.machine.snapshot()))
         record = SnapshotRecord(slot, replica.core_snapshot(), app_state)
         self.storage.append([record], True)
-        self.snapshot = record
+        self.previous, self.snapshot = self.snapshot, record
         replica.compact(slot)
 
-    def _send_snapshot(self, peer: int) -> None:
-        snap = self.snapshot
+    def _send_snapshot(self, event: SnapshotWanted) -> None:
+        """Offer the latest snapshot, or answer a pull from the snapshot it names."""
+        snap, offset = self.snapshot, -1
+        if event.slot >= 0:
+            for kept in (self.snapshot, self.previous):
+                if kept is not None and kept.slot == event.slot:
+                    snap, offset = kept, event.offset
+                    break
         if snap is not None:
-            self.replica.send_snapshot(peer, snap.slot, snap.core_state, snap.app_state)
+            self.replica.send_snapshot(
+                event.peer, snap.slot, snap.core_state, snap.app_state, offset
+            )
 
     def _install(self, install: InstalledSnapshot) -> None:
         """Restore the applier and the state machine from a snapshot the replica installed."""
@@ -267,6 +278,7 @@ class SimNode:
         self.applier = Applier(self.machine.apply)
         self.applier.restore(applier_state)
         self.snapshot = SnapshotRecord(install.slot, install.core_state, install.app_state)
+        self.previous = None
         sessions = self.applier.sessions
         for op in sorted(self.waiting):  # applied inside the snapshot: answer from it
             cached = sessions.lookup(*op)

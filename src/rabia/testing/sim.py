@@ -146,6 +146,8 @@ class Cluster:
         coin_seed = root.getrandbits(63)
         snap_rng = random.Random(root.getrandbits(64))
         self.compact_every = draw_compaction(snap_rng) if faults == "swarm" else 0
+        self.snapshot_chunk = snap_rng.choice((16, 64, 256, 1 << 20))
+        """Snapshot bytes per message: most runs pull their snapshots in chunks."""
         self.members = tuple(range(nodes))
         self.plan: FaultPlan = plan_faults(fault_rng, self.members, faults, durability)
         reconf_rng = random.Random(root.getrandbits(64))
@@ -166,6 +168,7 @@ class Cluster:
                 seed=coin_seed,
                 recovery=recovery,
                 reserve_chunk=plan.reserve_chunk,
+                snapshot_chunk=self.snapshot_chunk,
                 unsafe=self.unsafe,
                 join=i in spares,
                 addresses=tuple((m, f"sim:{m}") for m in self.members),

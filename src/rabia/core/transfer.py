@@ -1,0 +1,51 @@
+"""The receiving end of a chunked snapshot transfer (ADR 0011).
+
+One ``IncomingSnapshot`` per replica at a time: it is fed the ``Snapshot`` messages of
+one (sender, slot) in order of their offsets and tells the replica which offset to pull
+next and when the state is complete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rabia.core.membership import Configuration
+from rabia.core.queue import DecidedIds
+
+
+@dataclass(slots=True)
+class IncomingSnapshot:
+    """A snapshot being assembled from ``sender``'s chunks."""
+
+    slot: int
+    sender: int
+    core_state: bytes
+    ids: DecidedIds
+    configs: tuple[Configuration, ...]
+    total: int
+    progress_tick: int
+    """Tick of the last chunk taken (or of the offer)."""
+    pulled_tick: int = -1
+    """Tick of the last pull sent."""
+    parts: list[bytes] = field(default_factory=list)
+    received: int = 0
+
+    def take(self, offset: int, data: bytes, tick: int) -> bool:
+        """Add the chunk at ``offset`` if it is the next one; True when it was."""
+        if offset != self.received or not data or self.received + len(data) > self.total:
+            return False
+        self.parts.append(data)
+        self.received += len(data)
+        self.progress_tick = tick
+        return True
+
+    @property
+    def complete(self) -> bool:
+        """Every byte of the application state arrived."""
+        return self.received == self.total
+
+    def assemble(self) -> bytes:
+        """The whole application state (call once ``complete``)."""
+        data = b"".join(self.parts)
+        self.parts = [data]
+        return data
