@@ -372,3 +372,26 @@ def test_a_state_larger_than_a_frame_reaches_a_lagging_node_in_chunks(
             await node.stop()
 
     asyncio.run(main())
+
+
+def test_members_snapshot_once_per_interval_and_out_of_phase() -> None:
+    """Every ``snapshot_every`` slots, on a grid shifted by the node's rank: the members
+    never all pause for ``StateMachine.snapshot()`` at once."""
+
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        for k in range(120):
+            await nodes[k % 3].submit(b"s%d" % k)
+        await poll_until(
+            lambda: asyncio.sleep(0, [n.stats()["applied_slot"] for n in nodes]),
+            lambda slots: len(set(slots)) == 1,
+            timeout=5,
+        )
+        stats = [n.stats() for n in nodes]
+        slots = stats[0]["next_slot"]
+        assert slots >= 120
+        for s in stats:
+            assert slots // 12 - 2 <= s["snapshots_taken"] <= slots // 12 + 1, s
+        assert len({s["snapshot_slot"] % 12 for s in stats}) == 3  # one phase per node
+        assert all(s["next_slot"] - s["log_start"] < 2 * 12 + 12 for s in stats)
+
+    run_cluster(body, snapshot_every=12)

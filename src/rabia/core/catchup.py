@@ -194,7 +194,7 @@ class CatchUp:
             if (
                 incoming is not None
                 and incoming.sender != sender
-                and self._tick - incoming.progress_tick < self.config.resend_ticks
+                and self._tick - incoming.progress_tick < self.config.snapshot_abandon_ticks // 4
             ):
                 return  # finish the transfer that is moving; its log suffix will follow
             incoming = IncomingSnapshot(

@@ -74,6 +74,8 @@ class Node:
         self._previous_snapshot: SnapshotRecord | None = None
         """The one before it, for transfers that started from it (ADR 0011)."""
         self._snapshots_taken = 0
+        self._snapshot_due = self._next_snapshot_due(0)
+        """The node takes its next snapshot once ``next_slot`` reaches this slot."""
         self._replica: Replica | None = None
         self._exactly_once = unsafe_builds.NO_DEDUP not in config.unsafe
         self._applier = _applier_for(machine, self._exactly_once)
@@ -407,8 +409,7 @@ class Node:
             for event in ready.events:
                 if type(event) is SnapshotWanted:
                     self._send_snapshot(event)
-            every = self.config.snapshot_every
-            if every and replica.next_slot - replica.log_start >= every:
+            if self.config.snapshot_every and replica.next_slot >= self._snapshot_due:
                 self._take_snapshot(replica, storage)
             replica.advance()
 
@@ -480,6 +481,20 @@ class Node:
         )
 
     # ---------------------------------------------------------------- snapshots
+    def _next_snapshot_due(self, last: int) -> int:
+        """The slot of the next snapshot after one at ``last``: every ``snapshot_every``
+        slots, on a grid shifted by this node's rank, so that the members of a cluster
+        snapshot (and pause for ``StateMachine.snapshot()``) at different times rather
+        than all at once; at least half an interval after ``last``."""
+        every = self.config.snapshot_every
+        if not every:
+            return 1 << 62
+        ids = self.config.member_ids
+        me = self.config.node_id
+        rank = ids.index(me) if me in ids else me
+        phase = rank % len(ids) * every // len(ids)
+        return phase + ((last + every // 2 - phase) // every + 1) * every
+
     def _take_snapshot(self, replica: Replica, storage: Storage) -> None:
         """Save the state after every decided slot, make it durable, then compact.
 
@@ -500,6 +515,7 @@ class Node:
         replica.compact(keep_from)
         self._previous_snapshot = previous
         self._snapshot = record
+        self._snapshot_due = self._next_snapshot_due(slot)
         self._snapshots_taken += 1
         log.info(
             "node %d: snapshot at slot %d (%d bytes)", self.config.node_id, slot, len(app_state)
@@ -535,6 +551,7 @@ class Node:
         self._applier = applier
         self._snapshot = SnapshotRecord(install.slot, install.core_state, install.app_state)
         self._previous_snapshot = None
+        self._snapshot_due = self._next_snapshot_due(install.slot)
         for key in list(self._waiters):  # applied inside the snapshot: answer from it
             cached = applier.sessions.lookup(*key)
             if cached is not None:

@@ -256,7 +256,8 @@ class SimNode:
         record = SnapshotRecord(slot, replica.core_snapshot(), app_state)
         self.storage.append([record], True)
         self.previous, self.snapshot = self.snapshot, record
-        replica.compact(slot)
+        # Keep the log from the previous snapshot on, as the runtime does (ADR 0011).
+        replica.compact(slot if self.previous is None else self.previous.slot)
 
     def _send_snapshot(self, event: SnapshotWanted) -> None:
         """Offer the latest snapshot, or answer a pull from the snapshot it names."""

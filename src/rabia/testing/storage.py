@@ -47,9 +47,12 @@ class MemoryStorage:
     def append(self, records: Iterable[Record], sync: bool) -> None:
         """Store one Ready's records; sync them when asked to or in ``always`` mode.
 
-        A ``SnapshotRecord`` is always synced, and the records it supersedes are dropped.
+        A ``SnapshotRecord`` is always synced, and the records the snapshot before it
+        supersedes are dropped (the node keeps one interval more, as ``rabia.runtime``
+        does: ADR 0011).
         """
         start = len(self.records)
+        before = [r.slot for r in self.records if isinstance(r, SnapshotRecord)]
         self.records.extend(records)
         snapshot = max(
             (r.slot for r in self.records[start:] if isinstance(r, SnapshotRecord)), default=None
@@ -57,7 +60,8 @@ class MemoryStorage:
         if sync or self.mode == "always" or snapshot is not None:
             self.sync()
         if snapshot is not None:
-            self._compact(snapshot)
+            older = [slot for slot in before if slot < snapshot]
+            self._compact(max(older) if older else snapshot)
 
     def _compact(self, slot: int) -> None:
         """Drop decided, sent and snapshot records below the durable snapshot at ``slot``."""
