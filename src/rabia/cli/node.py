@@ -211,7 +211,9 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
     type=click.Choice(["always", "batch", "off"]),
     default="always",
     show_default=True,
-    help="always: fsync every step; batch: fsync every --flush-ms; off: only what must be.",
+    help="always: fsync every step (survives any crash, even of every node); batch: fsync "
+    "every --flush-ms; off: only what must be. batch/off survive process crashes of any "
+    "number of nodes, but a power loss of more than f nodes at once stops the cluster.",
 )
 @click.option("--flush-ms", default=10.0, show_default=True, help="Group-sync period (batch).")
 @click.option(
