@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from rabia.core.membership import Configuration
 from rabia.core.queue import DecidedIds
+from rabia.core.ready import SnapshotRecord, SnapshotWanted
 
 
 @dataclass(slots=True)
@@ -49,3 +50,19 @@ class IncomingSnapshot:
         data = b"".join(self.parts)
         self.parts = [data]
         return data
+
+
+def snapshot_to_send(
+    event: SnapshotWanted, latest: SnapshotRecord | None, previous: SnapshotRecord | None
+) -> tuple[SnapshotRecord | None, int]:
+    """What a driver answers ``event`` with: (snapshot, offset) for ``send_snapshot``.
+
+    A pull gets the chunk it asks for from the snapshot it names, if the driver still
+    keeps that one (its latest or the one before); anything else gets an offer (-1) of
+    the latest.
+    """
+    if event.slot >= 0:
+        for kept in (latest, previous):
+            if kept is not None and kept.slot == event.slot:
+                return kept, event.offset
+    return latest, -1

@@ -24,6 +24,7 @@ from rabia.core.config import ReplicaConfig, UnsafeSwitches
 from rabia.core.messages import BROADCAST, KIND_RECONFIGURE, BatchId, Command, Message
 from rabia.core.ready import ConfigChanged, InstalledSnapshot, SnapshotRecord, SnapshotWanted
 from rabia.core.replica import Replica
+from rabia.core.transfer import snapshot_to_send
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.batching import Batcher
@@ -524,12 +525,7 @@ class Node:
     def _send_snapshot(self, event: SnapshotWanted) -> None:
         """Offer our latest snapshot to a lagging peer, or answer its pull of a chunk from
         the snapshot it is receiving (if we still have it; else offer the latest)."""
-        snap, offset = self._snapshot, -1
-        if event.slot >= 0:
-            for kept in (self._snapshot, self._previous_snapshot):
-                if kept is not None and kept.slot == event.slot:
-                    snap, offset = kept, event.offset
-                    break
+        snap, offset = snapshot_to_send(event, self._snapshot, self._previous_snapshot)
         if snap is None or self._replica is None:
             return
         if offset <= 0:

@@ -35,6 +35,7 @@ from rabia.core.ready import (
     SnapshotWanted,
 )
 from rabia.core.replica import Replica
+from rabia.core.transfer import snapshot_to_send
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.storage import MemoryStorage
 from rabia.testing.workload import AppendMachine
@@ -261,12 +262,7 @@ class SimNode:
 
     def _send_snapshot(self, event: SnapshotWanted) -> None:
         """Offer the latest snapshot, or answer a pull from the snapshot it names."""
-        snap, offset = self.snapshot, -1
-        if event.slot >= 0:
-            for kept in (self.snapshot, self.previous):
-                if kept is not None and kept.slot == event.slot:
-                    snap, offset = kept, event.offset
-                    break
+        snap, offset = snapshot_to_send(event, self.snapshot, self.previous)
         if snap is not None:
             self.replica.send_snapshot(
                 event.peer, snap.slot, snap.core_state, snap.app_state, offset
