@@ -28,3 +28,15 @@ def test_a_nemesis_run_finds_no_violation(config: RunConfig, tmp_path: Path) -> 
     result = run(config, tmp_path / "run")
     assert result.ok, failure(result)
     assert result.counts["ok"] >= 10 * DURATION, result.counts  # it served throughout
+
+
+@pytest.mark.parametrize("durability", ["off"])
+def test_kill_9_in_a_mode_without_fsync_loses_no_acknowledged_write(
+    durability: str, tmp_path: Path
+) -> None:
+    """``off`` durability under the kill nemesis: a killed node restarts knowing the OS
+    kept its appends (ADR 0010), resumes, and every check holds."""
+    (config,) = plan(1, SEED + 100, "kill", "set", duration=DURATION, durability=durability)
+    result = run(config, tmp_path / "run")
+    assert result.ok, failure(result)
+    assert "--durability off" in config.replay()

@@ -44,6 +44,13 @@ from rabia.testing.nemesis.report import failure, print_report, wide_console
 )
 @click.option("--keep-dir", is_flag=True, help="Keep the files of passing runs too.")
 @click.option(
+    "--durability",
+    type=click.Choice(["always", "batch", "off"]),
+    default="always",
+    show_default=True,
+    help="The nodes' durability mode (kills are process crashes: nothing may be lost).",
+)
+@click.option(
     "--unsafe",
     multiple=True,
     hidden=True,
@@ -59,6 +66,7 @@ def jepsen(
     nodes: int,
     base: Path | None,
     keep_dir: bool,
+    durability: str,
     unsafe: tuple[str, ...],
 ) -> None:
     """Run the KV store under faults and check its histories (exit 1 on any violation).
@@ -73,7 +81,16 @@ def jepsen(
     temporary = base is None
     base = base or Path(tempfile.mkdtemp(prefix="rabia-jepsen-"))
     console = wide_console()
-    configs = plan(runs, seed, nemesis, workload, duration=duration, nodes=nodes, unsafe=unsafe)
+    configs = plan(
+        runs,
+        seed,
+        nemesis,
+        workload,
+        duration=duration,
+        nodes=nodes,
+        unsafe=unsafe,
+        durability=durability,
+    )
     results = []
     for k, config in enumerate(configs):
         directory = base / f"run{k}-seed{config.seed}"

@@ -3,9 +3,9 @@
 Node ``i`` dials node ``j`` through ``links[(i, j)]`` (a ``LinkProxy``), and since a
 node only sends on the links it dials, each proxy carries exactly one direction of
 traffic: cutting ``(i, j)`` silences ``i`` towards ``j`` and nothing else. Nodes keep
-their data on disk (``--durability always``), answer Redis on their RESP port, report
-status and hashes on their client port, and read their clock offset from a file the
-harness writes (``RABIA_CLOCK_FILE``).
+their data on disk (``--durability always`` unless told otherwise), answer Redis on
+their RESP port, report status and hashes on their client port, and read their clock
+offset from a file the harness writes (``RABIA_CLOCK_FILE``).
 """
 
 from __future__ import annotations
@@ -89,8 +89,10 @@ class NemesisCluster:
         seed: int = 0,
         snapshot_every: int = 4096,
         env: Mapping[str, str] | None = None,
+        durability: str = "always",
     ) -> None:
         self.directory = directory
+        self.durability = durability
         self.n = n
         self.seed = seed
         self.snapshot_every = snapshot_every
@@ -155,7 +157,7 @@ class NemesisCluster:
         args += [
             *("--client", f"{HOST}:{node.client_port}", "--resp", f"{HOST}:{node.resp_port}"),
             *("--machine", "rabia.kv:KVMachine", "--data-dir", str(node.data_dir)),
-            *("--durability", "always", "--seed", str(self.seed)),
+            *("--durability", self.durability, "--seed", str(self.seed)),
             *("--snapshot-every", str(self.snapshot_every)),
         ]
         env = {

@@ -41,6 +41,9 @@ class RunConfig:
     nodes: int = 3
     unsafe: tuple[str, ...] = ()
     """Deliberately broken builds the nodes run (``rabia.runtime.unsafe``)."""
+    durability: str = "always"
+    """The nodes' ``--durability`` (the harness's kills are process crashes: the OS keeps
+    what every mode wrote, so acknowledged writes must survive in each, ADR 0010)."""
     clients_per_node: int = 2
     think: float = 0.05
     """Mean seconds between two operations of a client."""
@@ -56,10 +59,11 @@ class RunConfig:
     def replay(self) -> str:
         """The command that runs this configuration again."""
         unsafe = "".join(f" --unsafe {name}" for name in self.unsafe)
+        durability = "" if self.durability == "always" else f" --durability {self.durability}"
         return (
             f"rabia jepsen --runs 1 --seed {self.seed} --nemesis {self.nemesis} "
             f"--workload {self.workload} --duration {self.duration:g} --nodes {self.nodes}"
-            f"{unsafe}"
+            f"{durability}{unsafe}"
         )
 
 
@@ -131,6 +135,7 @@ async def execute(config: RunConfig, directory: Path) -> RunResult:
         seed=config.seed,
         snapshot_every=rng.choice((64, 512, 4096)),
         env=env if config.unsafe else None,
+        durability=config.durability,
     )
     ctx = Context(
         history,
