@@ -73,7 +73,9 @@ class Node:
         self._snapshot: SnapshotRecord | None = None
         """The latest snapshot saved or installed: what a lagging peer is sent."""
         self._previous_snapshot: SnapshotRecord | None = None
-        """The one before it, for transfers that started from it (ADR 0011)."""
+        """The one before it, held only while a peer is pulling it (ADR 0011)."""
+        self._pulled_at: dict[int, float] = {}
+        """Snapshot slot -> loop time of the latest chunk a peer pulled from it."""
         self._snapshots_taken = 0
         self._snapshot_due = self._next_snapshot_due(0)
         """The node takes its next snapshot once ``next_slot`` reaches this slot."""
@@ -514,7 +516,11 @@ class Node:
         keep_from = slot if previous is None else previous.slot
         storage.compact(keep_from)
         replica.compact(keep_from)
-        self._previous_snapshot = previous
+        # Hold on to the previous snapshot's bytes only while a transfer uses it.
+        pulled = -1e18 if previous is None else self._pulled_at.get(previous.slot, -1e18)
+        now = self._loop.time() if self._loop is not None else 0.0
+        self._previous_snapshot = previous if now - pulled < PULL_IDLE_SECONDS else None
+        self._pulled_at = {k: v for k, v in self._pulled_at.items() if now - v < PULL_IDLE_SECONDS}
         self._snapshot = record
         self._snapshot_due = self._next_snapshot_due(slot)
         self._snapshots_taken += 1
@@ -528,6 +534,8 @@ class Node:
         snap, offset = snapshot_to_send(event, self._snapshot, self._previous_snapshot)
         if snap is None or self._replica is None:
             return
+        if offset >= 0 and self._loop is not None:
+            self._pulled_at[snap.slot] = self._loop.time()
         if offset <= 0:
             log.info(
                 "node %d: sending peer %d the snapshot of slot %d (%d bytes)",
@@ -698,6 +706,10 @@ def _replica_config(config: NodeConfig, storage: Storage) -> ReplicaConfig:
         contacts=contacts,
         snapshot_chunk=snapshot_chunk_for(config.max_frame),
     )
+
+
+PULL_IDLE_SECONDS = 5.0
+"""A snapshot no peer pulled from for this long is not kept once a newer one exists."""
 
 
 def snapshot_chunk_for(max_frame: int) -> int:
