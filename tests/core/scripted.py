@@ -184,7 +184,7 @@ class ScriptedCluster:
         self.nodes[i].up = False
         self.in_flight = [m for m in self.in_flight if m.dst != i]
 
-    def restart(self, i: int, intact: bool = False) -> None:
+    def restart(self, i: int, intact: bool | None = None) -> None:
         """Restart from every record ``i`` stored (``intact``: it may know that, ADR 0010)."""
         old = self.nodes[i]
         replica = Replica(self._config(i), list(old.records), intact=intact)

@@ -167,3 +167,20 @@ def test_an_abstain_window_survives_a_later_intact_restart() -> None:
     logs = c.logs()
     assert logs[0] == logs[1] == logs[2]
     assert equivocations(c.sent) == []
+
+
+def test_switching_to_replay_after_a_power_loss_still_abstains() -> None:
+    """The records of an ``abstain`` run that lost power stay incomplete when the node
+    comes back in ``replay`` mode: it must abstain up to its reservation mark."""
+    from dataclasses import replace
+
+    from rabia.core import Replica
+
+    c = ScriptedCluster(3, recovery="abstain", reserve_chunk=16)
+    c.submit(2, b"a", client=2)  # 2 speaks, reserving slots below 16
+    c.settle(5)
+    records = list(c.nodes[2].records)
+    replay = replace(c._config(2), recovery="replay")
+    assert Replica(replay, records, intact=False).abstaining
+    assert not Replica(replay, records).abstaining  # replay's default: records complete
+    assert not Replica(replay, records, intact=True).abstaining

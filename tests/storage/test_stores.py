@@ -182,9 +182,18 @@ def test_a_store_knows_whether_its_previous_run_kept_everything(
         assert not rebooted.kept_everything()
     finally:
         rebooted.close()
+    _kill_after(kind, durability, path, sync_every=4, lines=5)
+    monkeypatch.setenv(BOOT_ID_ENV, "boot-5")  # rebooted again, and now opened as always
+    switched = open_store(kind, path, "always")
+    try:
+        assert not switched.kept_everything()  # the new mode does not undo the loss
+    finally:
+        switched.close()
+    _kill_after(kind, "always", path, sync_every=3, lines=5)  # kill -9 of an always run
+    monkeypatch.setenv(BOOT_ID_ENV, "boot-6")  # and a reboot since
     always = open_store(kind, path, "always")
     try:
-        assert always.kept_everything()  # every append was synced anyway
+        assert always.kept_everything()  # the previous run synced every append
     finally:
         always.close()
 

@@ -62,12 +62,17 @@ class Replica(CatchUp):
     """One member of a Rabia cluster. See the module docstring for the driving contract."""
 
     def __init__(
-        self, config: ReplicaConfig, recovered: Iterable[Record] = (), *, intact: bool = False
+        self,
+        config: ReplicaConfig,
+        recovered: Iterable[Record] = (),
+        *,
+        intact: bool | None = None,
     ) -> None:
         """``recovered``: the records a previous run of this replica stored. ``intact``:
-        they hold everything that run appended (a process crash or a clean stop, not a
-        power loss); ``abstain`` recovery then resumes the slot in progress as ``replay``
-        does instead of abstaining (ADR 0010). ``replay`` recovery assumes it always."""
+        they hold everything that run appended (it synced every step, or it stopped by a
+        process crash or cleanly, not by a power loss); the replica then resumes the slot
+        in progress instead of abstaining up to its reservation mark (ADR 0010). None:
+        what the recovery mode implies (``replay``: intact, ``abstain``: not)."""
         self.config = config
         self._me = config.node_id
         self._history = ConfigHistory(
@@ -85,9 +90,9 @@ class Replica(CatchUp):
         """Decided values of slots ``log_start`` .. ``next_slot - 1``."""
         self._log_start = 0
         self._snapshot_wanted: dict[int, int] = {}
+        """peer -> tick of the last ``SnapshotWanted`` event for it."""
         self._snapshot_pulled: dict[int, int] = {}
         self._incoming: IncomingSnapshot | None = None
-        """peer -> tick of the last ``SnapshotWanted`` event for it."""
         self._slots: dict[int, SlotInstance] = {}
         self._tick = 0
         self._resend_interval = config.resend_ticks
@@ -114,7 +119,7 @@ class Replica(CatchUp):
         self._recover(recovered, intact)
 
     # ------------------------------------------------------------------ recovery
-    def _recover(self, recovered: Iterable[Record], intact: bool) -> None:
+    def _recover(self, recovered: Iterable[Record], intact: bool | None) -> None:
         incarnation = -1
         inherited = 0
         """Highest abstain mark an earlier incarnation started with."""
@@ -160,14 +165,10 @@ class Replica(CatchUp):
         forget = self.config.unsafe.forget_sent
         if not forget:
             self._reserved = reserved
-            if self._replay:
-                pass  # every sent message was synced before it left
-            elif intact:
-                # Every sent message is on record, except those of an earlier life that
-                # restarted abstaining: its window still holds.
-                self._abstain_below = inherited
-            else:
-                self._abstain_below = max(reserved, inherited)
+            # Intact: every sent message is on record, except those of an earlier life that
+            # restarted abstaining, whose window still holds. Else: silent up to the mark.
+            complete = self._replay if intact is None else intact
+            self._abstain_below = inherited if complete else max(reserved, inherited)
             own = sent.get(self.next_slot)
             if own and self.next_slot >= self._abstain_below:
                 instance = self._instance(self.next_slot)

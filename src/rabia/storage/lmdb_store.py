@@ -129,7 +129,7 @@ class LmdbStorage(Storage):
 
     def kept_everything(self) -> bool:
         self._open_env()
-        return self.durability == "always" or bool(self._kept)
+        return bool(self._kept)
 
     def flush(self) -> None:
         """Make everything appended so far durable (one fdatasync; nothing when already so)."""
@@ -270,8 +270,12 @@ class LmdbStorage(Storage):
                 raise StorageCorrupted(path, f"unsupported format version {version!r}")
             else:
                 boot, clean = txn.get(b"boot", db=meta), txn.get(b"clean", db=meta)
-                self._kept = kept_everything(boot, clean, current_boot_id())
-            # This run's boot, and "not closed cleanly" until close() says otherwise.
+                previous = txn.get(b"durability", db=meta)
+                if previous is None and boot is None:  # written before these marks existed
+                    previous = self.durability.encode()
+                self._kept = kept_everything(previous, boot, clean, current_boot_id())
+            # This run's mode and boot, and "not closed cleanly" until close() says otherwise.
+            txn.put(b"durability", self.durability.encode(), db=meta)
             txn.put(b"boot", current_boot_id().encode("ascii", "replace"), db=meta)
             txn.put(b"clean", b"0", db=meta)
             last = txn.cursor(db=records)

@@ -2,10 +2,12 @@
 
 In ``batch`` and ``off`` an append is handed to the operating system without an fsync.
 A process crash (``kill -9``, OOM) keeps it; only an OS crash or a power loss can lose
-it. Stores therefore note, with a synced write at open, the kernel boot they run under,
-and, with a synced write after their final flush, that they closed cleanly. The next
-open trusts its records to be complete when the previous run closed cleanly or ran under
-the same boot.
+it. Stores therefore note, with a synced write at open, their durability mode and the
+kernel boot they run under, and, with a synced write after their final flush, that they
+closed cleanly. The next open trusts its records to be complete when the previous run
+synced every append (``always``), closed cleanly, or ran under the same boot; the mode
+the store is opened with now does not matter (switching ``off`` to ``always`` after a
+power loss does not bring lost records back).
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ def current_boot_id() -> str:
         return ""
 
 
-def kept_everything(previous_boot: object, previous_clean: object, boot: str) -> bool:
-    """True when a run that noted ``previous_boot`` and ``previous_clean`` lost nothing
-    it appended, as seen from a run under ``boot``. Unknown values count as lost."""
-    if previous_clean in (1, b"1", "1"):
+def kept_everything(
+    previous_durability: object, previous_boot: object, previous_clean: object, boot: str
+) -> bool:
+    """True when a run that noted these values lost nothing it appended, as seen from a
+    run under ``boot``: it synced every append (``always``), closed cleanly, or ran
+    under the same boot. Unknown values count as lost."""
+    if previous_durability in ("always", b"always") or previous_clean in (1, b"1", "1"):
         return True
     if isinstance(previous_boot, bytes):
         previous_boot = previous_boot.decode("ascii", "replace")

@@ -193,7 +193,7 @@ class SqliteStorage(Storage):
 
     def kept_everything(self) -> bool:
         self._connection()
-        return self.durability == "always" or bool(self._kept)
+        return bool(self._kept)
 
     def flush(self) -> None:
         """Make everything appended so far durable (one fsync; nothing when already so)."""
@@ -307,12 +307,20 @@ class SqliteStorage(Storage):
             if row is None or row[0] != FORMAT_VERSION:
                 found = None if row is None else row[0]
                 raise StorageCorrupted(path, f"unsupported format version {found!r}")
-            noted = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('boot', 'clean')"))
-            self._kept = kept_everything(noted.get("boot"), noted.get("clean"), current_boot_id())
-        # This run's boot, and "not closed cleanly" until close() says otherwise (synced).
+            noted = dict(
+                conn.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('durability', 'boot', 'clean')"
+                )
+            )
+            previous = noted.get("durability", self.durability if not noted else None)
+            self._kept = kept_everything(
+                previous, noted.get("boot"), noted.get("clean"), current_boot_id()
+            )
+        # This run's mode and boot, and "not closed cleanly" until close() says otherwise.
         conn.execute("BEGIN")
         conn.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('boot', ?), ('clean', 0)", (current_boot_id(),)
+            "INSERT OR REPLACE INTO meta VALUES ('durability', ?), ('boot', ?), ('clean', 0)",
+            (self.durability, current_boot_id()),
         )
         conn.execute("COMMIT")
         conn.execute(f"PRAGMA synchronous={self._base}")
