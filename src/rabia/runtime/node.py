@@ -536,7 +536,7 @@ class Node:
             return
         if offset >= 0 and self._loop is not None:
             self._pulled_at[snap.slot] = self._loop.time()
-        if offset <= 0:
+        if offset < 0:
             log.info(
                 "node %d: sending peer %d the snapshot of slot %d (%d bytes)",
                 self.config.node_id,

@@ -31,7 +31,7 @@ import lmdb
 from rabia.core.ready import Record
 from rabia.storage.base import Durability, Storage
 from rabia.storage.errors import StorageCorrupted
-from rabia.storage.runs import current_boot_id, kept_everything
+from rabia.storage.runs import MARKS, kept_everything, marks
 from rabia.storage.sqlite import (
     FORMAT_VERSION,
     KIND_SENT,
@@ -269,15 +269,14 @@ class LmdbStorage(Storage):
             elif version != str(FORMAT_VERSION).encode():
                 raise StorageCorrupted(path, f"unsupported format version {version!r}")
             else:
-                boot, clean = txn.get(b"boot", db=meta), txn.get(b"clean", db=meta)
-                previous = txn.get(b"durability", db=meta)
-                if previous is None and boot is None:  # written before these marks existed
-                    previous = self.durability.encode()
-                self._kept = kept_everything(previous, boot, clean, current_boot_id())
+                noted = {key: txn.get(key.encode(), db=meta) for key in MARKS}
+                self._kept = kept_everything(
+                    {k: v.decode("utf-8", "replace") for k, v in noted.items() if v is not None},
+                    self.durability,
+                )
             # This run's mode and boot, and "not closed cleanly" until close() says otherwise.
-            txn.put(b"durability", self.durability.encode(), db=meta)
-            txn.put(b"boot", current_boot_id().encode("ascii", "replace"), db=meta)
-            txn.put(b"clean", b"0", db=meta)
+            for key, value in marks(self.durability).items():
+                txn.put(key.encode(), value.encode(), db=meta)
             last = txn.cursor(db=records)
             self._next = int.from_bytes(last.key(), "big") + 1 if last.last() else 0
         return meta, records, sent

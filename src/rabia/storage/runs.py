@@ -13,6 +13,7 @@ power loss does not bring lost records back).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 BOOT_ID_PATH = Path("/proc/sys/kernel/random/boot_id")
@@ -31,14 +32,23 @@ def current_boot_id() -> str:
         return ""
 
 
-def kept_everything(
-    previous_durability: object, previous_boot: object, previous_clean: object, boot: str
-) -> bool:
-    """True when a run that noted these values lost nothing it appended, as seen from a
-    run under ``boot``: it synced every append (``always``), closed cleanly, or ran
-    under the same boot. Unknown values count as lost."""
-    if previous_durability in ("always", b"always") or previous_clean in (1, b"1", "1"):
+MARKS = ("durability", "boot", "clean")
+"""The metadata keys a store notes for its next open (values as text)."""
+
+
+def marks(durability: str) -> dict[str, str]:
+    """The marks a store writes, synced, when it opens (``clean`` becomes "1" at close)."""
+    return {"durability": durability, "boot": current_boot_id(), "clean": "0"}
+
+
+def kept_everything(noted: Mapping[str, str], durability: str) -> bool:
+    """True when the run that wrote the marks ``noted`` lost nothing it appended, as seen
+    from this run: it synced every append (``always``), closed cleanly, or ran under
+    this boot. A store written before the marks existed is judged by ``durability``,
+    the mode it is opened with."""
+    if not noted:
+        return durability == "always"
+    if noted.get("durability") == "always" or noted.get("clean") == "1":
         return True
-    if isinstance(previous_boot, bytes):
-        previous_boot = previous_boot.decode("ascii", "replace")
-    return bool(boot) and previous_boot == boot
+    boot = current_boot_id()
+    return bool(boot) and noted.get("boot") == boot

@@ -36,7 +36,7 @@ import msgspec
 from rabia.core.ready import DecidedRecord, Record, ReservedRecord, SentRecord, SnapshotRecord
 from rabia.storage.base import Durability, Storage
 from rabia.storage.errors import StorageCorrupted
-from rabia.storage.runs import current_boot_id, kept_everything
+from rabia.storage.runs import MARKS, kept_everything, marks
 
 FORMAT_VERSION = 2
 """Version of the on-disk layout, kept in the ``meta`` table."""
@@ -207,7 +207,7 @@ class SqliteStorage(Storage):
             return
         try:
             self.flush()
-            self._commit("UPDATE meta SET value = 1 WHERE key = 'clean'", [()], True)
+            self._commit("UPDATE meta SET value = '1' WHERE key = 'clean'", [()], True)
         finally:
             conn, self._conn = self._conn, None
             self._closed = True
@@ -307,20 +307,14 @@ class SqliteStorage(Storage):
             if row is None or row[0] != FORMAT_VERSION:
                 found = None if row is None else row[0]
                 raise StorageCorrupted(path, f"unsupported format version {found!r}")
-            noted = dict(
-                conn.execute(
-                    "SELECT key, value FROM meta WHERE key IN ('durability', 'boot', 'clean')"
-                )
-            )
-            previous = noted.get("durability", self.durability if not noted else None)
-            self._kept = kept_everything(
-                previous, noted.get("boot"), noted.get("clean"), current_boot_id()
-            )
+            rows = conn.execute(
+                "SELECT key, value FROM meta WHERE key IN (?, ?, ?)", MARKS
+            ).fetchall()
+            self._kept = kept_everything({k: str(v) for k, v in rows}, self.durability)
         # This run's mode and boot, and "not closed cleanly" until close() says otherwise.
         conn.execute("BEGIN")
-        conn.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('durability', ?), ('boot', ?), ('clean', 0)",
-            (self.durability, current_boot_id()),
+        conn.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", marks(self.durability).items()
         )
         conn.execute("COMMIT")
         conn.execute(f"PRAGMA synchronous={self._base}")

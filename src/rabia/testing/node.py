@@ -137,7 +137,7 @@ class SimNode:
     def _load(self) -> Replica:
         """A replica from the durable records (and the latest snapshot among them)."""
         intact = self.intact
-        recovered = self.storage.recovered(everything=True) if intact else self.storage.recovered()
+        recovered = self.storage.recovered(everything=intact)
         snapshots = [r for r in recovered if isinstance(r, SnapshotRecord)]
         self.snapshot = max(snapshots, key=lambda r: r.slot) if snapshots else None
         return Replica(self.config, recovered, intact=intact)
