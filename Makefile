@@ -1,20 +1,57 @@
-# Two commands do all the set-up: `make run` and `make test`.
+# Two commands do all the set-up: `make run` and `make test`. Both install exactly the
+# versions in requirements/dev.lock (hash-checked) into .venv; `make lock` refreshes the
+# lock from pyproject.toml, `make test-latest` runs every check against the newest
+# releases in a throw-away venv.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements/dev.lock
 
-.PHONY: test tools run lint typecheck contracts pytest sim-soak soak-restart jepsen bench bench-redis fuzz garbage clean
+.PHONY: test tools run lint typecheck contracts pytest lock test-latest sim-soak \
+	soak-restart jepsen bench bench-redis fuzz garbage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The lock pins pip, setuptools and wheel too, so the editable install builds with the
+# locked back end (no build isolation, nothing fetched unpinned).
+$(STAMP): $(BIN)/python $(LOCK) pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		--no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 test: $(STAMP) tools lint typecheck contracts pytest
+
+# The checks run with the tools of CHECK_BIN: the locked venv, or test-latest's.
+CHECK_BIN  ?= $(BIN)
+CHECK_DEPS := $(if $(filter $(BIN),$(CHECK_BIN)),$(STAMP))
+
+# Refresh the lock after editing pyproject.toml: keeps every pin that still satisfies it.
+# `make lock UPGRADE=1` moves every package to its newest release instead.
+LOCK_TOOL := uv==0.13.10
+LOCK_VENV := .venv-lock
+lock:
+	test -x $(LOCK_VENV)/bin/uv || { $(PYTHON) -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check $(LOCK_TOOL); }
+	$(LOCK_VENV)/bin/uv pip compile --quiet pyproject.toml requirements/build.in \
+		--extra dev --universal --python-version 3.11 --generate-hashes \
+		-c requirements/constraints.in $(if $(UPGRADE),--upgrade) -o $(LOCK)
+
+# The whole check against the newest releases pyproject.toml allows, in a throw-away
+# venv: drift is found here, on purpose. Prints what differs from the lock first.
+LATEST := .venv-latest
+test-latest: tools
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade -e '.[dev]'
+	$(LATEST)/bin/python scripts/lock_drift.py $(LOCK)
+	$(MAKE) --no-print-directory lint typecheck contracts pytest CHECK_BIN=$(LATEST)/bin
+	rm -rf $(LATEST)
 
 # redis-cli (tests) and redis-server/redis-benchmark (bench-redis), from Debian's packages
 # when missing and apt-get is usable (root, or passwordless sudo); otherwise a warning and
@@ -40,18 +77,19 @@ tools:
 			"sudo: run 'sudo apt-get install $(REDIS_PKGS)'; tests needing redis-cli will skip" >&2; \
 	fi
 
-lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples fuzz
-	$(BIN)/ruff format --check src tests benchmarks examples fuzz
+lint: $(CHECK_DEPS)
+	$(CHECK_BIN)/ruff check src tests benchmarks examples fuzz scripts
+	$(CHECK_BIN)/ruff format --check src tests benchmarks examples fuzz scripts
 
-typecheck: $(STAMP)
-	$(BIN)/mypy --strict src/rabia
+# One mypy cache per venv: a cache written by another mypy or other stubs misleads it.
+typecheck: $(CHECK_DEPS)
+	$(CHECK_BIN)/mypy --strict --cache-dir $(CHECK_BIN)/../.mypy_cache src/rabia
 
-contracts: $(STAMP)
-	$(BIN)/lint-imports
+contracts: $(CHECK_DEPS)
+	$(CHECK_BIN)/lint-imports
 
-pytest: $(STAMP)
-	$(BIN)/pytest -n 2 tests
+pytest: $(CHECK_DEPS)
+	$(CHECK_BIN)/pytest -n 2 tests
 
 run: $(STAMP)
 	$(BIN)/rabia up
@@ -95,4 +133,4 @@ bench-redis: $(STAMP) tools
 	$(BIN)/python benchmarks/redis_bench.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LATEST) $(LOCK_VENV) build dist src/*.egg-info .mypy_cache .ruff_cache .pytest_cache

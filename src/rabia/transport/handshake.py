@@ -63,7 +63,7 @@ class Accept(msgspec.Struct, frozen=True, array_like=True, tag="accept"):
 HandshakeMessage = Hello | Challenge | Proof | Accept
 
 _encoder = msgspec.msgpack.Encoder()
-_decoder = msgspec.msgpack.Decoder(HandshakeMessage)
+_decoder: msgspec.msgpack.Decoder[HandshakeMessage] = msgspec.msgpack.Decoder(HandshakeMessage)
 
 
 def encode_handshake(message: HandshakeMessage) -> bytes:
@@ -74,7 +74,7 @@ def encode_handshake(message: HandshakeMessage) -> bytes:
 def decode_handshake(payload: bytes) -> HandshakeMessage:
     """Decode one handshake frame's payload; raises ``CodecError``."""
     try:
-        return _decoder.decode(payload)  # type: ignore[no-any-return]
+        return _decoder.decode(payload)
     # msgspec raises UnicodeDecodeError for a str (tag, cluster id) that is not UTF-8
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise CodecError(str(exc)) from None
