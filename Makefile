@@ -47,7 +47,7 @@ LATEST := .venv-latest
 test-latest: tools
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
-	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
 	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade -e '.[dev]'
 	$(LATEST)/bin/python scripts/lock_drift.py $(LOCK)
 	RABIA_UNLOCKED=1 $(MAKE) --no-print-directory lint typecheck contracts pytest \
