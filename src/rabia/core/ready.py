@@ -145,3 +145,18 @@ class Ready:
 
     def __bool__(self) -> bool:
         return bool(self.records or self.messages or self.committed or self.events or self.install)
+
+
+class Outbox:
+    """The Ready a replica is filling: each part of the replica appends its output here."""
+
+    __slots__ = ("ready",)
+
+    def __init__(self) -> None:
+        self.ready = Ready()
+
+    def take(self) -> Ready:
+        """Hand out the Ready filled so far and start an empty one."""
+        ready = self.ready
+        self.ready = Ready()
+        return ready
