@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rabia.core import CoinFlipped, Command, Proposal, ReplicaConfig, State, Vote, common_coin
+from rabia.core import CoinFlipped, Command, Proposal, State, Vote, common_coin
 from rabia.core.membership import (
     ConfigHistory,
     Configuration,
@@ -57,12 +57,6 @@ def test_history_covers_slots() -> None:
     assert h.at(10).members == (0, 1)
     assert h.decided(9, batch) is None  # known already: idempotent
     assert h.since(12) == (Configuration(10, 1, (0, 1)),)
-
-
-def test_joiner_config_must_not_list_itself() -> None:
-    with pytest.raises(ValueError, match="already"):
-        ReplicaConfig(1, (0, 1, 2), join=True)
-    ReplicaConfig(3, (0, 1, 2), join=True)
 
 
 def test_add_a_fourth_node_whose_votes_count_from_the_boundary() -> None:
