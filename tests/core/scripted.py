@@ -122,8 +122,7 @@ class ScriptedCluster:
     def submit(self, i: int, op: bytes = b"x", client: int = 1, seq: int = 0) -> Batch:
         self.clock += 1
         node = self.nodes[i]
-        node.replica.submit([Command(client, seq, op)], self.clock)
-        batch_id = (i, node.replica.incarnation, node.replica._origin_seq - 1)
+        batch_id = node.replica.submit([Command(client, seq, op)], self.clock)
         self.drain(i)
         for item in self.in_flight:
             if item.src == i and getattr(item.message, "batch", None) is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rabia.core import Proposal, ReplicaConfig, State, Vote, common_coin
+from rabia.core import CoinFlipped, Command, Proposal, State, Vote, common_coin
 from rabia.core.membership import (
     ConfigHistory,
     Configuration,
@@ -13,7 +13,7 @@ from rabia.core.membership import (
     encode_change,
     next_configuration,
 )
-from rabia.core.messages import KIND_RECONFIGURE, Batch
+from rabia.core.messages import KIND_RECONFIGURE, VOTE_QUESTION, Batch
 from rabia.core.ready import ConfigChanged
 from rabia.core.snapshot import decode_core_state
 
@@ -57,12 +57,6 @@ def test_history_covers_slots() -> None:
     assert h.at(10).members == (0, 1)
     assert h.decided(9, batch) is None  # known already: idempotent
     assert h.since(12) == (Configuration(10, 1, (0, 1)),)
-
-
-def test_joiner_config_must_not_list_itself() -> None:
-    with pytest.raises(ValueError, match="already"):
-        ReplicaConfig(1, (0, 1, 2), join=True)
-    ReplicaConfig(3, (0, 1, 2), join=True)
 
 
 def test_add_a_fourth_node_whose_votes_count_from_the_boundary() -> None:
@@ -188,9 +182,20 @@ def test_coin_input_includes_the_epoch() -> None:
     replica = c.nodes[0].replica
     assert replica.configuration.epoch == 1
     slot = replica.next_slot
-    # find a phase where the epoch changes the coin, then check the replica flips epoch 1's
-    phase = next(
-        p for p in range(1, 64) if common_coin(5, 0, slot, p) != common_coin(5, 1, slot, p)
-    )
-    assert replica._flip(slot, phase) == common_coin(5, 1, slot, phase)
-    assert replica._flip(0, phase) == common_coin(5, 0, 0, phase)
+    assert replica.configuration_at(slot).epoch == 1
+    assert common_coin(5, 0, slot, 1) != common_coin(5, 1, slot, 1)  # the epoch matters here
+    # Replica 0 proposes; its peers propose other batches, split their states and vote
+    # '?', so replica 0 flips the phase-1 coin of a slot of epoch 1.
+    replica.submit([Command(9, 0, b"x")], 100)
+    a, b = Batch.of((1, 0, 99), 101, ()), Batch.of((2, 0, 99), 102, ())
+    for message in (
+        Proposal(slot, 1, a),
+        Proposal(slot, 2, b),
+        State(slot, 1, 1, 1, a.id),
+        State(slot, 2, 1, 0),
+        Vote(slot, 1, 1, VOTE_QUESTION, a.id),
+        Vote(slot, 2, 1, VOTE_QUESTION, a.id),
+    ):
+        replica.step(message)
+    flips = [e for e in replica.ready().events if isinstance(e, CoinFlipped)]
+    assert flips == [CoinFlipped(slot, 1, common_coin(5, 1, slot, 1))]

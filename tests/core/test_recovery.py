@@ -1,9 +1,24 @@
-"""Crash-recovery (section 5b): a restarted replica never speaks twice differently."""
+"""Crash-recovery (section 5b): a restarted replica never speaks twice differently.
+
+Scenarios, then the reading of the stored records (``rabia.core.recovery``)."""
 
 from __future__ import annotations
 
-from rabia.core import Proposal, Request, State, UnsafeSwitches, Vote
+from rabia.core import (
+    Batch,
+    DecidedRecord,
+    IncarnationRecord,
+    Proposal,
+    Request,
+    ReservedRecord,
+    SentRecord,
+    SnapshotRecord,
+    State,
+    UnsafeSwitches,
+    Vote,
+)
 from rabia.core.messages import message_phase
+from rabia.core.recovery import Recovered
 from tests.core.scripted import InFlight, ScriptedCluster
 
 
@@ -184,3 +199,36 @@ def test_switching_to_replay_after_a_power_loss_still_abstains() -> None:
     assert Replica(replay, records, intact=False).abstaining
     assert not Replica(replay, records).abstaining  # replay's default: records complete
     assert not Replica(replay, records, intact=True).abstaining
+
+
+def test_stored_records_are_sorted_by_what_they_say() -> None:
+    batch = Batch.of((0, 0, 0), 1, ())
+    proposal, state = Proposal(4, 0, batch), State(4, 0, 1, 1, batch.id)
+    stored = Recovered.read(
+        [
+            IncarnationRecord(0),
+            SnapshotRecord(2, b"old", b""),
+            DecidedRecord(2, batch),
+            DecidedRecord(3, None),
+            ReservedRecord(64),
+            SentRecord(proposal),
+            SnapshotRecord(3, b"new", b""),
+            SnapshotRecord(1, b"older", b""),
+            IncarnationRecord(1, abstain_below=8),
+            SentRecord(state),
+            ReservedRecord(32),
+        ]
+    )
+    assert stored.incarnation == 1 and stored.inherited_abstain == 8
+    assert stored.reserved == 64
+    assert stored.snapshot == SnapshotRecord(3, b"new", b"")
+    assert stored.decided == {2: batch, 3: None}
+    assert stored.sent == {4: [proposal, state]}
+    assert Recovered.read([]) == Recovered()
+
+
+def test_abstain_window_after_a_complete_or_a_lossy_restart() -> None:
+    stored = Recovered(reserved=64, inherited_abstain=8)
+    assert stored.abstain_below(complete=True) == 8
+    assert stored.abstain_below(complete=False) == 64
+    assert Recovered(reserved=4, inherited_abstain=8).abstain_below(complete=False) == 8

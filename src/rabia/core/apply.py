@@ -38,7 +38,9 @@ class Reply(msgspec.Struct, frozen=True):
     """True when the client had already acknowledged this seq; no reply is kept for it."""
 
 
-class _SessionState(msgspec.Struct, frozen=True, array_like=True):
+class SessionState(msgspec.Struct, frozen=True, array_like=True):
+    """Wire form of one client's session in ``Applier.snapshot()``."""
+
     client_id: int
     acked_below: int
     last_active: int
@@ -53,7 +55,7 @@ class _ApplierState(msgspec.Struct, frozen=True, array_like=True):
     chain: bytes
     log_time: int
     last_sweep: int
-    sessions: list[_SessionState]
+    sessions: list[SessionState]
     """Sorted by client id."""
 
 
@@ -114,13 +116,20 @@ class SessionTable:
         session.last_active = max(session.last_active, now)
         return session
 
-    def _export(self) -> list[_SessionState]:
+    @property
+    def last_sweep(self) -> int:
+        """Log time of the last expiry sweep (part of the snapshot: sweeps stay in step)."""
+        return self._last_sweep
+
+    def export(self) -> list[SessionState]:
+        """Every session, sorted by client id (for a snapshot)."""
         return [
-            _SessionState(c, s.acked_below, s.last_active, sorted(s.replies.items()))
+            SessionState(c, s.acked_below, s.last_active, sorted(s.replies.items()))
             for c, s in sorted(self._sessions.items())
         ]
 
-    def _import(self, sessions: list[_SessionState], last_sweep: int) -> None:
+    def load(self, sessions: list[SessionState], last_sweep: int) -> None:
+        """Replace every session by an ``export()`` and its ``last_sweep``."""
         self._sessions = {}
         for state in sessions:
             replies = dict(state.replies)
@@ -174,8 +183,8 @@ class Applier:
                 self.applied_slot,
                 self.chain,
                 self.log_time,
-                sessions._last_sweep,
-                sessions._export(),
+                sessions.last_sweep,
+                sessions.export(),
             )
         )
 
@@ -189,7 +198,7 @@ class Applier:
         self.applied_slot = state.applied_slot
         self.chain = state.chain
         self.log_time = state.log_time
-        self.sessions._import(state.sessions, state.last_sweep)
+        self.sessions.load(state.sessions, state.last_sweep)
 
     def apply(self, entry: Committed) -> list[Reply]:
         """Apply one committed slot; returns one reply per command of the batch."""
@@ -203,10 +212,10 @@ class Applier:
         if batch.key > self.log_time:
             self.log_time = batch.key
         now = self.log_time
-        sessions = self.sessions
-        replies: list[Reply] = []
         if not self._exactly_once:
             return self._apply_every_time(entry.slot, batch, now)
+        sessions = self.sessions
+        replies: list[Reply] = []
         for cmd in batch.commands:  # decoded here, once
             cached = sessions.lookup(cmd.client_id, cmd.seq)
             if cached is not None:

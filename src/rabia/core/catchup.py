@@ -1,118 +1,145 @@
-"""Catch-up and state transfer: the log window, STATUS replies, snapshots.
+"""Catch-up: what a replica knows of its peers' progress, and the traffic that closes gaps.
 
-A mixin of ``Replica``: the replica keeps the decided values of slots ``log_start`` ..
-``next_slot - 1`` only. A peer that asks for a slot still in the window gets DECISIONs;
-one that asks for a compacted slot makes the replica emit ``SnapshotWanted``, and the
-driver (which owns the application state) answers with ``send_snapshot``. Installing a
-snapshot jumps ``next_slot`` forward and hands the driver ``Ready.install``.
+Every replica broadcasts a STATUS (its ``next_slot``) every ``status_ticks``, and a
+replica that knows a peer to be ahead asks it, in turn with the other peers ahead, for
+decisions. A peer asking for slots still in the log window gets their DECISIONs; one
+asking for a compacted slot makes the replica emit ``SnapshotWanted``, and the driver
+(which owns the application state) answers with ``send_snapshot``. The receiving end of
+a snapshot is ``SnapshotReceiver`` (``transfer.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rabia.core.config import ReplicaConfig
-from rabia.core.membership import ConfigHistory, Configuration
-from rabia.core.messages import Batch, Decision, Snapshot, SnapshotPull, Status
-from rabia.core.queue import DecidedIds, PendingQueue
-from rabia.core.ready import (
-    ConfigChanged,
-    InstalledSnapshot,
-    Ready,
-    SnapshotRecord,
-    SnapshotWanted,
-)
-from rabia.core.slot import SlotInstance
-from rabia.core.snapshot import SlotCompacted, decode_core_state, encode_core_state
-from rabia.core.stats import ReplicaStats
-from rabia.core.transfer import IncomingSnapshot
+from rabia.core.log import DecidedLog
+from rabia.core.messages import BROADCAST, Batch, Decision, Snapshot, SnapshotPull, Status
+from rabia.core.ready import Outbox, SnapshotWanted
 
 
 class CatchUp:
-    """The log window and catch-up half of ``Replica`` (state is set up by ``Replica``)."""
+    """Peers' progress as this replica heard it, and the catch-up it asks for and answers.
 
-    config: ReplicaConfig
-    stats: ReplicaStats
-    _me: int
-    _peers: tuple[int, ...]
-    _history: ConfigHistory
-    _tick: int
-    _pending: Ready
-    _log: list[Batch | None]
-    _log_start: int
-    _slots: dict[int, SlotInstance]
-    _decided_ids: DecidedIds
-    _queue: PendingQueue
-    _peer_floor: dict[int, int]
-    _peer_abstain: dict[int, int]
-    _decision_sent: dict[int, tuple[int, int]]
-    _snapshot_wanted: dict[int, int]
-    _snapshot_pulled: dict[int, int]
-    """peer -> tick of its latest pull of one of our snapshots."""
-    _incoming: IncomingSnapshot | None
-    _status_sent: dict[int, int]
-    _catchup_attempts: int
-    _abstain_below: int
-    _resend_interval: int
-    _next_resend: int
+    It reads the replica's ``DecidedLog`` and appends its messages and events to the
+    replica's ``Outbox``; ``abstain_below`` is the replica's own abstain mark, which its
+    STATUS announces.
+    """
 
-    def _progress(self) -> None:
-        raise NotImplementedError
+    __slots__ = (
+        "_abstain_below",
+        "_abstaining",
+        "_asked",
+        "_config",
+        "_decision_sent",
+        "_floor",
+        "_log",
+        "_me",
+        "_next_status",
+        "_offered",
+        "_outbox",
+        "_pulling",
+        "_requests",
+    )
 
-    def _membership_changed(self) -> None:
-        raise NotImplementedError
+    def __init__(
+        self, config: ReplicaConfig, log: DecidedLog, outbox: Outbox, abstain_below: int
+    ) -> None:
+        self._config = config
+        self._me = config.node_id
+        self._log = log
+        self._outbox = outbox
+        self._abstain_below = abstain_below
+        self._next_status = config.status_ticks
+        """Tick of the next anti-entropy STATUS broadcast."""
+        self._floor: dict[int, int] = {}
+        """peer -> the highest slot it is known to have reached."""
+        self._abstaining: dict[int, int] = {}
+        """peer -> the slot below which it said it abstains (only peers that said so)."""
+        self._decision_sent: dict[int, tuple[int, int]] = {}
+        """peer -> (slot, tick) of the latest DECISION sent to it."""
+        self._asked: dict[int, int] = {}
+        """next_slot -> tick of the last catch-up request sent for it."""
+        self._requests = 0
+        """Catch-up requests sent so far: they rotate over the peers ahead."""
+        self._offered: dict[int, int] = {}
+        """peer -> tick of the last ``SnapshotWanted`` event for it."""
+        self._pulling: dict[int, int] = {}
+        """peer -> tick of its latest pull of one of our snapshots."""
+
+    # ------------------------------------------------------------ what peers say
+    def heard(self, peer: int, slot: int) -> None:
+        """``peer`` has reached ``slot``: it decided every slot below, or speaks in it."""
+        if slot > self._floor.get(peer, 0):
+            self._floor[peer] = slot
 
     @property
-    def next_slot(self) -> int:
-        """The lowest slot this replica has not decided."""
-        return self._log_start + len(self._log)
+    def abstain_mark(self) -> int:
+        """The highest slot below which some peer said it abstains (0: none did)."""
+        return max(self._abstaining.values(), default=0)
 
-    @property
-    def log_start(self) -> int:
-        """The lowest slot still in the log; slots below it live only in a snapshot."""
-        return self._log_start
+    def status(self) -> Status:
+        """This replica's STATUS: where it is, and where it abstains."""
+        return Status(self._log.next_slot, self._me, self._abstain_below)
 
-    def decided(self, slot: int) -> Batch | None:
-        """The decided value of a slot in ``log_start`` .. ``next_slot - 1`` (None is NULL).
+    def on_status(self, message: Status, tick: int) -> None:
+        """A peer says where it is: remember it, and send it what it misses."""
+        sender = message.sender
+        slot = message.slot
+        if message.abstain_below > slot:
+            self._abstaining[sender] = message.abstain_below
+        else:
+            self._abstaining.pop(sender, None)
+        self.heard(sender, slot)
+        log = self._log
+        next_slot = log.next_slot
+        if slot < log.start:
+            self._offer_snapshot(sender, tick)
+        elif slot < next_slot:
+            end = min(next_slot, slot + self._config.catchup_chunk)
+            out = self._outbox.ready.messages
+            for s in range(slot, end):
+                out.append((sender, _decision(s, self._me, log.decided(s))))
+            self._decision_sent[sender] = (end - 1, tick)
 
-        Raises ``SlotCompacted`` below ``log_start`` and ``IndexError`` from ``next_slot`` on.
-        """
-        if slot < self._log_start:
-            raise SlotCompacted(f"slot {slot} is compacted (log starts at {self._log_start})")
-        if slot >= self.next_slot:
-            raise IndexError(f"slot {slot} is not decided (next slot {self.next_slot})")
-        return self._log[slot - self._log_start]
-
-    def core_snapshot(self) -> bytes:
-        """The core's snapshot state at ``next_slot``: the decided ids of every slot below.
-
-        Take it together with the driver's snapshot of the state after applying every
-        slot below ``next_slot``, then call ``compact(next_slot)`` once both are durable.
-        """
-        return encode_core_state(
-            self.next_slot, self._decided_ids, self._history.since(self.next_slot)
+    def on_snapshot_pull(self, message: SnapshotPull, tick: int) -> None:
+        """A peer receiving our snapshot wants the chunk at ``offset``: ask the driver."""
+        self._pulling[message.sender] = tick
+        self._outbox.ready.events.append(
+            SnapshotWanted(message.sender, message.slot, message.offset)
         )
 
-    def compact(self, below: int) -> None:
-        """Forget the decided values of slots below ``below`` (at most ``next_slot``).
+    # ------------------------------------------------------------------ answers
+    def reply_decision(self, peer: int, slot: int, tick: int) -> None:
+        """Tell a straggler the decision of ``slot`` (below ``next_slot``), in which it
+        still speaks: at most once per ``resend_ticks``, or a snapshot once compacted."""
+        last = self._decision_sent.get(peer)
+        if slot < self._log.start:
+            self._offer_snapshot(peer, tick)
+            return
+        if last is not None and last[0] >= slot and tick - last[1] < self._config.resend_ticks:
+            return
+        self._outbox.ready.messages.append(
+            (peer, _decision(slot, self._me, self._log.decided(slot)))
+        )
+        self._decision_sent[peer] = (slot, tick)
 
-        The driver calls it once a snapshot of the state at ``below`` is durable; peers
-        that need those slots are then answered with ``SnapshotWanted`` events.
-        """
-        if below > self.next_slot:
-            raise ValueError(f"cannot compact below {below}: next slot is {self.next_slot}")
-        if below > self._log_start:
-            del self._log[: below - self._log_start]
-            self._log_start = below
+    def decision_broadcast(self, peers: Iterable[int], slot: int, tick: int) -> None:
+        """This replica broadcast the DECISION of ``slot`` to ``peers`` at ``tick``."""
+        sent = (slot, tick)
+        for peer in peers:
+            self._decision_sent[peer] = sent
 
     def send_snapshot(
         self, peer: int, slot: int, core_state: bytes, app_state: bytes, offset: int = -1
     ) -> None:
-        """Queue a ``Snapshot`` for ``peer`` in the next Ready (answer to ``SnapshotWanted``).
+        """Queue a ``Snapshot`` for ``peer`` (the driver's answer to ``SnapshotWanted``).
 
         A state of at most ``snapshot_chunk`` bytes goes whole. A larger one goes as an
         offer (``offset`` -1) or, answering a pull, as the chunk at ``offset`` (ADR 0011).
         """
         total = len(app_state)
-        chunk = self.config.snapshot_chunk
+        chunk = self._config.snapshot_chunk
         if total <= chunk:
             message = Snapshot(slot, self._me, core_state, app_state, 0, total)
         elif offset < 0:
@@ -123,180 +150,46 @@ class CatchUp:
             )
         else:
             return
-        self._pending.messages.append((peer, message))
+        self._outbox.ready.messages.append((peer, message))
 
-    def _on_snapshot_pull(self, message: SnapshotPull) -> None:
-        """A peer receiving our snapshot wants the chunk at ``offset``."""
-        self._snapshot_pulled[message.sender] = self._tick
-        self._pending.events.append(SnapshotWanted(message.sender, message.slot, message.offset))
-
-    def _on_status(self, message: Status) -> None:
-        sender = message.sender
-        slot = message.slot
-        if message.abstain_below > slot:
-            self._peer_abstain[sender] = message.abstain_below
-        else:
-            self._peer_abstain.pop(sender, None)
-        if slot > self._peer_floor.get(sender, 0):
-            self._peer_floor[sender] = slot
-        next_slot = self.next_slot
-        if slot < self._log_start:
-            self._want_snapshot(sender)
-        elif slot < next_slot:
-            end = min(next_slot, slot + self.config.catchup_chunk)
-            out = self._pending.messages
-            start = self._log_start
-            for s in range(slot, end):
-                value = self._log[s - start]
-                out.append(
-                    (sender, Decision(s, self._me, None if value is None else value.id, value))
-                )
-            self._decision_sent[sender] = (end - 1, self._tick)
-
-    def _want_snapshot(self, peer: int) -> None:
+    def _offer_snapshot(self, peer: int, tick: int) -> None:
         """Ask the driver to offer ``peer`` a snapshot (at most once per ``resend_ticks``,
         and not while ``peer`` is pulling one from us)."""
-        last = self._snapshot_wanted.get(peer)
-        if last is not None and self._tick - last < self.config.resend_ticks:
+        last = self._offered.get(peer)
+        if last is not None and tick - last < self._config.resend_ticks:
             return
-        pulled = self._snapshot_pulled.get(peer)
-        if pulled is not None and self._tick - pulled < self.config.snapshot_abandon_ticks:
+        pulled = self._pulling.get(peer)
+        if pulled is not None and tick - pulled < self._config.snapshot_abandon_ticks:
             return
-        self._snapshot_wanted[peer] = self._tick
-        self._pending.events.append(SnapshotWanted(peer))
+        self._offered[peer] = tick
+        self._outbox.ready.events.append(SnapshotWanted(peer))
 
-    def _on_snapshot(self, message: Snapshot) -> None:
-        slot = message.slot
-        sender = message.sender
-        if slot > self._peer_floor.get(sender, 0):
-            self._peer_floor[sender] = slot
-        if slot <= self.next_slot:
-            return
-        incoming = self._incoming
-        if incoming is not None and incoming.sender == sender and incoming.slot == slot:
-            if not incoming.take(message.offset, message.app_state, self._tick):
-                return  # a duplicate, a stale chunk or a repeated offer
-        elif message.offset != 0:
-            return  # a chunk of a transfer we are not (or no longer) assembling
-        else:
-            try:
-                state_slot, ids, configs = decode_core_state(message.core_state)
-            except ValueError:
-                self.stats.dropped += 1
-                return
-            total = len(message.app_state) if message.total < 0 else message.total
-            if state_slot != slot or len(message.app_state) > total:
-                self.stats.dropped += 1
-                return
-            if len(message.app_state) == total:
-                self._install(slot, ids, configs, message.core_state, message.app_state)
-                return
-            if (
-                incoming is not None
-                and incoming.sender != sender
-                and self._tick - incoming.progress_tick < self.config.snapshot_abandon_ticks // 4
-            ):
-                return  # finish the transfer that is moving; its log suffix will follow
-            incoming = IncomingSnapshot(
-                slot, sender, message.core_state, ids, configs, total, self._tick
-            )
-            incoming.take(0, message.app_state, self._tick)
-            self._incoming = incoming
-        if incoming.complete:
-            self._incoming = None
-            state = incoming.assemble()
-            self._install(slot, incoming.ids, incoming.configs, incoming.core_state, state)
-        else:
-            self._pull(incoming)
+    # ------------------------------------------------------------------ asking
+    def tick(self, tick: int) -> None:
+        """Broadcast STATUS when due; ask a peer known to be ahead for decisions."""
+        if tick >= self._next_status:
+            self._next_status = tick + self._config.status_ticks
+            self._outbox.ready.messages.append((BROADCAST, self.status()))
+        peer = self._peer_to_ask(tick)
+        if peer is not None:
+            self._outbox.ready.messages.append((peer, self.status()))
 
-    def _pull(self, incoming: IncomingSnapshot) -> None:
-        incoming.pulled_tick = self._tick
-        pull = SnapshotPull(incoming.slot, self._me, incoming.received)
-        self._pending.messages.append((incoming.sender, pull))
-
-    def _tick_transfer(self) -> None:
-        """Re-pull a stalled chunk; drop a transfer that stopped moving or is obsolete."""
-        incoming = self._incoming
-        if incoming is None:
-            return
-        tick = self._tick
-        if (
-            incoming.slot <= self.next_slot
-            or tick - incoming.progress_tick >= self.config.snapshot_abandon_ticks
-        ):
-            self._incoming = None
-        elif tick - incoming.pulled_tick >= self.config.resend_ticks:
-            self._pull(incoming)
-
-    def _install(
-        self,
-        slot: int,
-        ids: DecidedIds,
-        configs: tuple[Configuration, ...],
-        core_state: bytes,
-        app_state: bytes,
-    ) -> None:
-        """Jump to ``slot``: every slot below it is described by the snapshot."""
-        mines = []
-        for s in sorted(self._slots):
-            if s >= slot:
-                break
-            mine = self._slots.pop(s).mine
-            if mine is not None:
-                mines.append(mine)
-        self._decided_ids.replace(ids)
-        self._queue.drop_decided()
-        for mine in mines:
-            self._queue.push(mine)  # forfeited: retry later unless the snapshot decided it
-        self._log = []
-        self._log_start = slot
-        ready = self._pending
-        before = self._history.latest
-        if configs:
-            self._history.replace(configs)
-        self._membership_changed()
-        latest = self._history.latest
-        if latest != before:
-            ready.events.append(
-                ConfigChanged(latest.start - 1, latest.epoch, latest.members, latest.addresses)
-            )
-        ready.committed.clear()  # all below ``slot``: the snapshot replaces them
-        ready.install = InstalledSnapshot(slot, core_state, app_state)
-        ready.records.append(SnapshotRecord(slot, core_state, app_state))
-        ready.sync = True
-        self.stats.snapshots_installed += 1
-        self._resend_interval = self.config.resend_ticks
-        self._next_resend = self._tick + self._resend_interval
-        self._progress()
-
-    def _reply_decision(self, peer: int, slot: int) -> None:
-        """Tell a straggler the decision of a slot it is still speaking in."""
-        last = self._decision_sent.get(peer)
-        if slot < self._log_start:
-            self._want_snapshot(peer)
-            return
-        if last is not None and last[0] >= slot and self._tick - last[1] < self.config.resend_ticks:
-            return
-        value = self._log[slot - self._log_start]
-        self._pending.messages.append(
-            (peer, Decision(slot, self._me, None if value is None else value.id, value))
-        )
-        self._decision_sent[peer] = (slot, self._tick)
-
-    def _catch_up(self) -> None:
-        """Ask a peer known to be ahead for decisions; rotate over such peers."""
-        next_slot = self.next_slot
-        floor = self._peer_floor
+    def _peer_to_ask(self, tick: int) -> int | None:
+        """The next of the peers ahead to ask, at most once per ``resend_ticks`` per slot."""
+        next_slot = self._log.next_slot
+        floor = self._floor
         ahead = [p for p in sorted(floor) if p != self._me and floor[p] > next_slot]
         if not ahead:
-            return
-        last = self._status_sent.get(next_slot)
-        if last is not None and self._tick - last < self.config.resend_ticks:
-            return
-        self._status_sent = {next_slot: self._tick}
-        peer = ahead[self._catchup_attempts % len(ahead)]
-        self._catchup_attempts += 1
-        self._pending.messages.append((peer, self._status()))
+            return None
+        last = self._asked.get(next_slot)
+        if last is not None and tick - last < self._config.resend_ticks:
+            return None
+        self._asked = {next_slot: tick}
+        peer = ahead[self._requests % len(ahead)]
+        self._requests += 1
+        return peer
 
-    def _status(self) -> Status:
-        return Status(self.next_slot, self._me, self._abstain_below)
+
+def _decision(slot: int, me: int, value: Batch | None) -> Decision:
+    """The DECISION of ``slot``, carrying its payload."""
+    return Decision(slot, me, None if value is None else value.id, value)

@@ -89,14 +89,16 @@ class QuorumSizes:
 
 @dataclass(frozen=True, slots=True)
 class ReplicaConfig(QuorumSizes):
-    """Everything a replica needs to know that is fixed for a configuration epoch."""
+    """What a replica is started with: its id, the initial configuration, the coin seed,
+    the recovery mode and its timers (later configurations come from the log)."""
 
     node_id: int
     members: tuple[int, ...]
     seed: int = 0
     """Seed of the common coin, shared by every member."""
     epoch: int = 0
-    """Configuration epoch; part of the coin input."""
+    """Epoch of the initial configuration; a slot's coin uses the epoch of the configuration
+    covering that slot."""
     recovery: Recovery = "replay"
     resend_ticks: int = 10
     """Ticks without progress in a slot before the replica re-sends its messages."""

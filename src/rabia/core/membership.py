@@ -17,6 +17,7 @@ import msgspec
 
 from rabia.core.config import QuorumSizes
 from rabia.core.messages import KIND_RECONFIGURE, Batch
+from rabia.core.ready import ConfigChanged
 
 
 class Reconfigure(msgspec.Struct, frozen=True, array_like=True):
@@ -99,6 +100,11 @@ def next_configuration(
         tuple(sorted(members)),
         tuple(sorted(addresses.items())),
     )
+
+
+def config_changed(config: Configuration) -> ConfigChanged:
+    """The event saying that ``config`` governs every slot from its start on."""
+    return ConfigChanged(config.start - 1, config.epoch, config.members, config.addresses)
 
 
 class ConfigHistory:

@@ -173,7 +173,7 @@ class Snapshot(msgspec.Struct, frozen=True, array_like=True, tag=9):
 
 
 class SnapshotPull(msgspec.Struct, frozen=True, array_like=True, tag=10):
-    """Ask ``Snapshot`` chunk of ``slot`` starting at ``offset`` (ADR 0011)."""
+    """Ask for the chunk starting at ``offset`` of the snapshot of ``slot`` (ADR 0011)."""
 
     slot: int
     sender: int

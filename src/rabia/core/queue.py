@@ -88,8 +88,6 @@ class DecidedIds:
             return NotImplemented
         return self.encode() == other.encode()
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __contains__(self, batch_id: BatchId) -> bool:
         origin = (batch_id[0], batch_id[1])
         seq = batch_id[2]

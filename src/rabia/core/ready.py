@@ -89,9 +89,10 @@ class SnapshotWanted(msgspec.Struct, frozen=True):
     """Event: ``peer`` needs slots this replica has compacted away, or (``slot`` >= 0)
     pulls the chunk at ``offset`` of the snapshot of ``slot`` it is receiving.
 
-    The driver answers with ``Replica.send_snapshot(peer, ...)``: from the snapshot of
-    ``slot`` at ``offset`` when it still has it, else from its latest at offset 0 (ADR
-    0011). Offers are rate-limited by the core like every catch-up reply.
+    The driver answers with ``Replica.send_snapshot(peer, ...)``: the chunk at ``offset``
+    of the snapshot of ``slot`` when it still has it, else an offer of its latest (offset
+    -1; ``transfer.snapshot_to_send``, ADR 0011). Offers are rate-limited by the core like
+    every catch-up reply.
     """
 
     peer: int
@@ -145,3 +146,18 @@ class Ready:
 
     def __bool__(self) -> bool:
         return bool(self.records or self.messages or self.committed or self.events or self.install)
+
+
+class Outbox:
+    """The Ready a replica is filling: each part of the replica appends its output here."""
+
+    __slots__ = ("ready",)
+
+    def __init__(self) -> None:
+        self.ready = Ready()
+
+    def take(self) -> Ready:
+        """Hand out the Ready filled so far and start an empty one."""
+        ready = self.ready
+        self.ready = Ready()
+        return ready

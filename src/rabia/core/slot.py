@@ -41,6 +41,7 @@ class Stage(IntEnum):
 
 
 Speak = Callable[[SlotMessage], None]
+"""speak(message): send one of this replica's own messages of the slot."""
 Coin = Callable[[int, int], int]
 """coin(slot, phase) -> bit."""
 
@@ -59,7 +60,6 @@ class SlotInstance:
         "decided_via_votes",
         "decision",
         "decision_id",
-        "decision_known",
         "exchanged",
         "fetch_sent",
         "mine",
@@ -89,14 +89,17 @@ class SlotInstance:
         self.votes: dict[int, dict[int, Vote]] = {}
         self.cand: BatchId | None = None
         self.sent: list[SlotMessage] = []
-        self.decision_known = False
+        """This replica's own messages in the slot, in the order it sent them."""
         self.decision: Batch | None = None
+        """The decided batch (None: NULL) once ``stage`` is ``DONE``."""
         self.decision_id: BatchId | None = None
+        """The value of a decision learned from a peer, while its payload is missing."""
         self.exchanged: dict[int, Batch] | None = None
         """The frozen exchange-stage proposals (kept only under the unsafe lookup switches)."""
-        """The value of a decision learned from a peer, while its payload is missing."""
         self.decided_phase = 0
+        """The phase whose votes decided the slot (when ``decided_via_votes``)."""
         self.decided_via_votes = False
+        """True when this replica's own binary stage decided (not a peer's DECISION)."""
         self.fetch_sent = False
         """A FETCH for the candidate's payload went out (re-sent by the replica's timer)."""
 
@@ -172,9 +175,8 @@ class SlotInstance:
                 self.stage, self.phase = Stage.ROUND1, message.phase
             else:
                 self.stage, self.phase = Stage.ROUND2, message.phase
-            cand = getattr(message, "cand", None)
-            if cand is not None:
-                self._learn(cand)
+            if not isinstance(message, Proposal) and message.cand is not None:
+                self._learn(message.cand)
 
     def advance(self, speak: Speak, coin: Coin) -> None:
         """Evaluate every step whose quorum has been reached, in order."""
@@ -286,7 +288,6 @@ class SlotInstance:
                 self._set_decision(batch)
 
     def _set_decision(self, batch: Batch | None) -> None:
-        self.decision_known = True
         self.decision = batch
         self.stage = Stage.DONE
 

@@ -1,63 +1,8 @@
-"""Unit and property tests of the core's building blocks."""
+"""In-order, exactly-once apply (``rabia.core.apply``)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from hypothesis import given
-from hypothesis import strategies as st
-
-from rabia.core import Applier, Batch, Command, Committed, common_coin
-from rabia.core.queue import DecidedIds, PendingQueue
-
-ids = st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 40))
-
-
-@given(st.lists(ids, max_size=200), st.lists(ids, max_size=50))
-def test_decided_ids_behave_like_a_set(added: list[tuple[int, int, int]], probes: list) -> None:  # type: ignore[type-arg]
-    decided = DecidedIds()
-    model = set()
-    for batch_id in added:
-        decided.add(batch_id)
-        model.add(batch_id)
-    for batch_id in probes + added:
-        assert (batch_id in decided) == (batch_id in model)
-
-
-@given(st.lists(st.tuples(st.integers(0, 50), ids), max_size=60, unique_by=lambda t: t[1]))
-def test_queue_pops_in_key_then_id_order_and_skips_decided(entries: list) -> None:  # type: ignore[type-arg]
-    decided = DecidedIds()
-    queue = PendingQueue(decided)
-    for key, batch_id in entries:
-        assert queue.push(Batch.of(batch_id, key, ()))
-        assert not queue.push(Batch.of(batch_id, key, ()))  # already queued
-    skip = {batch_id for i, (_, batch_id) in enumerate(entries) if i % 3 == 0}
-    for batch_id in skip:
-        decided.add(batch_id)
-    popped = []
-    while (batch := queue.pop()) is not None:
-        popped.append(batch.priority)
-    expected = sorted((k, b) for k, b in entries if b not in skip)
-    assert popped == expected
-    assert len(queue) == 0
-
-
-def test_coin_is_the_same_in_another_process_whatever_the_hash_seed() -> None:
-    here = [common_coin(7, 1, slot, phase) for slot in range(20) for phase in range(1, 4)]
-    code = (
-        "from rabia.core import common_coin;"
-        "print([common_coin(7, 1, s, p) for s in range(20) for p in range(1, 4)])"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env={"PYTHONHASHSEED": "12345", "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert out.strip() == str(here)
-    assert 0 < sum(here) < len(here)  # both faces occur
+from rabia.core import Applier, Batch, Command, Committed
 
 
 def _batch(seq: int, *cmds: tuple[int, int, bytes, int]) -> Batch:
@@ -116,3 +61,20 @@ def test_sessions_expire_by_log_time() -> None:
     applier.apply(Committed(1, Batch.of((0, 0, 1), 500, (Command(2, 0, b"y"),))))
     assert applier.sessions.lookup(1, 0) is None
     assert applier.sessions.lookup(2, 0) == b"y"
+
+
+def test_snapshot_restores_position_chain_and_sessions() -> None:
+    a = Applier(lambda op: op.upper(), session_ttl=1000)
+    a.apply(Committed(0, _batch(3, (1, 0, b"x", 0), (2, 5, b"y", 0))))
+    b = Applier(lambda op: op.upper(), session_ttl=1000)
+    b.restore(a.snapshot())
+    assert b.snapshot() == a.snapshot()
+    assert (b.applied_slot, b.chain, b.log_time) == (a.applied_slot, a.chain, a.log_time)
+    retry = b.apply(Committed(1, _batch(4, (2, 5, b"y", 0))))
+    assert [(r.result, r.duplicate) for r in retry] == [(b"Y", True)]
+    try:
+        b.restore(b"\xc1")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("malformed bytes must be refused")

@@ -1,0 +1,127 @@
+"""The replica's driving contract (``rabia.core.replica``): step, tick, submit, ready, advance."""
+
+from __future__ import annotations
+
+import pytest
+
+from rabia.core import (
+    BROADCAST,
+    Batch,
+    Command,
+    Decision,
+    Message,
+    Proposal,
+    Replica,
+    ReplicaConfig,
+    Request,
+    State,
+    Status,
+    Vote,
+)
+from rabia.core.messages import VOTE_QUESTION
+from tests.core.scripted import ScriptedCluster
+
+
+def _replica(**config: object) -> Replica:
+    replica = Replica(ReplicaConfig(0, (0, 1, 2), **config))  # type: ignore[arg-type]
+    replica.ready()
+    replica.advance()
+    return replica
+
+
+def test_single_request_decides_on_fast_path_everywhere() -> None:
+    cluster = ScriptedCluster(3)
+    batch = cluster.submit(0)
+    cluster.deliver()
+    for node in cluster.nodes.values():
+        assert [b.id for b in node.log if b] == [batch.id]
+        assert node.decided[0].phase == 1 and node.decided[0].via in ("votes", "decision")
+    assert any(n.decided[0].via == "votes" for n in cluster.nodes.values())
+
+
+def test_many_requests_at_every_node_agree() -> None:
+    cluster = ScriptedCluster(5)
+    ids = set()
+    for k in range(20):
+        ids.add(cluster.submit(k % 5, seq=k, client=k).id)
+        if k % 3 == 0:
+            cluster.deliver()
+    cluster.settle(50)
+    logs = cluster.logs()
+    first = logs[0]
+    assert all(log == first for log in logs.values())
+    assert {b for b in first if b is not None} == ids
+
+
+def test_submit_numbers_batches_per_incarnation_and_broadcasts_the_request() -> None:
+    replica = _replica()
+    first = replica.submit([Command(7, 0, b"a")], 10)
+    second = replica.submit([Command(7, 1, b"b")], 11)
+    assert (first, second) == ((0, 0, 0), (0, 0, 1))
+    ready = replica.ready()
+    requests = [m for _, m in ready.messages if isinstance(m, Request)]
+    assert [r.batch.id for r in requests] == [first, second]
+    assert isinstance(ready.messages[1][1], Proposal)  # the first batch is proposed at once
+    assert replica.in_slot and replica.pending == 1
+    assert ready.peers == (1, 2) == replica.peers
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        Proposal(0, 0, Batch.of((0, 0, 0), 1, ())),  # from itself
+        Vote(0, -1, 1, 1),  # no such sender
+        State(0, 1, 1, 2),  # not a bit
+        State(0, 1, 0, 1),  # phase 0
+        Vote(0, 1, 1, 3),  # not a vote
+        Proposal(-1, 1, Batch.of((1, 0, 0), 1, ())),  # negative slot
+        Proposal(4096, 1, Batch.of((1, 0, 0), 1, ())),  # beyond the future window
+        Request(1, Batch.of((2, 0, 0), 1, ())),  # relays a batch of another origin
+        Vote(0, 5, 1, VOTE_QUESTION),  # not a member
+    ],
+)
+def test_step_drops_what_it_cannot_trust(message: Message) -> None:
+    replica = _replica()
+    replica.step(message)
+    assert replica.stats.dropped == 1
+    assert not replica.has_ready()
+
+
+def test_a_straggler_in_a_decided_slot_is_told_the_decision() -> None:
+    cluster = ScriptedCluster(3)
+    batch = cluster.submit(0)
+    cluster.settle(5)
+    replica = cluster.nodes[0].replica
+    replica.step(Vote(0, 2, 1, 1, batch.id))
+    assert not replica.has_ready()  # it broadcast that decision a moment ago
+    cluster.tick(0, 10)
+    replica.step(Vote(0, 2, 1, 1, batch.id))
+    ready = replica.ready()
+    assert ready.messages == [(2, Decision(0, 0, batch.id, batch))]
+
+
+def test_ready_and_advance_alternate() -> None:
+    replica = Replica(ReplicaConfig(0, (0, 1, 2)))
+    assert replica.has_ready()  # the incarnation record
+    ready = replica.ready()
+    assert ready.sync and ready.records
+    with pytest.raises(RuntimeError):
+        replica.ready()
+    replica.submit([], 1)
+    assert not replica.has_ready()  # work waits for advance()
+    replica.advance()
+    with pytest.raises(RuntimeError):
+        replica.advance()
+    assert replica.has_ready()
+
+
+def test_tick_broadcasts_status_and_a_restart_announces_itself() -> None:
+    replica = _replica(status_ticks=3)
+    for _ in range(3):
+        replica.tick()
+    assert replica.ready().messages == [(BROADCAST, Status(0, 0))]
+    replica.advance()
+    records = [*Replica(ReplicaConfig(0, (0, 1, 2))).ready().records]
+    restarted = Replica(ReplicaConfig(0, (0, 1, 2)), records)
+    assert restarted.incarnation == 1
+    assert restarted.ready().messages == [(BROADCAST, Status(0, 0))]
