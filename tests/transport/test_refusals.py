@@ -184,7 +184,7 @@ def test_refusal(attack: Attack, reason: str, caplog: pytest.LogCaptureFixture) 
             assert len(warnings) == 1, [r.message for r in warnings]
             assert peer.address in warnings[0].message
             assert reason in warnings[0].message
-            assert 3 not in t1._inbound
+            assert 3 not in t1.inbound_peers
             assert not inbox1.from_(2)  # the forged message was not delivered
             await exchange(nodes, slot=10)
             assert len(warnings_of(caplog)) == 1
