@@ -83,5 +83,17 @@ class Storage(ABC):
         return 0
 
     @abstractmethod
+    def prune_sent_below(self, slot: int) -> int:
+        """Drop the ``SentRecord``s of slots below ``slot``; how many went.
+
+        Only the slot in progress needs its sent messages (``replay`` recovery). Need not
+        be synced: a lost prune just brings the old records back.
+        """
+
+    @abstractmethod
+    def stats(self) -> StorageStats:
+        """Records held, bytes on disk and durable commits so far."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release files and handles; idempotent."""

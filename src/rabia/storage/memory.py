@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rabia.core.ready import Record
-from rabia.storage.base import Durability, Storage
+from rabia.core.ready import Record, SentRecord
+from rabia.storage.base import Durability, Storage, StorageStats
 from rabia.storage.records import kind_and_slot, obsolete_below
 
 
@@ -38,6 +38,13 @@ class MemoryStorage(Storage):
 
     def compact(self, below: int) -> int:
         return self._drop(lambda r: obsolete_below(kind_and_slot(r)[1], below))
+
+    def prune_sent_below(self, slot: int) -> int:
+        return self._drop(lambda r: isinstance(r, SentRecord) and r.message.slot < slot)
+
+    def stats(self) -> StorageStats:
+        """Records held, 0 bytes on disk, and the syncs ``flush`` counted."""
+        return StorageStats(len(self._records), 0, self.syncs)
 
     def _drop(self, doomed: Callable[[Record], bool]) -> int:
         """Remove the ``doomed`` records; what stays of the synced prefix stays synced."""
