@@ -95,6 +95,12 @@ class Inbox:
                 self._waiters.remove(waiter)
 
 
+async def settle() -> None:
+    """Let every callback already scheduled with call_soon run (two loop passes)."""
+    for _ in range(2):
+        await asyncio.sleep(0)
+
+
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     """Poll a condition on state that has no event to wait on, within ``timeout``."""
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from rabia.core.messages import Batch, Command, FetchReply, Vote
+from rabia.core.messages import Batch, Command, FetchReply, Status, Vote
 from rabia.transport.base import PeerEvent
 from rabia.transport.tcp import TcpTransport
 
@@ -195,3 +195,33 @@ def test_unknown_destination_is_an_error() -> None:
 
 def _with_secret(_: int) -> dict[str, object]:
     return {"secret": SECRET}
+
+
+def test_add_and_remove_peer() -> None:
+    async def main() -> None:
+        got: dict[int, list[object]] = {0: [], 1: [], 2: []}
+        a = TcpTransport(0, (HOST, 0), {1: (HOST, 1)}, cluster_id="c")
+        b = TcpTransport(1, (HOST, 0), {0: (HOST, 1)}, cluster_id="c")
+        c = TcpTransport(2, (HOST, 0), {0: (HOST, 1)}, cluster_id="c")
+        for t in (a, b, c):
+            await t.listen()
+        a.set_peer_address(1, b.listen_address)
+        b.set_peer_address(0, a.listen_address)
+        c.set_peer_address(0, a.listen_address)
+        for i, t in enumerate((a, b, c)):
+            await t.start(got[i].append)
+        try:
+            await wait_until(lambda: a.connected() == {1})
+            a.add_peer(2, c.listen_address)  # node 0 learns of node 2
+            await wait_until(lambda: a.connected() == {1, 2})
+            a.send(2, Status(7, 0))
+            a.flush()
+            await wait_until(lambda: len(got[2]) == 1)
+            a.remove_peer(1)
+            assert a.connected() == {2} and a.peers == {2}
+            await wait_until(lambda: a.inbound_peers == {2})  # node 1's link in was closed too
+        finally:
+            for t in (a, b, c):
+                await t.close()
+
+    run(main)
