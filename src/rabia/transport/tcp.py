@@ -423,8 +423,7 @@ class TcpTransport(Transport):
             )
         except ssl.SSLError as exc:
             # A certificate the CA did not sign (or no certificate): say so once per outage.
-            level = logging.DEBUG if peer.warned else logging.WARNING
-            peer.warned = True
+            level = logging.WARNING if self._first_warning(peer.id) else logging.DEBUG
             logger.log(level, "TLS with peer %d at %s:%d failed: %s", peer.id, host, port, exc)
             return False
         except (OSError, TimeoutError) as exc:
