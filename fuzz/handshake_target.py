@@ -1,10 +1,10 @@
 """Coverage-guided fuzzing of the peer port: handshake decoding and the link protocols.
 
 Input: mode byte, segment-size byte, payload (see ``common.header``). Properties:
-``decode_handshake`` raises only ``CodecError``; an accepted connection (``_Inbound``)
+``decode_handshake`` raises only ``CodecError``; an accepted connection (``InboundLink``)
 fed any bytes, optionally after a valid handshake, never raises out of
 ``data_received`` and delivers only messages whose sender is the authenticated peer;
-a dialed connection (``_Outbound``) fed any bytes never raises either."""
+a dialed connection (``OutboundLink``) fed any bytes never raises either."""
 
 from __future__ import annotations
 

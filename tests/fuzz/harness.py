@@ -20,8 +20,8 @@ from rabia.errors import RabiaError, Rejected
 from rabia.kv.machine import KVMachine
 from rabia.kv.server import RespConnection, RespServer
 from rabia.runtime.topology import TopologyFeed
-from rabia.transport.links import _Inbound, _Outbound
-from rabia.transport.tcp import TcpTransport
+from rabia.transport.links import InboundLink, OutboundLink
+from tests.transport.fakes import RecordingOwner
 
 MAX_COMMAND_BYTES = 64 * 1024
 """The stand-in node's ``max_command_bytes`` (small, so limits are reachable)."""
@@ -185,32 +185,28 @@ def split(data: bytes, cuts: Iterable[int]) -> list[bytes]:
 
 
 class PeerHarness:
-    """The peer port's protocol objects (``_Inbound``, ``_Outbound``) of a transport that
-    is node 0 of members {0, 1, 2}, on a loop that is never run (no timer fires)."""
+    """The peer port's links (``InboundLink``, ``OutboundLink``) of node 0 of members
+    {0, 1, 2}, owned by a recording owner on a loop that is never run (no timer fires)."""
 
     def __init__(self, secret: bytes | None = None) -> None:
         self.loop = asyncio.new_event_loop()
-        peers = {1: ("127.0.0.1", 1), 2: ("127.0.0.1", 2)}
-        self.owner = TcpTransport(0, ("127.0.0.1", 0), peers, cluster_id="rabia", secret=secret)
-        self.owner._loop = self.loop
-        self.delivered: list[Message] = []
-        self.owner._deliver = self.delivered.append
+        self.owner = RecordingOwner(self.loop, node_id=0, members={1, 2}, secret=secret)
+        self.delivered: list[Message] = self.owner.delivered
 
-    def inbound(self) -> tuple[_Inbound, FakeTransport]:
+    def inbound(self) -> tuple[InboundLink, FakeTransport]:
         """A new accepted connection."""
-        conn, transport = _Inbound(self.owner), FakeTransport()
+        conn, transport = InboundLink(self.owner), FakeTransport()
         conn.connection_made(transport)
         return conn, transport
 
-    def outbound(self, peer_id: int = 1) -> tuple[_Outbound, FakeTransport]:
+    def outbound(self, peer_id: int = 1) -> tuple[OutboundLink, FakeTransport]:
         """A new dialed connection to ``peer_id`` (its hello already written)."""
-        conn, transport = _Outbound(self.owner, self.owner._peers[peer_id]), FakeTransport()
+        conn, transport = OutboundLink(self.owner, peer_id), FakeTransport()
         conn.connection_made(transport)
         return conn, transport
 
     def close(self) -> None:
-        for conn in list(self.owner._conns):
-            conn.connection_lost(None)
+        self.owner.close_all()
         self.loop.close()
 
     def __enter__(self) -> PeerHarness:

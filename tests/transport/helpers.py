@@ -8,7 +8,7 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 
@@ -93,6 +93,12 @@ class Inbox:
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
+
+
+async def settle() -> None:
+    """Let every callback already scheduled with call_soon run (two loop passes)."""
+    for _ in range(2):
+        await asyncio.sleep(0)
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -248,6 +254,41 @@ class RawPeer:
         self.writer.close()
         with suppress(ConnectionError):
             await self.writer.wait_closed()
+
+
+class StalledListener:
+    """A peer's port that completes the listener handshake (no secret) for any dialer, then
+    never reads again: a peer stuck so hard that the dialer's buffers fill."""
+
+    def __init__(self, node_id: int) -> None:
+        self.node_id = node_id
+        self.accepted: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> tuple[str, int]:
+        """Listen on a free port; its address."""
+        self._server = await asyncio.start_server(self._serve, HOST, 0)
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return (host, port)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        machine = hs.ListenerHandshake(
+            node_id=self.node_id, cluster_id=CLUSTER, peers=range(100), secret=None
+        )
+        while not machine.done:
+            (length,) = HEADER.unpack(await reader.readexactly(HEADER.size))
+            reply = machine.receive(hs.decode_handshake(await reader.readexactly(length)))
+            writer.write(hs.encode_handshake(reply))
+        cast(asyncio.Transport, writer.transport).pause_reading()
+        self.accepted.append(writer)
+
+    async def close(self) -> None:
+        """Stop listening and drop every accepted connection."""
+        assert self._server is not None
+        self._server.close()
+        for writer in self.accepted:
+            writer.transport.abort()
+        await self._server.wait_closed()
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

@@ -1,17 +1,14 @@
-"""MemoryTransport: order, deferred delivery, cuts, isolation, peer events; FaultyTransport."""
+"""MemoryTransport: order, deferred delivery, cuts, isolation, peer events, membership."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from rabia.core.messages import Vote
+from rabia.core.messages import Status
 from rabia.transport.base import PeerEvent
-from rabia.transport.faults import FaultyTransport
 from rabia.transport.memory import MemoryNetwork, MemoryTransport
 
-from .helpers import Inbox, run, vote
+from .helpers import Inbox, run, settle, vote, wait_until
 
 MEMBERS = [1, 2, 3]
 
@@ -23,12 +20,6 @@ async def _cluster(
     for transport, inbox in nodes:
         await transport.start(inbox.deliver, inbox.status)
     return nodes
-
-
-async def _settle() -> None:
-    """Let every callback already scheduled with call_soon run (two loop passes)."""
-    for _ in range(2):
-        await asyncio.sleep(0)
 
 
 @pytest.mark.parametrize("encode", [False, True], ids=["objects", "codec"])
@@ -64,7 +55,7 @@ def test_cut_restore_isolate_heal() -> None:
         t2.send(1, vote(2, 1))
         t1.send(3, vote(1, 1))
         await inbox3.until(lambda: len(inbox3.messages) == 1)
-        await _settle()
+        await settle()
         assert inbox2.messages == [] and inbox1.messages == []
         assert t1.stats[2]["dropped"] == 1
         assert t1.connected() == frozenset({3})
@@ -72,7 +63,7 @@ def test_cut_restore_isolate_heal() -> None:
 
         t1.send(3, vote(1, 2))
         network.cut(1, 3)  # in flight when cut: lost
-        await _settle()
+        await settle()
         assert len(inbox3.messages) == 1
         assert t3.stats[1]["dropped_in_flight"] == 1
 
@@ -85,7 +76,7 @@ def test_cut_restore_isolate_heal() -> None:
         assert t2.connected() == frozenset()
         t3.broadcast(vote(3, 4))
         await inbox1.until(lambda: bool(inbox1.from_(3)))
-        await _settle()
+        await settle()
         assert not inbox2.from_(3)
 
         network.heal()
@@ -94,7 +85,7 @@ def test_cut_restore_isolate_heal() -> None:
         await inbox2.until(lambda: bool(inbox2.from_(3)))
         for transport, _ in nodes:
             await transport.close()
-        await _settle()
+        await settle()
         assert t1.connected() == frozenset()
 
     run(main)
@@ -118,54 +109,20 @@ def test_closed_node_goes_down_for_the_others() -> None:
     run(main)
 
 
-def test_faulty_cut_restore_both_ways() -> None:
+def test_add_and_remove_peer() -> None:
     async def main() -> None:
         network = MemoryNetwork()
-        inner = [MemoryTransport(network, i, MEMBERS) for i in MEMBERS]
-        faulty = FaultyTransport(inner[0])
-        inbox1, inbox2, inbox3 = Inbox(), Inbox(), Inbox()
-        await faulty.start(inbox1.deliver, inbox1.status)
-        await inner[1].start(inbox2.deliver, inbox2.status)
-        await inner[2].start(inbox3.deliver, inbox3.status)
-        await inbox1.until(lambda: len(inbox1.events) == 2)
-
-        faulty.cut(2)
-        assert faulty.connected() == frozenset({3})
-        assert inbox1.events[-1] == (2, PeerEvent.DOWN)
-        faulty.broadcast(vote(1, 1))
-        inner[1].send(1, vote(2, 1))
-        await inbox3.until(lambda: len(inbox3.messages) == 1)
-        await _settle()
-        assert inbox2.messages == [] and inbox1.messages == []
-        assert faulty.dropped == 2
-
-        faulty.restore(2)
-        assert inbox1.events[-1] == (2, PeerEvent.UP)
-        faulty.broadcast(vote(1, 2))
-        faulty.flush()
-        await inbox2.until(lambda: len(inbox2.messages) == 1)
-        await faulty.close()
-        for t in inner[1:]:
-            await t.close()
+        got: list[object] = []
+        a = MemoryTransport(network, 0, [0, 1])
+        c = MemoryTransport(network, 2, [0, 2])
+        await a.start(lambda m: None)
+        await c.start(got.append)
+        a.add_peer(2, ("127.0.0.1", 1))
+        a.send(2, Status(3, 0))
+        await wait_until(lambda: len(got) == 1)
+        a.remove_peer(2)
+        assert 2 not in a.peers
+        await a.close()
+        await c.close()
 
     run(main)
-
-
-def test_faulty_drop_rate_is_seeded() -> None:
-    async def count(seed: int) -> int:
-        network = MemoryNetwork()
-        faulty = FaultyTransport(MemoryTransport(network, 1, [1, 2]), drop_rate=0.3, seed=seed)
-        other = MemoryTransport(network, 2, [1, 2])
-        inbox = Inbox()
-        await faulty.start(Inbox().deliver)
-        await other.start(inbox.deliver)
-        for slot in range(200):
-            faulty.send(2, Vote(slot, 1, 1, 0))
-        await inbox.until(lambda: len(inbox.messages) == 200 - faulty.dropped)
-        await faulty.close()
-        await other.close()
-        return len(inbox.messages)
-
-    first = run(lambda: count(5))
-    assert first == run(lambda: count(5))
-    assert 100 < first < 180

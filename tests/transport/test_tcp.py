@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from rabia.core.messages import Batch, Command, FetchReply, Vote
+from rabia.core.messages import Batch, Command, FetchReply, Status, Vote
 from rabia.transport.base import PeerEvent
 from rabia.transport.tcp import TcpTransport
 
@@ -14,6 +14,7 @@ from .helpers import (
     HOST,
     SECRET,
     Inbox,
+    StalledListener,
     close_all,
     dead_port,
     exchange,
@@ -124,9 +125,13 @@ def test_slow_peer_overflows_its_queue_but_not_the_others() -> None:
     big = FetchReply(0, 1, Batch.of((1, 0, 0), 0, (Command(1, 0, b"x" * 32768),)))
 
     async def main() -> None:
-        nodes = await start_cluster([1, 2, 3], options=lambda i: {"max_queued_bytes": 65536})
-        (t1, _), (t2, _), (_, inbox3) = nodes
-        t2._inbound[1]._transport.pause_reading()  # type: ignore[union-attr]
+        stalled = StalledListener(2)  # peer 2 accepts the link, then reads nothing
+        address2 = await stalled.start()
+        nodes = await start_cluster(
+            [1, 3], absent={2: address2}, options=lambda i: {"max_queued_bytes": 65536}
+        )
+        (t1, inbox1), (_, inbox3) = nodes
+        await inbox1.until(lambda: 2 in t1.connected())
         rounds = 0
         while t1.stats[2]["dropped"] == 0:
             assert rounds < 2000, "the stalled peer's queue never filled"
@@ -137,8 +142,9 @@ def test_slow_peer_overflows_its_queue_but_not_the_others() -> None:
             await inbox3.until(lambda r=rounds: len(inbox3.messages) == r)  # type: ignore[misc]
         assert t1.stats[3] == {"sent": rounds, "dropped": 0, "reconnects": 0}
         assert 2 in t1.connected()
-        await exchange(nodes[:1] + nodes[2:], slot=5)
+        await exchange(nodes, slot=5)
         await close_all(nodes)
+        await stalled.close()
 
     run(main, timeout=20)
 
@@ -189,3 +195,33 @@ def test_unknown_destination_is_an_error() -> None:
 
 def _with_secret(_: int) -> dict[str, object]:
     return {"secret": SECRET}
+
+
+def test_add_and_remove_peer() -> None:
+    async def main() -> None:
+        got: dict[int, list[object]] = {0: [], 1: [], 2: []}
+        a = TcpTransport(0, (HOST, 0), {1: (HOST, 1)}, cluster_id="c")
+        b = TcpTransport(1, (HOST, 0), {0: (HOST, 1)}, cluster_id="c")
+        c = TcpTransport(2, (HOST, 0), {0: (HOST, 1)}, cluster_id="c")
+        for t in (a, b, c):
+            await t.listen()
+        a.set_peer_address(1, b.listen_address)
+        b.set_peer_address(0, a.listen_address)
+        c.set_peer_address(0, a.listen_address)
+        for i, t in enumerate((a, b, c)):
+            await t.start(got[i].append)
+        try:
+            await wait_until(lambda: a.connected() == {1})
+            a.add_peer(2, c.listen_address)  # node 0 learns of node 2
+            await wait_until(lambda: a.connected() == {1, 2})
+            a.send(2, Status(7, 0))
+            a.flush()
+            await wait_until(lambda: len(got[2]) == 1)
+            a.remove_peer(1)
+            assert a.connected() == {2} and a.peers == {2}
+            await wait_until(lambda: a.inbound_peers == {2})  # node 1's link in was closed too
+        finally:
+            for t in (a, b, c):
+                await t.close()
+
+    run(main)

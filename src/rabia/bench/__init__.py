@@ -5,7 +5,8 @@
 side by side and prints their ratio.
 """
 
-from rabia.bench.harness import BenchConfig, BenchError, run_bench
+from rabia.bench.config import BenchConfig
+from rabia.bench.harness import BenchError, run_bench
 from rabia.bench.histogram import Histogram
 from rabia.bench.results import BenchResult, NodeResult
 

@@ -23,17 +23,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import IO
 
+from rabia.bench.config import BenchConfig as BenchConfig
 from rabia.bench.protocol import (
     ExitCommand,
-    Mode,
-    PeerClient,
     PhaseResult,
     Ready,
     RunCommand,
-    System,
     WorkerSpec,
     decode_report,
     encode,
@@ -51,29 +48,6 @@ _TERM_GRACE = 2.0
 
 class BenchError(RuntimeError):
     """A worker failed, or did not answer in time."""
-
-
-@dataclass(frozen=True, slots=True)
-class BenchConfig:
-    """One benchmark run of one system."""
-
-    system: System = "rabia"
-    nodes: int = 3
-    duration: float = 10.0
-    warmup: float = 2.0
-    mode: Mode = "throughput"
-    concurrency: int = 1000
-    """Writes in flight per node in throughput mode (latency mode always uses 1)."""
-    value_size: int = 10
-    ready_timeout: float = 30.0
-    submit_timeout: float = 10.0
-    use_uvloop: bool = True
-    peer_client: PeerClient = "callback"
-    host: str = "127.0.0.1"
-    durability: str | None = None
-    """rabia only: None keeps records in memory; always/batch/off use SQLite in a temp dir."""
-    label: str | None = None
-    """Name shown for this run (default: the system)."""
 
 
 def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:

@@ -53,6 +53,14 @@ class _Counter(SyncObj):  # type: ignore[misc]
         self._last = value
         return self._count
 
+    def has_leader(self) -> bool:
+        """This node knows a leader."""
+        return self._getLeader() is not None
+
+    def is_leader(self) -> bool:
+        """This node is the leader."""
+        return bool(self._isLeader())
+
 
 class _Load:
     """Closed-loop writers for one phase; callbacks run on PySyncObj's tick thread."""
@@ -131,7 +139,7 @@ def _conf(spec: WorkerSpec) -> Any:
 def _wait_ready(obj: _Counter, spec: WorkerSpec, value: bytes) -> None:
     deadline = time.monotonic() + spec.ready_timeout
     while time.monotonic() < deadline:
-        if obj._getLeader() is not None and obj.isReady():
+        if obj.has_leader() and obj.isReady():
             try:
                 obj.write(value, sync=True, timeout=2.0)
                 return
@@ -163,7 +171,7 @@ def _run_phase(obj: _Counter, spec: WorkerSpec, value: bytes, cmd: RunCommand) -
         hist=load.hist.to_pairs(),
         stats={},
         loop=_LOOP,
-        leader=bool(obj._isLeader()),
+        leader=obj.is_leader(),
     )
 
 
@@ -177,7 +185,7 @@ def serve(spec: WorkerSpec) -> None:
     code = 1
     try:
         _wait_ready(obj, spec, value)
-        emit(Ready(node_id=spec.node_id, pid=os.getpid(), loop=_LOOP, leader=obj._isLeader()))
+        emit(Ready(node_id=spec.node_id, pid=os.getpid(), loop=_LOOP, leader=obj.is_leader()))
         while True:
             cmd = commands.get()
             if isinstance(cmd, ExitCommand):

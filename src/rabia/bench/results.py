@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rabia.bench.config import BenchConfig
 from rabia.bench.histogram import Histogram
 from rabia.bench.protocol import Mode, PhaseResult
-
-if TYPE_CHECKING:
-    from rabia.bench.harness import BenchConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -576,9 +576,8 @@ class Node:
 
     def _prune(self, below: int) -> None:
         """Drop persisted own messages of decided slots (only the open slot needs them)."""
-        prune = getattr(self._storage, "prune_sent_below", None)
-        if prune is not None:
-            prune(below)
+        if self._storage is not None:
+            self._storage.prune_sent_below(below)
         self._pruned_below = below
 
     def _schedule_flush(self) -> None:
@@ -649,11 +648,10 @@ class Node:
     def storage_stats(self) -> StorageStats | None:
         """Records held, bytes on disk and syncs of an on-disk storage (None: in memory,
         or the node is not running)."""
-        stats = getattr(self._storage, "stats", None)
-        if stats is None or not self._running:
+        storage = self._storage
+        if storage is None or isinstance(storage, MemoryStorage) or not self._running:
             return None
-        result = stats()
-        return result if isinstance(result, StorageStats) else None
+        return storage.stats()
 
     def status(self) -> dict[str, int | float | str | None]:
         """``stats()`` plus hex hashes of the applied log and of the machine's snapshot."""

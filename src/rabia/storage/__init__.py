@@ -1,6 +1,6 @@
 """Where a node keeps what the protocol must not forget: records on disk or in memory."""
 
-from rabia.storage.base import Durability, Storage
+from rabia.storage.base import Durability, Storage, StorageStats
 from rabia.storage.errors import StorageCorrupted
 from rabia.storage.lock import DataDirInUse, DataDirLock
 from rabia.storage.memory import MemoryStorage
@@ -14,4 +14,5 @@ __all__ = [
     "SqliteStorage",
     "Storage",
     "StorageCorrupted",
+    "StorageStats",
 ]

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, get_args
 
 from rabia.core.config import Recovery
 from rabia.core.ready import Record
@@ -31,6 +32,25 @@ Durability = Literal["always", "batch", "off"]
 def recovery_for(durability: Durability) -> Recovery:
     """The replica recovery rule a durability mode supports (protocol notes 5b)."""
     return "replay" if durability == "always" else "abstain"
+
+
+def check_options(durability: Durability, flush_interval: float) -> None:
+    """Validate a store's durability mode and flush interval (``ValueError`` if wrong)."""
+    if durability not in get_args(Durability):
+        raise ValueError(f"unknown durability {durability!r}")
+    if not flush_interval > 0:
+        raise ValueError("flush_interval must be positive")
+
+
+@dataclass(frozen=True, slots=True)
+class StorageStats:
+    """What a storage holds and has cost."""
+
+    records: int
+    bytes_on_disk: int
+    """Size of its files (0 in memory)."""
+    syncs: int
+    """Durable commits requested by the node (appends in ``always``, syncs, flushes)."""
 
 
 class Storage(ABC):
@@ -56,8 +76,23 @@ class Storage(ABC):
         """Make everything appended so far durable (the ``batch`` mode's timer calls it)."""
 
     def compact(self, below: int) -> int:
-        """Drop records a durable snapshot at slot ``below`` made obsolete; how many went."""
+        """Drop records a durable snapshot at slot ``below`` made obsolete; how many went.
+
+        Called only once the ``SnapshotRecord`` of ``below`` was appended with ``sync``.
+        """
         return 0
+
+    @abstractmethod
+    def prune_sent_below(self, slot: int) -> int:
+        """Drop the ``SentRecord``s of slots below ``slot``; how many went.
+
+        Only the slot in progress needs its sent messages (``replay`` recovery). Need not
+        be synced: a lost prune just brings the old records back.
+        """
+
+    @abstractmethod
+    def stats(self) -> StorageStats:
+        """Records held, bytes on disk and durable commits so far."""
 
     @abstractmethod
     def close(self) -> None:

@@ -12,9 +12,9 @@ Durability (the modes of ``rabia.storage.base``):
   this weakness.
 
 LMDB keeps no checksums: each value is a CRC32 of the record followed by its msgpack
-encoding. A file shorter than its meta page says is refused before its pages are read
-(reading past the end of the mapping would kill the process with SIGBUS); damage inside
-B-tree pages is detected only as far as LMDB notices it.
+encoding (:mod:`rabia.storage.records`). A file shorter than its meta page says is refused
+before its pages are read (reading past the end of the mapping would kill the process with
+SIGBUS); damage inside B-tree pages is detected only as far as LMDB notices it.
 The file is ``path`` itself, with a ``path-lock`` beside it. A process must not open the
 same file twice (an LMDB rule); a store is used by one thread at a time.
 """
@@ -25,24 +25,26 @@ import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Final
 
 import lmdb
 
 from rabia.core.ready import Record
-from rabia.storage.base import Durability, Storage
+from rabia.storage.base import Durability, Storage, StorageStats, check_options
 from rabia.storage.errors import StorageCorrupted
-from rabia.storage.runs import MARKS, kept_everything, marks
-from rabia.storage.sqlite import (
+from rabia.storage.files import fsync_directory
+from rabia.storage.records import (
     FORMAT_VERSION,
-    KIND_SENT,
-    StorageStats,
-    check_options,
+    RecordKind,
     checksum,
     decode_record,
     encode_record,
-    fsync_directory,
-    record_slot,
+    kind_and_slot,
+    obsolete_below,
 )
+from rabia.storage.runs import MARKS, kept_everything, marks
+
+_SENT: Final = int(RecordKind.SENT)
 
 _CORRUPT_ERRORS = (
     lmdb.InvalidError,
@@ -120,8 +122,8 @@ class LmdbStorage(Storage):
             entries: list[tuple[bytes, int | None]] = []
             for record in records:
                 body = encode_record(record)
-                kind, slot = record_slot(record)
-                sent = slot if kind == KIND_SENT else None
+                kind, slot = kind_and_slot(record)
+                sent = slot if kind == _SENT else None
                 entries.append((checksum(body).to_bytes(4, "big") + body, sent))
             self._write(entries)
         if sync:
@@ -191,9 +193,9 @@ class LmdbStorage(Storage):
         with _corruption(self.path), env.begin(db=records) as txn:
             for key, value in txn.cursor():
                 record = decode_record(self.path, key, int.from_bytes(value[:4], "big"), value[4:])
-                kind, slot = record_slot(record)
-                if slot is not None and slot < below:
-                    doomed.append((key, slot if kind == KIND_SENT else None))
+                kind, slot = kind_and_slot(record)
+                if obsolete_below(slot, below):
+                    doomed.append((key, slot if kind == _SENT else None))
         with _corruption(self.path), env.begin(write=True) as txn:
             for key, sent_at in doomed:
                 txn.delete(key, db=records)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from rabia.core.ready import Record
-from rabia.storage.base import Durability, Storage
+from rabia.core.ready import Record, SentRecord
+from rabia.storage.base import Durability, Storage, StorageStats
+from rabia.storage.records import kind_and_slot, obsolete_below
 
 
 class MemoryStorage(Storage):
@@ -36,12 +37,22 @@ class MemoryStorage(Storage):
             self.syncs += 1
 
     def compact(self, below: int) -> int:
-        from rabia.storage.sqlite import record_slot
+        return self._drop(lambda r: obsolete_below(kind_and_slot(r)[1], below))
 
-        keep = [r for r in self._records if not _obsolete(record_slot(r)[1], below)]
-        dropped = len(self._records) - len(keep)
-        self._records = keep
-        self._durable = len(keep)
+    def prune_sent_below(self, slot: int) -> int:
+        return self._drop(lambda r: isinstance(r, SentRecord) and r.message.slot < slot)
+
+    def stats(self) -> StorageStats:
+        """Records held, 0 bytes on disk, and the syncs ``flush`` counted."""
+        return StorageStats(len(self._records), 0, self.syncs)
+
+    def _drop(self, doomed: Callable[[Record], bool]) -> int:
+        """Remove the ``doomed`` records; what stays of the synced prefix stays synced."""
+        synced = [r for r in self._records[: self._durable] if not doomed(r)]
+        unsynced = [r for r in self._records[self._durable :] if not doomed(r)]
+        dropped = len(self._records) - len(synced) - len(unsynced)
+        self._records = synced + unsynced
+        self._durable = len(synced)
         return dropped
 
     def crash(self) -> None:
@@ -52,7 +63,3 @@ class MemoryStorage(Storage):
     def close(self) -> None:
         self.flush()
         self._kept = True
-
-
-def _obsolete(slot: int | None, below: int) -> bool:
-    return slot is not None and slot < below

@@ -14,32 +14,36 @@ Durability (the modes of ``rabia.storage.base``):
   earlier FULL commit had made durable (SQLite ticket ff5be73dee). NORMAL costs the same
   per append (no sync) and only adds syncs at checkpoints (every ~1000 WAL pages).
 
-Each record is stored as its msgpack encoding with a CRC32: SQLite checks its page structure
-(``PRAGMA quick_check`` when the file is opened) but nothing checks a row's content.
+Each record is a row of its kind, slot, CRC32 and msgpack body (:mod:`rabia.storage.records`):
+SQLite checks its page structure (``PRAGMA quick_check`` when the file is opened) but nothing
+checks a row's content.
 A store is used by one thread at a time.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import time
-import zlib
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import get_args
 
-import msgspec
-
-from rabia.core.ready import DecidedRecord, Record, ReservedRecord, SentRecord, SnapshotRecord
-from rabia.storage.base import Durability, Storage
+from rabia.core.ready import Record
+from rabia.storage.base import Durability, Storage, StorageStats, check_options
 from rabia.storage.errors import StorageCorrupted
+from rabia.storage.files import fsync_directory
+from rabia.storage.records import (
+    FORMAT_VERSION,
+    RecordKind,
+    checksum,
+    decode_record,
+    encode_record,
+    kind_and_slot,
+)
 from rabia.storage.runs import MARKS, kept_everything, marks
 
-FORMAT_VERSION = 2
-"""Version of the on-disk layout, kept in the ``meta`` table."""
+# StorageStats, encode_record and FORMAT_VERSION were defined here once: still importable.
+__all__ = ["FORMAT_VERSION", "SqliteStorage", "StorageStats", "encode_record"]
 
 _MAGIC = b"SQLite format 3\x00"
 _CORRUPT_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
@@ -55,80 +59,8 @@ CREATE TABLE records (
 CREATE INDEX records_slot ON records (slot) WHERE slot IS NOT NULL;
 """
 _INSERT = "INSERT INTO records (kind, slot, crc, body) VALUES (?, ?, ?, ?)"
-
-encode_record: Callable[[Record], bytes] = msgspec.msgpack.Encoder().encode
-_decode: Callable[[bytes], Record] = msgspec.msgpack.Decoder(Record).decode
-
-
-@dataclass(frozen=True, slots=True)
-class StorageStats:
-    """What a durable storage holds and has cost."""
-
-    records: int
-    bytes_on_disk: int
-    syncs: int
-    """Durable commits requested by the node (appends in ``always``, syncs, flushes)."""
-
-
-def checksum(body: bytes) -> int:
-    """CRC32 of an encoded record."""
-    return zlib.crc32(body)
-
-
-KIND_SENT = 1
-"""``kind`` of a SentRecord row (the others: 2 decided, 3 reserved, 4 incarnation, 5 snapshot)."""
-
-
-def record_slot(record: Record) -> tuple[int, int | None]:
-    """(kind, slot) of a record: the slot below which a snapshot makes it obsolete.
-
-    A SentRecord, DecidedRecord or SnapshotRecord of a slot below a snapshot's slot, and a
-    reservation mark below it, describe nothing the snapshot does not; incarnations are
-    kept.
-    """
-    if isinstance(record, SentRecord):
-        return KIND_SENT, record.message.slot
-    if isinstance(record, DecidedRecord):
-        return 2, record.slot
-    if isinstance(record, ReservedRecord):
-        return 3, record.slot
-    if isinstance(record, SnapshotRecord):
-        return 5, record.slot
-    return 4, None
-
-
-def decode_record(path: Path, position: object, crc: object, body: object) -> Record:
-    """Check and decode one stored record; raise ``StorageCorrupted`` naming ``path``."""
-    if type(body) is not bytes or type(crc) is not int:
-        raise StorageCorrupted(path, f"record {position} has a malformed row")
-    if checksum(body) != crc:
-        raise StorageCorrupted(path, f"record {position} fails its checksum")
-    try:
-        return _decode(body)
-    except msgspec.DecodeError as exc:
-        raise StorageCorrupted(path, f"record {position} does not decode: {exc}") from exc
-
-
-def check_options(durability: Durability, flush_interval: float) -> None:
-    """Validate the constructor arguments shared by the durable storages."""
-    if durability not in get_args(Durability):
-        raise ValueError(f"unknown durability {durability!r}")
-    if not flush_interval > 0:
-        raise ValueError("flush_interval must be positive")
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a new file's directory entry durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+_SENT_BELOW = f"kind = {int(RecordKind.SENT)} AND slot < ?"
+_BELOW = "slot < ?"
 
 
 @contextlib.contextmanager
@@ -185,7 +117,7 @@ class SqliteStorage(Storage):
         rows = []
         for record in records:
             body = encode_record(record)
-            kind, slot = record_slot(record)
+            kind, slot = kind_and_slot(record)
             rows.append((kind, slot, checksum(body), body))
         self._commit(_INSERT, rows, durable=sync or self.durability == "always")
         if self._count is not None:
@@ -222,14 +154,14 @@ class SqliteStorage(Storage):
         pages are reused, so the file does not grow with them. Not synced in ``batch``
         and ``off`` (a lost prune just brings the old records back).
         """
-        return self._delete_below("kind = 1 AND slot < ?", slot)
+        return self._delete_below(_SENT_BELOW, slot)
 
     def compact(self, below: int) -> int:
         """Delete every record a durable snapshot at slot ``below`` makes obsolete.
 
         Call only after the ``SnapshotRecord`` of ``below`` was appended with ``sync``.
         """
-        return self._delete_below("slot < ?", below)
+        return self._delete_below(_BELOW, below)
 
     def _delete_below(self, where: str, slot: int) -> int:
         conn = self._connection()

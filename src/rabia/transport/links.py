@@ -1,67 +1,103 @@
-"""The two ends of a TCP link: framing, the handshake and refusals (see ``tcp``).
+"""The two ends of a TCP link (framing, the handshake, refusals) and what they need from
+their owner.
 
-``_Inbound`` is the listener's side of a link (it only receives); ``_Outbound`` is the
-dialer's side (it only sends). Both belong to a :class:`~rabia.transport.tcp.TcpTransport`,
-their ``owner``, which keeps the registry of links and the per-peer queues.
+:class:`InboundLink` is the listener's side of a link (it only receives); :class:`OutboundLink`
+is the dialer's side (it only sends). Each talks to its owner, the transport that keeps the
+registry of links and the per-peer queues, through :class:`LinkOwner` alone, and reads its
+fixed parameters from the owner's :class:`LinkSettings`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, cast
+from collections.abc import Container
+from dataclasses import dataclass
+from typing import Protocol, cast
 
 from rabia.codec import CodecError, FrameReader, FrameTooLarge, decode_message
 from rabia.transport import handshake as hs
-
-if TYPE_CHECKING:
-    from rabia.transport.tcp import TcpTransport
+from rabia.transport.base import Deliver
 
 logger = logging.getLogger("rabia.transport")
 
 Address = tuple[str, int]
 
 
-def _format_address(address: object) -> str:
+@dataclass(frozen=True, slots=True)
+class LinkSettings:
+    """The fixed parameters of every link of one transport."""
+
+    node_id: int
+    cluster_id: str
+    secret: bytes | None
+    """The cluster's HMAC key (None: no authentication, only ids are checked)."""
+    handshake_timeout: float
+    """Seconds a link may take to finish its handshake before it is refused."""
+    max_frame: int
+    """Largest protocol frame an authenticated inbound link accepts."""
+    max_queued_bytes: int
+    """High-water mark of an outbound link's write buffer (it pauses beyond)."""
+
+
+class LinkOwner(Protocol):
+    """What a link needs from the transport that owns it, and all it may touch of it."""
+
+    @property
+    def settings(self) -> LinkSettings:
+        """The parameters of every link."""
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop the links run on."""
+
+    @property
+    def members(self) -> Container[int]:
+        """The node ids an inbound link accepts (read when a hello arrives)."""
+
+    @property
+    def closing(self) -> bool:
+        """True once the owner is closing: new links are refused, losses go unreported."""
+
+    @property
+    def deliver(self) -> Deliver:
+        """Receives every message of an authenticated inbound link."""
+
+    def link_opened(self, link: Link) -> None:
+        """A connection was made (either direction, before its handshake)."""
+
+    def link_closed(self, link: Link) -> None:
+        """A connection is gone (either direction, whatever its state)."""
+
+    def inbound_up(self, link: InboundLink) -> None:
+        """An accepted link finished its handshake: ``link.peer_id`` sends on it."""
+
+    def inbound_down(self, link: InboundLink, exc: Exception | None) -> None:
+        """An authenticated inbound link closed (not reported while the owner closes)."""
+
+    def outbound_up(self, link: OutboundLink) -> None:
+        """A dialed link finished its handshake: messages for ``link.peer_id`` may go."""
+
+    def outbound_down(self, link: OutboundLink, exc: Exception | None) -> None:
+        """An authenticated outbound link closed (not reported while the owner closes)."""
+
+    def first_warning(self, peer_id: int) -> bool:
+        """True the first time a link to ``peer_id`` fails since one was last up (it is
+        logged as a WARNING, later failures at DEBUG); each call counts."""
+
+
+def format_address(address: object) -> str:
+    """``host:port`` (``[host]:port`` for IPv6) of a socket address."""
     if isinstance(address, tuple) and len(address) >= 2:
         host = str(address[0])
         return f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
     return str(address)
 
 
-class _Peer:
-    """Sending side of one peer: its link, its queue and its counters."""
-
-    __slots__ = (
-        "address",
-        "dropped",
-        "ever_up",
-        "id",
-        "link",
-        "pending",
-        "queued",
-        "reconnects",
-        "sent",
-        "warned",
-    )
-
-    def __init__(self, peer_id: int, address: Address) -> None:
-        self.id = peer_id
-        self.address = address
-        self.link: _Outbound | None = None
-        self.pending: list[bytes] = []
-        self.queued = 0
-        self.sent = 0
-        self.dropped = 0
-        self.reconnects = 0
-        self.ever_up = False
-        self.warned = False
-
-
-class _Connection(asyncio.Protocol):
+class Link(asyncio.Protocol):
     """Framing, the handshake deadline and the one-warning refusal of both link ends."""
 
-    def __init__(self, owner: TcpTransport) -> None:
+    def __init__(self, owner: LinkOwner) -> None:
         self._owner = owner
         self._transport: asyncio.Transport | None = None
         self._reader = FrameReader(hs.HANDSHAKE_MAX_FRAME)
@@ -70,21 +106,23 @@ class _Connection(asyncio.Protocol):
         self.established = False
         self.refused = False
         self._finalized = False
-        self.closed: asyncio.Future[None] = owner._loop.create_future()
+        self.closed: asyncio.Future[None] = owner.loop.create_future()
         """Resolved once the connection is closed (await it through ``asyncio.shield``)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses; same interface.
         transport = cast(asyncio.Transport, transport)
         self._transport = transport
-        self.remote = _format_address(transport.get_extra_info("peername"))
+        self.remote = format_address(transport.get_extra_info("peername"))
         owner = self._owner
-        owner._conns.add(self)
-        if owner._closing:
+        owner.link_opened(self)
+        if owner.closing:
             self.refused = True
             transport.abort()
             return
-        self._timer = owner._loop.call_later(owner._handshake_timeout, self._handshake_expired)
+        self._timer = owner.loop.call_later(
+            owner.settings.handshake_timeout, self._handshake_expired
+        )
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._finalized:
@@ -93,8 +131,8 @@ class _Connection(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._owner._conns.discard(self)
-        if not self._owner._closing:
+        self._owner.link_closed(self)
+        if not self._owner.closing:
             self._lost(exc)
         self._transport = None
         if not self.closed.done():
@@ -111,7 +149,7 @@ class _Connection(asyncio.Protocol):
         if self.refused:
             return
         self.refused = True
-        if not self._owner._closing:
+        if not self._owner.closing:
             self._log_refusal(reason)
         if self._transport is not None:
             self._transport.abort()
@@ -124,7 +162,8 @@ class _Connection(asyncio.Protocol):
 
     def _handshake_expired(self) -> None:
         self._timer = None
-        self.refuse(f"handshake not finished within {self._owner._handshake_timeout:g} s")
+        timeout = self._owner.settings.handshake_timeout
+        self.refuse(f"handshake not finished within {timeout:g} s")
 
     def _write(self, message: hs.HandshakeMessage) -> None:
         assert self._transport is not None
@@ -162,17 +201,19 @@ class _Connection(asyncio.Protocol):
         return False
 
 
-class _Inbound(_Connection):
+class InboundLink(Link):
     """An accepted connection: answers the handshake, then receives messages."""
 
-    def __init__(self, owner: TcpTransport) -> None:
+    def __init__(self, owner: LinkOwner) -> None:
         super().__init__(owner)
         self.peer_id = -1
+        """The dialer's node id, once the handshake is done."""
+        settings = owner.settings
         self._handshake = hs.ListenerHandshake(
-            node_id=owner.node_id,
-            cluster_id=owner.cluster_id,
-            peers=owner._peers,
-            secret=owner._secret,
+            node_id=settings.node_id,
+            cluster_id=settings.cluster_id,
+            peers=owner.members,
+            secret=settings.secret,
         )
 
     def data_received(self, data: bytes) -> None:
@@ -180,8 +221,8 @@ class _Inbound(_Connection):
             self._receive(data)
         elif not self.refused and self._handshake_data(data, self._handshake):
             self.peer_id = self._handshake.peer_id
-            self._reader = FrameReader(self._owner._max_frame)
-            self._owner._inbound_up(self)
+            self._reader = FrameReader(self._owner.settings.max_frame)
+            self._owner.inbound_up(self)
 
     def _receive(self, data: bytes) -> None:
         try:
@@ -190,7 +231,7 @@ class _Inbound(_Connection):
             self.refuse(str(exc))
             return
         peer_id = self.peer_id
-        deliver = self._owner._deliver
+        deliver = self._owner.deliver
         for payload in frames:
             try:
                 message = decode_message(payload)
@@ -228,21 +269,23 @@ class _Inbound(_Connection):
                 self.peer_id,
                 self._reader.pending,
             )
-        self._owner._inbound_down(self, exc)
+        self._owner.inbound_down(self, exc)
 
 
-class _Outbound(_Connection):
-    """A dialed connection: runs the handshake, then carries this node's sends."""
+class OutboundLink(Link):
+    """A dialed connection to ``peer_id``: runs the handshake, then carries this node's
+    sends (``write``); ``paused`` while its write buffer is above the high-water mark."""
 
-    def __init__(self, owner: TcpTransport, peer: _Peer) -> None:
+    def __init__(self, owner: LinkOwner, peer_id: int) -> None:
         super().__init__(owner)
-        self.peer = peer
+        self.peer_id = peer_id
         self.paused = False
+        settings = owner.settings
         self._handshake = hs.DialerHandshake(
-            node_id=owner.node_id,
-            peer_id=peer.id,
-            cluster_id=owner.cluster_id,
-            secret=owner._secret,
+            node_id=settings.node_id,
+            peer_id=peer_id,
+            cluster_id=settings.cluster_id,
+            secret=settings.secret,
         )
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -263,32 +306,36 @@ class _Outbound(_Connection):
             self.refuse("unexpected data on a sending link")
         elif self._handshake_data(data, self._handshake):
             assert self._transport is not None
-            self._transport.set_write_buffer_limits(high=self._owner._max_queued_bytes)
-            self._owner._link_up(self.peer, self)
+            self._transport.set_write_buffer_limits(high=self._owner.settings.max_queued_bytes)
+            self._owner.outbound_up(self)
 
     def write(self, data: bytes) -> None:
+        """Send framed bytes (only once ``established``)."""
         assert self._transport is not None
         self._transport.write(data)
 
+    def _log_level(self) -> int:
+        return logging.WARNING if self._owner.first_warning(self.peer_id) else logging.DEBUG
+
     def _log_refusal(self, reason: str) -> None:
-        peer = self.peer
-        level = logging.DEBUG if peer.warned else logging.WARNING
-        peer.warned = True
-        logger.log(level, "dropped link to peer %d at %s: %s", peer.id, self.remote, reason)
+        logger.log(
+            self._log_level(),
+            "dropped link to peer %d at %s: %s",
+            self.peer_id,
+            self.remote,
+            reason,
+        )
 
     def _lost(self, exc: Exception | None) -> None:
         if self.established:
-            self._owner._link_down(self.peer, self, exc)
+            self._owner.outbound_down(self, exc)
             return
         if self.refused:
             return
-        peer = self.peer
-        level = logging.DEBUG if peer.warned else logging.WARNING
-        peer.warned = True
         logger.log(
-            level,
+            self._log_level(),
             "peer %d at %s closed the connection during the handshake "
             "(check its cluster id, secret and membership)",
-            peer.id,
+            self.peer_id,
             self.remote,
         )

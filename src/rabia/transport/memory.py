@@ -57,13 +57,15 @@ class MemoryNetwork:
 
         self._change(clear)
 
-    # ------------------------------------------------------------------ internal
-    def _attach(self, node: MemoryTransport) -> None:
+    # ------------------------------------------------------------------ for MemoryTransport
+    def join(self, node: MemoryTransport) -> None:
+        """Put a started ``node`` on the network (its ``start`` calls this)."""
         if node.node_id in self._nodes and self._nodes[node.node_id].running:
             raise ValueError(f"node {node.node_id} is already on this network")
         self._change(lambda: self._nodes.__setitem__(node.node_id, node))
 
-    def _detach(self, node: MemoryTransport) -> None:
+    def leave(self, node: MemoryTransport) -> None:
+        """Take ``node`` off the network (its ``close`` calls this)."""
         if self._nodes.get(node.node_id) is node:
             self._change(lambda: self._nodes.pop(node.node_id))
 
@@ -71,14 +73,16 @@ class MemoryNetwork:
         before = {n: node.connected() for n, node in self._nodes.items()}
         mutate()
         for n, node in list(self._nodes.items()):
-            node._report(before.get(n, frozenset()), node.connected())
+            node.report_links(before.get(n, frozenset()), node.connected())
 
-    def _route(self, src: int, dest: int, message: Message) -> bool:
+    def route(self, src: int, dest: int, message: Message) -> bool:
+        """Carry ``message`` from ``src`` to ``dest`` (delivered soon, unless the link is
+        cut by then); False when it cannot leave (link cut, ``dest`` absent)."""
         target = self._nodes.get(dest)
         if target is None or not self.link_up(src, dest):
             return False
         payload: Message | bytes = encode_message(message) if self.encode else message
-        loop = target._loop
+        loop = target.loop
         assert loop is not None
         loop.call_soon(self._arrive, src, target, payload)
         return True
@@ -88,7 +92,7 @@ class MemoryNetwork:
             target.stats_for(src)["dropped_in_flight"] += 1
             return
         message = decode_message(payload) if isinstance(payload, bytes) else payload
-        target._receive(message)
+        target.receive(message)
 
 
 class MemoryTransport(Transport):
@@ -112,14 +116,14 @@ class MemoryTransport(Transport):
         self._deliver = deliver
         self._peer_status = peer_status
         self.running = True
-        self.network._attach(self)
+        self.network.join(self)
 
     def send(self, dest: int, message: Message) -> None:
         """Deliver ``message`` to ``dest`` soon, unless the link is cut."""
         if dest not in self._peers:
             raise ValueError(f"{dest} is not a peer of node {self.node_id}")
         stats = self._stats[dest]
-        if self.running and self.network._route(self.node_id, dest, message):
+        if self.running and self.network.route(self.node_id, dest, message):
             stats["sent"] += 1
         else:
             stats["dropped"] += 1
@@ -136,13 +140,13 @@ class MemoryTransport(Transport):
         before = self.connected()
         self._peers = self._peers | {peer_id}
         self.stats_for(peer_id)
-        self._report(before, self.connected())
+        self.report_links(before, self.connected())
 
     def remove_peer(self, peer_id: int) -> None:
         """Stop talking to a former member."""
         before = self.connected()
         self._peers = self._peers - {peer_id}
-        self._report(before, self.connected())
+        self.report_links(before, self.connected())
 
     def connected(self) -> frozenset[int]:
         """Peers whose link is up."""
@@ -155,6 +159,11 @@ class MemoryTransport(Transport):
     def peers(self) -> frozenset[int]:
         """Every other member."""
         return self._peers
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the node runs on (None before ``start``)."""
+        return self._loop
 
     @property
     def stats(self) -> dict[int, dict[str, int]]:
@@ -170,16 +179,18 @@ class MemoryTransport(Transport):
         if not self.running:
             return
         before = self.connected()
-        self.network._detach(self)
+        self.network.leave(self)
         self.running = False
-        self._report(before, frozenset())
+        self.report_links(before, frozenset())
 
-    # ------------------------------------------------------------------ internal
-    def _receive(self, message: Message) -> None:
+    # ------------------------------------------------------------------ for MemoryNetwork
+    def receive(self, message: Message) -> None:
+        """Hand an arrived message to the node (the network calls this)."""
         if self._deliver is not None and self.running:
             self._deliver(message)
 
-    def _report(self, before: frozenset[int], after: frozenset[int]) -> None:
+    def report_links(self, before: frozenset[int], after: frozenset[int]) -> None:
+        """Tell the node which peers' links went up or down (from ``before`` to ``after``)."""
         callback = self._peer_status
         if callback is None or self._loop is None or before == after:
             return

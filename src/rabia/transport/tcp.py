@@ -16,7 +16,7 @@ import asyncio
 import logging
 import random
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Mapping
 from typing import Any, Final
 
 from rabia.codec import (
@@ -26,13 +26,93 @@ from rabia.codec import (
 )
 from rabia.core.messages import Message
 from rabia.transport.base import Deliver, PeerEvent, PeerStatus, Transport
-from rabia.transport.links import Address, _Connection, _Inbound, _Outbound, _Peer
+from rabia.transport.links import Address, InboundLink, Link, LinkSettings, OutboundLink
 
 logger = logging.getLogger("rabia.transport")
 
 
 DEFAULT_MAX_QUEUED_BYTES: Final = 8 * 1024 * 1024
 """Per-peer bound on bytes waiting to be sent; beyond it messages are dropped."""
+
+
+class _Peer:
+    """Sending side of one peer: its link, its queue and its counters."""
+
+    __slots__ = (
+        "address",
+        "dropped",
+        "ever_up",
+        "id",
+        "link",
+        "pending",
+        "queued",
+        "reconnects",
+        "sent",
+        "warned",
+    )
+
+    def __init__(self, peer_id: int, address: Address) -> None:
+        self.id = peer_id
+        self.address = address
+        self.link: OutboundLink | None = None
+        self.pending: list[bytes] = []
+        self.queued = 0
+        self.sent = 0
+        self.dropped = 0
+        self.reconnects = 0
+        self.ever_up = False
+        self.warned = False
+
+
+class _Links:
+    """The ``LinkOwner`` of one transport's links, and their registry.
+
+    Holds what links read (settings, loop, members, deliver, closing), every open link
+    and each peer's inbound link; an outbound link going up or down and the warn-once
+    question go to the transport's callbacks.
+    """
+
+    def __init__(
+        self,
+        settings: LinkSettings,
+        members: Container[int],
+        *,
+        outbound_up: Callable[[OutboundLink], None],
+        outbound_down: Callable[[OutboundLink, Exception | None], None],
+        first_warning: Callable[[int], bool],
+    ) -> None:
+        self.settings = settings
+        self.members = members
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]  # set by listen()
+        self.deliver: Deliver = _ignore
+        self.closing = False
+        self.open: set[Link] = set()
+        """Every open connection, in both directions and in any state."""
+        self.inbound: dict[int, InboundLink] = {}
+        """The authenticated inbound link of each peer."""
+        self.outbound_up = outbound_up
+        self.outbound_down = outbound_down
+        self.first_warning = first_warning
+
+    def link_opened(self, link: Link) -> None:
+        self.open.add(link)
+
+    def link_closed(self, link: Link) -> None:
+        self.open.discard(link)
+
+    def inbound_up(self, link: InboundLink) -> None:
+        previous = self.inbound.get(link.peer_id)
+        self.inbound[link.peer_id] = link
+        if previous is not None:
+            logger.info(
+                "peer %d reconnected from %s; closing its older link", link.peer_id, link.remote
+            )
+            previous.abort()
+
+    def inbound_down(self, link: InboundLink, exc: Exception | None) -> None:
+        if self.inbound.get(link.peer_id) is link:
+            del self.inbound[link.peer_id]
+        logger.debug("link from peer %d at %s closed (%s)", link.peer_id, link.remote, exc)
 
 
 class TcpTransport(Transport):
@@ -62,21 +142,29 @@ class TcpTransport(Transport):
         self.cluster_id = cluster_id
         self._listen = listen
         self._peers = {pid: _Peer(pid, addr) for pid, addr in peers.items() if pid != node_id}
-        self._secret = secret or None
         self._server_ssl = server_ssl
         self._client_ssl = client_ssl
-        self._max_frame = max_frame
         self._max_queued_bytes = max_queued_bytes
         self._handshake_timeout = handshake_timeout
         self._reconnect_min = reconnect_min
         self._reconnect_max = reconnect_max
         self._rng = random.Random()
-        self._loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self._links = _Links(
+            LinkSettings(
+                node_id=node_id,
+                cluster_id=cluster_id,
+                secret=secret or None,
+                handshake_timeout=handshake_timeout,
+                max_frame=max_frame,
+                max_queued_bytes=max_queued_bytes,
+            ),
+            self._peers,
+            outbound_up=self._link_up,
+            outbound_down=self._link_down,
+            first_warning=self._first_warning,
+        )
         self._server: asyncio.Server | None = None
-        self._deliver: Deliver = _ignore
         self._peer_status: PeerStatus | None = None
-        self._conns: set[_Connection] = set()
-        self._inbound: dict[int, _Inbound] = {}
         self._dialers: dict[int, asyncio.Task[None]] = {}
         self._retired: list[asyncio.Task[None]] = []
         """Dialers of removed peers, awaited by ``close()``."""
@@ -84,7 +172,6 @@ class TcpTransport(Transport):
         self._flush_scheduled = False
         self._connected: frozenset[int] = frozenset()
         self._started = False
-        self._closing = False
         self._closed: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -92,15 +179,16 @@ class TcpTransport(Transport):
         """Bind the listening socket (``start`` does it too); idempotent."""
         if self._server is not None:
             return
-        self._loop = asyncio.get_running_loop()
+        links = self._links
+        links.loop = loop = asyncio.get_running_loop()
         host, port = self._listen
         extra: dict[str, Any] = {}
         if self._server_ssl is not None:
             extra["ssl_handshake_timeout"] = self._handshake_timeout
-        # A failed TLS handshake never reaches _Inbound (asyncio and uvloop drop it
+        # A failed TLS handshake never reaches InboundLink (asyncio and uvloop drop it
         # silently); the dialing side logs it (see _dial_once).
-        self._server = await self._loop.create_server(
-            lambda: _Inbound(self), host, port, ssl=self._server_ssl, **extra
+        self._server = await loop.create_server(
+            lambda: InboundLink(links), host, port, ssl=self._server_ssl, **extra
         )
 
     async def start(self, deliver: Deliver, peer_status: PeerStatus | None = None) -> None:
@@ -108,14 +196,14 @@ class TcpTransport(Transport):
         if self._started:
             raise RuntimeError("transport already started")
         self._started = True
-        self._deliver = deliver
+        self._links.deliver = deliver
         self._peer_status = peer_status
         await self.listen()
         for peer in self._peers.values():
             self._start_dialer(peer)
 
     def _start_dialer(self, peer: _Peer) -> None:
-        task = self._loop.create_task(self._dial_loop(peer), name=f"rabia-dial-{peer.id}")
+        task = self._links.loop.create_task(self._dial_loop(peer), name=f"rabia-dial-{peer.id}")
         self._dialers[peer.id] = task
 
     def add_peer(self, peer_id: int, address: Address) -> None:
@@ -123,7 +211,7 @@ class TcpTransport(Transport):
         if peer_id == self.node_id or peer_id in self._peers:
             return
         peer = self._peers[peer_id] = _Peer(peer_id, address)
-        if self._started and not self._closing:
+        if self._started and not self._links.closing:
             self._start_dialer(peer)
 
     def remove_peer(self, peer_id: int) -> None:
@@ -137,7 +225,7 @@ class TcpTransport(Transport):
             self._retired.append(task)
         if peer.link is not None:
             peer.link.abort()
-        inbound = self._inbound.pop(peer_id, None)
+        inbound = self._links.inbound.pop(peer_id, None)
         if inbound is not None:
             inbound.abort()
         self._connected = self._connected - {peer_id}
@@ -147,7 +235,8 @@ class TcpTransport(Transport):
         if self._closed is not None:
             await asyncio.shield(self._closed)
             return
-        self._closing = True
+        links = self._links
+        links.closing = True
         self._closed = asyncio.get_running_loop().create_future()
         try:
             for task in self._dialers.values():
@@ -156,15 +245,15 @@ class TcpTransport(Transport):
                 self._server.close()
             # Abort before awaiting the dialers: Python 3.11's wait_for can swallow a
             # cancellation that races with a completed connect, leaving a dialer parked
-            # on its connection until that connection closes.
-            for conn in list(self._conns):
-                conn.abort()
+            # on its link until that link closes.
+            for link in list(links.open):
+                link.abort()
             await asyncio.gather(*self._dialers.values(), *self._retired, return_exceptions=True)
-            while self._conns:
-                conns = list(self._conns)
-                for conn in conns:
-                    conn.abort()
-                await asyncio.gather(*(conn.closed for conn in conns))
+            while links.open:
+                open_links = list(links.open)
+                for link in open_links:
+                    link.abort()
+                await asyncio.gather(*(link.closed for link in open_links))
             if self._server is not None:
                 await self._server.wait_closed()
             for peer in self._peers.values():
@@ -172,7 +261,7 @@ class TcpTransport(Transport):
                 peer.pending = []
                 peer.queued = 0
             self._dirty = []
-            self._inbound.clear()
+            links.inbound.clear()
             self._connected = frozenset()
         finally:
             self._closed.set_result(None)
@@ -200,7 +289,7 @@ class TcpTransport(Transport):
             self._dirty.append(peer)
             if not self._flush_scheduled:
                 self._flush_scheduled = True
-                self._loop.call_soon(self._scheduled_flush)
+                self._links.loop.call_soon(self._scheduled_flush)
         peer.pending.append(data)
         peer.queued += len(data)
 
@@ -231,6 +320,11 @@ class TcpTransport(Transport):
         return self._connected
 
     @property
+    def inbound_peers(self) -> frozenset[int]:
+        """Peers with an authenticated link into this node (it receives from them)."""
+        return frozenset(self._links.inbound)
+
+    @property
     def peers(self) -> frozenset[int]:
         """Every other member."""
         return frozenset(self._peers)
@@ -254,14 +348,15 @@ class TcpTransport(Transport):
     @property
     def open_connections(self) -> int:
         """Connections currently open, in both directions and in any state."""
-        return len(self._conns)
+        return len(self._links.open)
 
     def set_peer_address(self, peer_id: int, address: Address) -> None:
         """Dial ``peer_id`` at ``address`` from the next connection attempt on."""
         self._peers[peer_id].address = address
 
-    def _link_up(self, peer: _Peer, link: _Outbound) -> None:
-        if self._closing:
+    def _link_up(self, link: OutboundLink) -> None:
+        peer = self._peers.get(link.peer_id)
+        if peer is None or self._links.closing:
             return
         if peer.ever_up:
             peer.reconnects += 1
@@ -272,8 +367,9 @@ class TcpTransport(Transport):
         logger.info("link to peer %d at %s is up", peer.id, link.remote)
         self._notify(peer.id, PeerEvent.UP)
 
-    def _link_down(self, peer: _Peer, link: _Outbound, exc: Exception | None) -> None:
-        if peer.link is not link:
+    def _link_down(self, link: OutboundLink, exc: Exception | None) -> None:
+        peer = self._peers.get(link.peer_id)
+        if peer is None or peer.link is not link:
             return
         peer.link = None
         self._connected = self._connected - {peer.id}
@@ -288,25 +384,18 @@ class TcpTransport(Transport):
         except Exception:
             logger.exception("peer_status() raised for peer %d %s", peer_id, event.value)
 
-    def _inbound_up(self, conn: _Inbound) -> None:
-        previous = self._inbound.get(conn.peer_id)
-        self._inbound[conn.peer_id] = conn
-        if previous is not None:
-            logger.info(
-                "peer %d reconnected from %s; closing its older link", conn.peer_id, conn.remote
-            )
-            previous.abort()
-
-    def _inbound_down(self, conn: _Inbound, exc: Exception | None) -> None:
-        if self._inbound.get(conn.peer_id) is conn:
-            del self._inbound[conn.peer_id]
-        logger.debug("link from peer %d at %s closed (%s)", conn.peer_id, conn.remote, exc)
+    def _first_warning(self, peer_id: int) -> bool:
+        peer = self._peers.get(peer_id)
+        if peer is None or peer.warned:
+            return False
+        peer.warned = True
+        return True
 
     async def _dial_loop(self, peer: _Peer) -> None:
         delay = self._reconnect_min
         # Checked each round as well as cancelled: a swallowed cancellation must not
         # keep a removed peer's dialer alive.
-        while not self._closing and self._peers.get(peer.id) is peer:
+        while not self._links.closing and self._peers.get(peer.id) is peer:
             try:
                 if await self._dial_once(peer):
                     delay = self._reconnect_min
@@ -320,34 +409,33 @@ class TcpTransport(Transport):
 
     async def _dial_once(self, peer: _Peer) -> bool:
         """One connection attempt; returns once it ends, True if it was established."""
-        conn = _Outbound(self, peer)
+        link = OutboundLink(self._links, peer.id)
         host, port = peer.address
         extra: dict[str, Any] = {}
         if self._client_ssl is not None:
             extra["ssl_handshake_timeout"] = self._handshake_timeout
         try:
             await asyncio.wait_for(
-                self._loop.create_connection(
-                    lambda: conn, host, port, ssl=self._client_ssl, **extra
+                self._links.loop.create_connection(
+                    lambda: link, host, port, ssl=self._client_ssl, **extra
                 ),
                 self._handshake_timeout,
             )
         except ssl.SSLError as exc:
             # A certificate the CA did not sign (or no certificate): say so once per outage.
-            level = logging.DEBUG if peer.warned else logging.WARNING
-            peer.warned = True
+            level = logging.WARNING if self._first_warning(peer.id) else logging.DEBUG
             logger.log(level, "TLS with peer %d at %s:%d failed: %s", peer.id, host, port, exc)
             return False
         except (OSError, TimeoutError) as exc:
             logger.debug("dialing peer %d at %s:%d failed: %r", peer.id, host, port, exc)
             return False
         try:
-            await asyncio.shield(conn.closed)
+            await asyncio.shield(link.closed)
         except asyncio.CancelledError:
-            conn.abort()
-            await asyncio.shield(conn.closed)
+            link.abort()
+            await asyncio.shield(link.closed)
             raise
-        return conn.established
+        return link.established
 
 
 def _ignore(message: Message) -> None:

@@ -7,8 +7,7 @@ import asyncio
 from rabia.testing.proxy import LinkProxy
 from rabia.transport.base import PeerEvent
 from rabia.transport.tcp import TcpTransport
-
-from .helpers import HOST, Inbox, exchange, run, wait_until
+from tests.transport.helpers import HOST, Inbox, exchange, run, wait_until
 
 
 async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

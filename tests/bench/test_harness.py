@@ -1,6 +1,8 @@
-"""Short smoke runs of ``rabia bench``: real worker processes on loopback.
+"""Short smoke runs of the harness (``run_bench``, and through ``rabia bench``): real
+worker processes on loopback.
 
 They check structure and positivity only, never speed, and that no worker survives.
+The command-line runs are here because they drive the harness end to end.
 """
 
 from __future__ import annotations
@@ -100,11 +102,6 @@ def test_cli_rejects_same_peer() -> None:
     assert "--vs" in result.output
 
 
-HAS_RUNTIME = importlib.util.find_spec("rabia.runtime") is not None
-needs_runtime = pytest.mark.skipif(not HAS_RUNTIME, reason="rabia.runtime not available yet")
-
-
-@needs_runtime
 @needs_pysyncobj
 def test_cli_rabia_vs_pysyncobj_json() -> None:
     result = CliRunner().invoke(
@@ -134,7 +131,6 @@ def test_cli_rabia_vs_pysyncobj_json() -> None:
     assert doc["ratio"] == pytest.approx(doc["throughput_ops"] / peer["throughput_ops"], rel=0.01)
 
 
-@needs_runtime
 def test_rabia_latency_mode() -> None:
     result = run_bench(BenchConfig(system="rabia", mode="latency", **SHORT))
     check_result(result.to_json(), 3)
@@ -142,7 +138,6 @@ def test_rabia_latency_mode() -> None:
     assert all(n.completed > 0 for n in result.per_node)
 
 
-@needs_runtime
 def test_failing_worker_is_reported_and_the_others_stopped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
