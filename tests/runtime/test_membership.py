@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import cast
 
+import pytest
+
 from rabia.core.ready import ConfigChanged
+from rabia.errors import Rejected, Timeout
 from rabia.runtime.config import NodeConfig
 from rabia.runtime.membership import MembershipFollower
 from rabia.transport.base import Transport
@@ -46,18 +49,19 @@ def test_a_joiner_keeps_its_contacts() -> None:
     assert transport.removed == []  # 1 is one of the contacts it joined through
 
 
-def test_own_changes_resolve_with_the_members_or_none_when_invalid() -> None:
+def test_own_changes_resolve_with_the_members_or_fail() -> None:
     async def main() -> None:
         follower = MembershipFollower(NodeConfig(0, MEMBERS), lambda members: None)
-        loop = asyncio.get_running_loop()
-        valid: asyncio.Future[tuple[int, ...] | None] = loop.create_future()
-        invalid: asyncio.Future[tuple[int, ...] | None] = loop.create_future()
-        follower.wait_for((0, 1, 1), valid)
-        follower.wait_for((0, 2, 1), invalid)
+        valid = asyncio.create_task(follower.outcome((0, 1, 1), 5.0))
+        invalid = asyncio.create_task(follower.outcome((0, 2, 1), 5.0))
+        await asyncio.sleep(0)  # both are waiting now
         follower.decided((0, 1, 1), 7, [ConfigChanged(7, 1, (0, 1), ())])
         follower.decided((0, 2, 1), 8, [])  # decided as a no-op
         follower.decided((5, 5, 5), 9, [])  # not ours: ignored
-        assert valid.result() == (0, 1)
-        assert invalid.result() is None
+        assert await valid == (0, 1)
+        with pytest.raises(Rejected):
+            await invalid
+        with pytest.raises(Timeout, match="not decided within"):
+            await follower.outcome((0, 3, 1), 0.01)
 
     asyncio.run(main())

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from rabia.core.messages import BatchId
 from rabia.core.ready import ConfigChanged
+from rabia.errors import Rejected, Timeout
 from rabia.runtime.config import NodeConfig, parse_address
 from rabia.transport.base import Transport
 
@@ -27,13 +28,23 @@ class MembershipFollower:
         self._waiting: dict[BatchId, asyncio.Future[tuple[int, ...] | None]] = {}
         """Own changes waiting for their decision (None: decided as a no-op)."""
 
-    def wait_for(self, batch_id: BatchId, future: asyncio.Future[tuple[int, ...] | None]) -> None:
-        """Resolve ``future`` once the change proposed as ``batch_id`` is decided."""
-        self._waiting[batch_id] = future
+    async def outcome(self, batch_id: BatchId, timeout: float) -> tuple[int, ...]:
+        """The members after the change proposed as ``batch_id`` is decided.
 
-    def forget(self, batch_id: BatchId) -> None:
-        """Stop waiting for ``batch_id`` (decided, or given up)."""
-        self._waiting.pop(batch_id, None)
+        Raises ``Rejected`` when the decided change was invalid (it then changed nothing),
+        ``Timeout`` when it was not decided in time (it may still take effect).
+        """
+        future: asyncio.Future[tuple[int, ...] | None] = asyncio.get_running_loop().create_future()
+        self._waiting[batch_id] = future
+        try:
+            members = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise Timeout(f"membership change not decided within {timeout}s") from None
+        finally:
+            self._waiting.pop(batch_id, None)
+        if members is None:
+            raise Rejected("invalid membership change (exactly one member may change)")
+        return members
 
     def decided(self, batch_id: BatchId, slot: int, changes: Sequence[ConfigChanged]) -> None:
         """A membership batch was decided at ``slot``: its members, or None if invalid."""

@@ -29,17 +29,19 @@ from rabia.core.ready import (
     SnapshotWanted,
 )
 from rabia.core.replica import Replica
-from rabia.errors import Rejected, Timeout, Unavailable
+from rabia.errors import Rejected, Unavailable
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.applying import ApplyStage
 from rabia.runtime.batching import Batcher
 from rabia.runtime.clock import Clock, wall_clock
 from rabia.runtime.config import NodeConfig
+from rabia.runtime.figures import replica_figures
 from rabia.runtime.membership import MembershipFollower
 from rabia.runtime.pending import OnOutcome
+from rabia.runtime.quorum import QuorumWatch
 from rabia.runtime.requests import RequestTracker
 from rabia.runtime.sending import Sender
-from rabia.runtime.setup import open_storage, replica_config
+from rabia.runtime.setup import load_replica, open_storage, tcp_transport
 from rabia.runtime.snapshots import SnapshotKeeper
 from rabia.runtime.topology import TopologyFeed
 from rabia.storage.base import Storage, StorageStats
@@ -95,10 +97,9 @@ class Node:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failure: BaseException | None = None
-        self._quorum = len(config.members) // 2 + 1
-        self._quorum_up = asyncio.Event()
         self.topology = TopologyFeed(config.node_id)
         """Peer up/down, quorum lost/restored and membership events this node observes."""
+        self._quorum = QuorumWatch(len(config.members), self.topology)
 
     @property
     def machine(self) -> StateMachine:
@@ -119,19 +120,9 @@ class Node:
         if storage is None:
             storage, self._lock = open_storage(config)
             self._storage = storage
-        records = storage.load()
-        intact = storage.kept_everything()
-        self._replica = replica = Replica(replica_config(config, storage), records, intact=intact)
-        if replica.abstaining:
-            log.warning(
-                "node %d: its store may have lost records (power loss or reboot in %s mode): "
-                "silent up to slot %d, learning decisions until then (ADR 0010)",
-                config.node_id,
-                storage.durability,
-                replica.abstain_below,
-            )
+        self._replica = load_replica(config, storage)
         if self._transport is None:
-            self._transport = _tcp_transport(config)
+            self._transport = tcp_transport(config)
         self._sender = Sender(self._transport)
         await self._transport.start(self._deliver, self._peer_status)
         self._running = True
@@ -220,8 +211,7 @@ class Node:
         self._enqueue(self._requests.new_local(command, on_outcome, wait, self._loop.time()))
 
     def submit_command(self, command: Command, on_outcome: OnOutcome) -> None:
-        """Replicate a remote client's command (its own client id and seq);
-        ``on_outcome`` gets its result once applied here (no deadline)."""
+        """Replicate a remote client's command; ``on_outcome`` gets its result (no deadline)."""
         self._requests.wait(command, on_outcome)
         self._enqueue(command)
 
@@ -235,7 +225,7 @@ class Node:
         if len(command) > self.config.max_command_bytes:
             raise Rejected(f"command of {len(command)} bytes exceeds max_command_bytes")
         transport = self._transport
-        if transport is not None and len(transport.connected()) + 1 < self._quorum:
+        if transport is not None and not self._quorum.reaches(len(transport.connected())):
             raise Unavailable(
                 f"only {len(transport.connected()) + 1} of {len(self.config.members)} members "
                 "reachable; no quorum"
@@ -317,8 +307,8 @@ class Node:
         transport.flush()
 
     def _persist(self, ready: Ready) -> None:
-        """Stage 1: records on disk before any message leaves or any caller is answered;
-        then a snapshot the replica installed replaces the application state."""
+        """Stage 1: records on disk before any message leaves or caller is answered; then
+        a snapshot the replica installed replaces the application state."""
         storage = self._storage
         assert storage is not None
         if ready.records:
@@ -358,51 +348,17 @@ class Node:
 
     def _snapshot(self, ready: Ready, replica: Replica) -> None:
         """Stage 5: answer peers' snapshot offers and pulls; take a snapshot when due."""
+        snapshots = self._snapshots
         for event in ready.events:
             if type(event) is SnapshotWanted:
-                self._send_snapshot(event, replica)
-        if replica.next_slot >= self._snapshots.due:
-            self._take_snapshot(replica)
+                snapshots.answer(event, replica, self._now())
+        if replica.next_slot >= snapshots.due:
+            assert self._storage is not None
+            snapshots.take(replica, self._applying, self._storage, self._now())
 
     # ---------------------------------------------------------------- snapshots
     def _now(self) -> float:
         return self._loop.time() if self._loop is not None else 0.0
-
-    def _take_snapshot(self, replica: Replica) -> None:
-        """Save the state after every decided slot, make it durable, then compact.
-
-        Runs inline: ``machine.snapshot()`` blocks the loop for as long as it takes, so a
-        state machine with a large state should make it cheap (e.g. copy-on-write).
-        """
-        slot = replica.next_slot
-        if self._applying.applied_slot != slot - 1:
-            return
-        app_state = self._applying.snapshot_state()
-        record = SnapshotRecord(slot, replica.core_snapshot(), app_state)
-        storage = self._storage
-        assert storage is not None
-        storage.append([record], True)
-        keep_from = self._snapshots.saved(record, self._now())
-        storage.compact(keep_from)
-        replica.compact(keep_from)
-        log.info(
-            "node %d: snapshot at slot %d (%d bytes)", self.config.node_id, slot, len(app_state)
-        )
-
-    def _send_snapshot(self, event: SnapshotWanted, replica: Replica) -> None:
-        """Offer our latest snapshot to a lagging peer, or answer its pull of a chunk."""
-        snap, offset = self._snapshots.to_send(event, self._now())
-        if snap is None:
-            return
-        if offset < 0:
-            log.info(
-                "node %d: sending peer %d the snapshot of slot %d (%d bytes)",
-                self.config.node_id,
-                event.peer,
-                snap.slot,
-                len(snap.app_state),
-            )
-        replica.send_snapshot(event.peer, snap.slot, snap.core_state, snap.app_state, offset)
 
     def _install(self, install: InstalledSnapshot, from_peer: bool) -> None:
         """Restore the applier and the state machine from an installed snapshot."""
@@ -442,22 +398,12 @@ class Node:
         Raises ``Rejected`` when the decided change was invalid (it then changed nothing),
         ``Timeout`` when it was not decided in time (it may still take effect).
         """
-        if not self._running or self._replica is None or self._loop is None:
+        if not self._running or self._replica is None:
             raise Unavailable("node is not running")
         batch_id = self._replica.submit_reconfigure(list(add), list(remove), self._next_key())
-        future: asyncio.Future[tuple[int, ...] | None] = self._loop.create_future()
-        self._membership.wait_for(batch_id, future)
         self._schedule_drain()
         wait = self.config.default_timeout if timeout is None else timeout
-        try:
-            members = await asyncio.wait_for(future, wait)
-        except TimeoutError:
-            raise Timeout(f"membership change not decided within {wait}s") from None
-        finally:
-            self._membership.forget(batch_id)
-        if members is None:
-            raise Rejected("invalid membership change (exactly one member may change)")
-        return members
+        return await self._membership.outcome(batch_id, wait)
 
     def members(self) -> tuple[int, ...]:
         """The member ids of the latest configuration this node knows."""
@@ -465,7 +411,7 @@ class Node:
         return tuple(self._replica.configuration.members)
 
     def _members_changed(self, members: frozenset[int]) -> None:
-        self._quorum = len(members) // 2 + 1
+        self._quorum.members_changed(len(members))
         self.topology.emit("membership", members=tuple(sorted(members)))
         self._update_quorum()
         if self._sender is not None:
@@ -479,20 +425,13 @@ class Node:
 
     def _update_quorum(self) -> None:
         transport = self._transport
-        if transport is not None and len(transport.connected()) + 1 >= self._quorum:
-            self._quorum_up.set()
-        else:
-            self._quorum_up.clear()
-        if self._running:
-            self.topology.quorum(self._quorum_up.is_set())
+        connected = len(transport.connected()) if transport is not None else -1
+        self._quorum.update(connected, self._running)
 
     async def wait_for_quorum(self, timeout: float = 10.0) -> None:
         """Wait until links to a quorum of members are up (e.g. right after start)."""
         self._update_quorum()
-        try:
-            await asyncio.wait_for(self._quorum_up.wait(), timeout)
-        except TimeoutError:
-            raise Unavailable(f"no quorum reachable within {timeout}s") from None
+        await self._quorum.wait(timeout)
 
     # ------------------------------------------------------------------ timers
     def _schedule_flush(self) -> None:
@@ -522,7 +461,7 @@ class Node:
             "batches_in_flight": self._batcher.in_flight,
             "pending_requests": len(self._requests),
             "connected_peers": connected,
-            "quorum_up": int(self._running and connected + 1 >= self._quorum),
+            "quorum_up": int(self._running and self._quorum.reaches(connected)),
             "snapshots_taken": self._snapshots.taken,
             "snapshot_slot": None if snapshot is None else snapshot.slot,
             "snapshot_bytes": None
@@ -530,27 +469,11 @@ class Node:
             else len(snapshot.app_state) + len(snapshot.core_state),
         }
         if replica is not None:
-            s = replica.stats
-            out.update(
-                next_slot=replica.next_slot,
-                log_start=replica.log_start,
-                slots_decided=s.slots_decided,
-                decided_by_votes=s.decided_by_votes,
-                fast_path=s.fast_path,
-                null_slots=s.null_slots,
-                phases_total=s.phases_total,
-                max_phase=s.max_phase,
-                resends=s.resends,
-                dropped=s.dropped,
-                snapshots_installed=s.snapshots_installed,
-                member_count=len(replica.configuration.members),
-                epoch=replica.configuration.epoch,
-            )
+            out.update(replica_figures(replica))
         return out
 
     def storage_stats(self) -> StorageStats | None:
-        """Records held, bytes on disk and syncs of the storage (None when the node is
-        not running)."""
+        """Records, bytes on disk and syncs of the storage (None unless running)."""
         if self._storage is None or not self._running:
             return None
         return self._storage.stats()
@@ -575,19 +498,3 @@ class Node:
     def snapshot(self) -> SnapshotRecord | None:
         """The latest snapshot this node saved or installed."""
         return self._snapshots.latest
-
-
-def _tcp_transport(config: NodeConfig) -> Transport:
-    """The TCP transport ``config`` describes (imported on demand)."""
-    from rabia.transport.tcp import TcpTransport
-
-    return TcpTransport(
-        config.node_id,
-        config.listen_address(),
-        config.peer_addresses(),
-        cluster_id=config.cluster_id,
-        secret=config.secret,
-        server_ssl=None if config.tls is None else config.tls.server_context(),
-        client_ssl=None if config.tls is None else config.tls.client_context(),
-        max_frame=config.max_frame,
-    )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from rabia.core.config import ReplicaConfig, UnsafeSwitches
+from rabia.core.replica import Replica
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.config import NodeConfig
 from rabia.storage.base import Storage, recovery_for
 from rabia.storage.lock import DataDirLock
 from rabia.storage.memory import MemoryStorage
 from rabia.storage.sqlite import SqliteStorage
+from rabia.transport.base import Transport
+
+log = logging.getLogger("rabia.node")
 
 
 def open_storage(config: NodeConfig) -> tuple[Storage, DataDirLock | None]:
@@ -48,3 +54,34 @@ def replica_config(config: NodeConfig, storage: Storage) -> ReplicaConfig:
         contacts=contacts,
         snapshot_chunk=snapshot_chunk_for(config.max_frame),
     )
+
+
+def tcp_transport(config: NodeConfig) -> Transport:
+    """The TCP transport ``config`` describes (imported on demand)."""
+    from rabia.transport.tcp import TcpTransport
+
+    return TcpTransport(
+        config.node_id,
+        config.listen_address(),
+        config.peer_addresses(),
+        cluster_id=config.cluster_id,
+        secret=config.secret,
+        server_ssl=None if config.tls is None else config.tls.server_context(),
+        client_ssl=None if config.tls is None else config.tls.client_context(),
+        max_frame=config.max_frame,
+    )
+
+
+def load_replica(config: NodeConfig, storage: Storage) -> Replica:
+    """The replica of this node, from what ``storage`` kept of its previous runs."""
+    records = storage.load()
+    replica = Replica(replica_config(config, storage), records, intact=storage.kept_everything())
+    if replica.abstaining:
+        log.warning(
+            "node %d: its store may have lost records (power loss or reboot in %s mode): "
+            "silent up to slot %d, learning decisions until then (ADR 0010)",
+            config.node_id,
+            storage.durability,
+            replica.abstain_below,
+        )
+    return replica

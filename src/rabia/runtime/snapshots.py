@@ -8,8 +8,15 @@ snapshots on grids shifted by their rank, so one member pauses at a time.
 
 from __future__ import annotations
 
+import logging
+
 from rabia.core.ready import SnapshotRecord, SnapshotWanted
+from rabia.core.replica import Replica
 from rabia.core.transfer import snapshot_to_send
+from rabia.runtime.applying import ApplyStage
+from rabia.storage.base import Storage
+
+log = logging.getLogger("rabia.node")
 
 PULL_IDLE_SECONDS = 5.0
 """A snapshot no peer pulled from for this long is not kept once a newer one exists."""
@@ -21,10 +28,14 @@ NEVER = 1 << 62
 class SnapshotKeeper:
     """Owns the latest and previous snapshots, pull times and the snapshot schedule."""
 
-    __slots__ = ("_every", "_previous", "_pulled_at", "_rank", "_size", "due", "latest", "taken")
+    __slots__ = (
+        *("_every", "_node_id", "_previous", "_pulled_at", "_rank", "_size"),
+        *("due", "latest", "taken"),
+    )
 
     def __init__(self, every: int, member_ids: tuple[int, ...], node_id: int) -> None:
         self._every = every
+        self._node_id = node_id
         self._size = len(member_ids)
         self._rank = member_ids.index(node_id) if node_id in member_ids else node_id
         self.latest: SnapshotRecord | None = None
@@ -73,6 +84,41 @@ class SnapshotKeeper:
         if snap is not None and offset >= 0:
             self._pulled_at[snap.slot] = now
         return snap, offset
+
+    def take(self, replica: Replica, applying: ApplyStage, storage: Storage, now: float) -> bool:
+        """Save the state after every decided slot, make it durable, then compact the
+        store and the replica's log; False when the applier lags (try again later).
+
+        Runs inline: ``machine.snapshot()`` blocks the loop for as long as it takes, so a
+        state machine with a large state should make it cheap (e.g. copy-on-write).
+        """
+        slot = replica.next_slot
+        if applying.applied_slot != slot - 1:
+            return False
+        record = SnapshotRecord(slot, replica.core_snapshot(), applying.snapshot_state())
+        storage.append([record], True)
+        keep_from = self.saved(record, now)
+        storage.compact(keep_from)
+        replica.compact(keep_from)
+        log.info(
+            "node %d: snapshot at slot %d (%d bytes)", self._node_id, slot, len(record.app_state)
+        )
+        return True
+
+    def answer(self, event: SnapshotWanted, replica: Replica, now: float) -> None:
+        """Offer the latest snapshot to a lagging peer, or send the chunk it pulls."""
+        snap, offset = self.to_send(event, now)
+        if snap is None:
+            return
+        if offset < 0:
+            log.info(
+                "node %d: sending peer %d the snapshot of slot %d (%d bytes)",
+                self._node_id,
+                event.peer,
+                snap.slot,
+                len(snap.app_state),
+            )
+        replica.send_snapshot(event.peer, snap.slot, snap.core_state, snap.app_state, offset)
 
     @property
     def kept(self) -> tuple[SnapshotRecord, ...]:
