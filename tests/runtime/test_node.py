@@ -352,7 +352,7 @@ def test_a_state_larger_than_a_frame_reaches_a_lagging_node_in_chunks(
             await asyncio.gather(
                 *(nodes[k % 2].submit(value + b"%d" % k) for k in range(start, start + 50))
             )
-        snap = nodes[0]._snapshot
+        snap = nodes[0].snapshot
         assert snap is not None and len(snap.app_state) > 10 * 64 * 1024
         nodes[2] = make(2)
         await nodes[2].start()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from rabia.runtime.unsafe import NAMES as UNSAFE_NAMES
+from rabia.cli.switches import UNSAFE_NAMES
 from rabia.testing.nemesis import NEMESES, ROTATE, WORKLOADS, plan, run
 from rabia.testing.nemesis.report import failure, print_report, wide_console
 

@@ -12,13 +12,16 @@ from typing import Any
 
 import click
 
+from rabia.cli.switches import UNSAFE_NAMES
+from rabia.kv import unsafe as kv_unsafe
 from rabia.kv.machine import KVMachine
+from rabia.kv.server import RespServer
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.clock import clock_from_environ
-from rabia.runtime.config import NodeConfig
+from rabia.runtime.config import NodeConfig, parse_address
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node
-from rabia.runtime.process import event_loop_name, run, serve
+from rabia.runtime.process import FrontEndFactory, event_loop_name, run, serve
 from rabia.storage.errors import StorageCorrupted
 from rabia.storage.lock import DataDirInUse
 from rabia.transport.tls import TlsFiles
@@ -301,14 +304,12 @@ def node(
     tls = TlsFiles(tls_cert, tls_key, tls_ca) if tls_cert and tls_key and tls_ca else None
     try:
         # Test-only fault injection and broken builds, from the environment (see each module).
-        unsafe = unsafe_builds.from_environ(os.environ)
+        unsafe = unsafe_builds.from_environ(os.environ, UNSAFE_NAMES)
         clock = clock_from_environ(os.environ)
         config = NodeConfig(
             node_id,
             members,
             client_address=client_address,
-            resp_address=resp_address,
-            resp_password=password,
             metrics_address=metrics_address,
             bind_address=listen,
             cluster_id=cluster_id,
@@ -324,9 +325,10 @@ def node(
             else tuple(int(x) for x in initial.split(",") if x.strip()),
             seed=seed,
             tick_ms=tick_ms,
-            unsafe=unsafe,
+            unsafe=unsafe & set(unsafe_builds.NAMES),
         )
         state_machine = load_machine(machine)
+        front_ends = _redis_port(resp_address, password, unsafe & set(kv_unsafe.NAMES))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     limits = {"max_key_size": max_key_size, "max_value_size": max_value_size, "max_keys": max_keys}
@@ -349,7 +351,7 @@ def node(
         )
 
     try:
-        run(lambda: serve(config, state_machine, ready, clock=clock))
+        run(lambda: serve(config, state_machine, ready, clock=clock, front_ends=front_ends))
     except DataDirInUse as exc:
         raise click.ClickException(f"refusing to start node {node_id}: {exc}") from None
     except StorageCorrupted as exc:
@@ -358,3 +360,17 @@ def node(
             "data directory away and rejoin the node as a new member."
         ) from None
     sys.exit(0)
+
+
+def _redis_port(
+    address: str | None, password: bytes | None, unsafe: frozenset[str]
+) -> list[FrontEndFactory]:
+    """The Redis port's front end, when ``--resp`` asks for one."""
+    if address is None:
+        return []
+    host, port = parse_address(address)
+
+    def redis(node: Node) -> RespServer:
+        return RespServer(node, host, port, password=password, unsafe=unsafe)
+
+    return [redis]

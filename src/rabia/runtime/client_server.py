@@ -7,9 +7,8 @@ import logging
 from functools import partial
 
 from rabia.codec import CodecError, FrameReader
-from rabia.core.apply import Reply
 from rabia.core.messages import Command
-from rabia.errors import RabiaError
+from rabia.errors import RabiaError, Unavailable
 from rabia.runtime.client_protocol import (
     ClientReply,
     ClientRequest,
@@ -22,7 +21,7 @@ from rabia.runtime.client_protocol import (
 from rabia.runtime.framed import FramedProtocol
 from rabia.runtime.listener import Abortable, Listener
 from rabia.runtime.node import Node
-from rabia.runtime.pending import NODE_STOPPED
+from rabia.runtime.pending import ALREADY_ACKNOWLEDGED, Outcome
 
 log = logging.getLogger("rabia.clients")
 
@@ -103,10 +102,10 @@ class _ClientConnection(FramedProtocol):
             self._reply(ClientReply(cid, seq, True, cached))
             return
         if node.is_stale(cid, seq):
-            self._reply(ClientReply(cid, seq, False, error="request already acknowledged"))
+            self._reply(ClientReply(cid, seq, False, error=ALREADY_ACKNOWLEDGED))
             return
-        node.enqueue(
-            Command(cid, seq, request.op, request.acked_below), partial(self._on_reply, cid, seq)
+        node.submit_command(
+            Command(cid, seq, request.op, request.acked_below), partial(self._on_outcome, cid, seq)
         )
 
     async def _member_change(self, request: MemberRequest) -> None:
@@ -117,13 +116,13 @@ class _ClientConnection(FramedProtocol):
         else:
             self._send(MemberReply(request.nonce, True, list(members)))
 
-    def _on_reply(self, cid: int, seq: int, reply: Reply) -> None:
-        if reply is NODE_STOPPED:
+    def _on_outcome(self, cid: int, seq: int, outcome: Outcome) -> None:
+        if isinstance(outcome, bytes):
+            self._reply(ClientReply(cid, seq, True, outcome))
+        elif isinstance(outcome, Unavailable):
             self._reply(ClientReply(cid, seq, False, error="node stopped", retryable=True))
-        elif reply.expired:
-            self._reply(ClientReply(cid, seq, False, error="request already acknowledged"))
         else:
-            self._reply(ClientReply(cid, seq, True, reply.result))
+            self._reply(ClientReply(cid, seq, False, error=str(outcome)))
 
     def _reply(self, reply: ClientReply) -> None:
         self._send(reply)

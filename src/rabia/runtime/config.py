@@ -30,10 +30,6 @@ class NodeConfig:
     """Member id -> peer address ``host:port`` (this node's own entry is where it listens)."""
     client_address: str | None = None
     """Where remote clients connect (``host:port``); None for embedded use only."""
-    resp_address: str | None = None
-    """Where Redis clients connect (``host:port``), for a node whose machine is the KV store."""
-    resp_password: bytes | None = field(default=None, repr=False)
-    """Password Redis clients must AUTH with (None: no authentication)."""
     metrics_address: str | None = None
     """Where Prometheus scrapes ``GET /metrics`` (``host:port``); None: no metrics port."""
     bind_address: str | None = None
@@ -82,7 +78,6 @@ class NodeConfig:
             parse_address(address)
         for optional in (
             self.client_address,
-            self.resp_address,
             self.metrics_address,
             self.bind_address,
         ):

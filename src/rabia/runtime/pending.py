@@ -1,44 +1,57 @@
-"""A command this node submitted for a local caller, from submission to its outcome."""
+"""One command waiting for its outcome at this node, from submission to reply.
+
+The one reply path: the applier's ``Reply`` for (client_id, seq) reaches the node's
+``PendingRequest`` for it, which hands its caller exactly one ``Outcome``: the result
+bytes, or the ``RabiaError`` that ended the wait (``Timeout``, ``Unavailable`` when the
+node stopped, ``Rejected`` when the client had already acknowledged the request).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from rabia.core.apply import Reply
-from rabia.errors import RabiaError, Unavailable
-
-NODE_STOPPED = Reply(-1, (-1, -1, -1), -1, -1, b"", False, True)
-"""Sentinel reply handed to waiters when the node stops."""
+from rabia.errors import RabiaError, Rejected
 
 Outcome = bytes | RabiaError
 """A command's result, or the error that ended the wait for it."""
 
-Deliver = Callable[[Outcome], None]
+OnOutcome = Callable[[Outcome], None]
+"""Called once with a command's ``Outcome``."""
+
+ALREADY_ACKNOWLEDGED = "request already acknowledged"
+"""Why a request whose seq its client had acknowledged gets no result."""
 
 
 class PendingRequest:
-    """Called with the command's ``Reply`` once applied (the node's waiter), or failed
-    with ``fail``; delivers exactly one outcome and then forgets its sequence number."""
+    """Delivers exactly one outcome to ``on_outcome``; later calls are no-ops.
 
-    __slots__ = ("_open_seqs", "deliver", "done", "seq")
+    ``open_seqs``, when given, is the set of seqs its session still waits on: the
+    request leaves it once it has an outcome.
+    """
 
-    def __init__(self, seq: int, deliver: Deliver, open_seqs: set[int]) -> None:
+    __slots__ = ("client_id", "done", "on_outcome", "open_seqs", "seq")
+
+    def __init__(
+        self, client_id: int, seq: int, on_outcome: OnOutcome, open_seqs: set[int] | None = None
+    ) -> None:
+        self.client_id = client_id
         self.seq = seq
-        self.deliver = deliver
+        self.on_outcome = on_outcome
+        self.open_seqs = open_seqs
         self.done = False
-        self._open_seqs = open_seqs
 
-    def __call__(self, reply: Reply) -> None:
-        if reply is NODE_STOPPED:
-            self.fail(Unavailable("node stopped before the command was decided"))
-        elif not self.done:
-            self.done = True
-            self._open_seqs.discard(self.seq)
-            self.deliver(reply.result)
+    def resolve(self, reply: Reply) -> None:
+        """The command was applied (or found applied): deliver its result."""
+        self._end(Rejected(ALREADY_ACKNOWLEDGED) if reply.expired else reply.result)
 
     def fail(self, error: RabiaError) -> None:
-        """End the wait with ``error`` (no-op once an outcome was delivered)."""
+        """End the wait with ``error``."""
+        self._end(error)
+
+    def _end(self, outcome: Outcome) -> None:
         if not self.done:
             self.done = True
-            self._open_seqs.discard(self.seq)
-            self.deliver(error)
+            if self.open_seqs is not None:
+                self.open_seqs.discard(self.seq)
+            self.on_outcome(outcome)

@@ -7,12 +7,11 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rabia.api import StateMachine
 from rabia.errors import Unavailable
-from rabia.kv.server import RespServer
 from rabia.runtime.client_server import ClientServer
 from rabia.runtime.clock import Clock, wall_clock
 from rabia.runtime.config import NodeConfig, parse_address
@@ -22,6 +21,21 @@ if TYPE_CHECKING:
     from rabia.runtime.metrics import MetricsServer
 
 log = logging.getLogger("rabia.node")
+
+
+class FrontEnd(Protocol):
+    """A port a higher layer serves on behalf of a node (e.g. the KV store's Redis port),
+    plugged in by whoever wires the process (``rabia node``)."""
+
+    async def start(self) -> None:
+        """Bind and serve."""
+
+    async def close(self) -> None:
+        """Stop serving and drop connections (idempotent)."""
+
+
+FrontEndFactory = Callable[[Node], FrontEnd]
+"""Builds a front end for a started node."""
 
 
 def event_loop_name() -> str:
@@ -54,9 +68,10 @@ async def serve(
     on_ready: Callable[[Node], None] | None = None,
     quorum_wait: float = 5.0,
     clock: Clock = wall_clock,
+    front_ends: Sequence[FrontEndFactory] = (),
 ) -> None:
-    """Start a node (and its client, Redis and metrics ports, as configured), serve until
-    SIGTERM/SIGINT, then stop cleanly.
+    """Start a node (its client and metrics ports as configured, and ``front_ends``),
+    serve until SIGTERM/SIGINT, then stop cleanly.
 
     ``on_ready`` runs once links to a quorum are up (or after ``quorum_wait`` seconds);
     ``clock`` stamps proposals (see ``rabia.runtime.clock``).
@@ -64,7 +79,7 @@ async def serve(
     node = Node(config, machine, clock=clock)
     await node.start()
     server: ClientServer | None = None
-    redis: RespServer | None = None
+    started: list[FrontEnd] = []
     metrics: MetricsServer | None = None
     try:
         if config.metrics_address is not None:
@@ -77,10 +92,10 @@ async def serve(
             host, port = parse_address(config.client_address)
             server = ClientServer(node, host, port)
             await server.start()
-        if config.resp_address is not None:
-            host, port = parse_address(config.resp_address)
-            redis = RespServer(node, host, port, password=config.resp_password)
-            await redis.start()
+        for make in front_ends:
+            front_end = make(node)
+            await front_end.start()
+            started.append(front_end)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -98,8 +113,8 @@ async def serve(
     finally:
         if metrics is not None:
             await metrics.close()
-        if redis is not None:
-            await redis.close()
+        for front_end in reversed(started):
+            await front_end.close()
         if server is not None:
             await server.close()
         await node.stop()
