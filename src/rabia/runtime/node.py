@@ -183,8 +183,7 @@ class Node:
     def submit_future(
         self, command: bytes, *, timeout: float | None = None
     ) -> asyncio.Future[bytes]:
-        """``submit`` as a future of the result (same errors; ``Rejected`` and
-        ``Unavailable`` may also raise at once)."""
+        """``submit`` as a future (``Rejected``/``Unavailable`` may also raise at once)."""
         assert self._loop is not None
         future: asyncio.Future[bytes] = self._loop.create_future()
 
@@ -474,7 +473,7 @@ class Node:
         return out
 
     def storage_stats(self) -> StorageStats | None:
-        """Records, bytes on disk and syncs of the storage (None unless running)."""
+        """Records, bytes on disk and syncs of an on-disk store (None unless running)."""
         storage = self._storage
         on_disk = self._running and not isinstance(storage, MemoryStorage | None)
         return storage.stats() if on_disk and storage is not None else None
