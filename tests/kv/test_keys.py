@@ -49,7 +49,7 @@ def test_sweep_purges_without_reads(r: Driver) -> None:
     r.now += 10_000
     for _ in range(3):
         r("GET", "other")
-    assert len(r.m._ks.data) == 0
+    assert len(r.m._context.keyspace.data) == 0
 
 
 def test_expire_options(r: Driver) -> None:

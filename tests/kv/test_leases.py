@@ -115,7 +115,7 @@ def test_expired_leases_go_in_deadline_then_id_order_before_the_command() -> Non
         (rev, b"expired", b"__election__:c"),
         (rev, b"expired", b"__election__:a"),
     ]
-    assert len(r.m._leases) == 0
+    assert len(r.m._context.leases) == 0
 
 
 def test_revoke_deletes_attached_keys_with_del_events() -> None:
@@ -519,7 +519,7 @@ def test_replicas_agree_and_restore_is_exact(
     now = SEC
     for i, (op, dt) in enumerate(steps):
         if i == cut % len(steps):
-            if b._leases.owner:
+            if b._context.leases.owner:
                 event("restored with an election holder")
             snap = b.snapshot()
             b = KVMachine()

@@ -1,4 +1,7 @@
-"""The KV server's side of the deliberately broken builds (``rabia.runtime.unsafe``).
+"""The KV store's deliberately broken builds, for proving the nemesis suite catches bugs.
+
+A ``RespServer`` whose node's config names one of these (``RABIA_UNSAFE``, see
+``rabia.runtime.unsafe``) breaks linearizability on purpose. Never outside a test.
 
 ``stale-reads``: ``GET`` is answered from this replica's state as it is, skipping the
 log. ``ack-before-decide``: ``SET``, ``APPEND`` and ``EXEC`` are answered as soon as they
@@ -7,8 +10,15 @@ are queued, with the reply they would get if nothing else happened first.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rabia.kv import resp
-from rabia.kv.machine import KVMachine
+
+if TYPE_CHECKING:
+    from rabia.kv.machine import KVMachine
+
+STALE_READS = "stale-reads"
+ACK_BEFORE_DECIDE = "ack-before-decide"
 
 
 def stale_read(machine: KVMachine, args: list[bytes]) -> bytes | None:
