@@ -62,7 +62,6 @@ class FakeTransport(asyncio.Transport):
 
 class _Config:
     max_command_bytes = MAX_COMMAND_BYTES
-    unsafe: frozenset[str] = frozenset()
 
 
 class FakeNode:

@@ -33,7 +33,10 @@ MAX_SUBSCRIBER_BUFFER = 32 * 1024 * 1024
 
 
 class RespServer(Listener):
-    """Listens for Redis clients on behalf of one node whose machine is ``KVMachine``."""
+    """Listens for Redis clients on behalf of one node whose machine is ``KVMachine``.
+
+    ``unsafe`` names deliberately broken builds (``rabia.kv.unsafe``), for tests only.
+    """
 
     def __init__(
         self,
@@ -43,11 +46,12 @@ class RespServer(Listener):
         *,
         password: bytes | None = None,
         watch_history: int = 100_000,
+        unsafe: frozenset[str] = frozenset(),
     ):
         super().__init__(host, port)
         self.node = node
         self.password = password
-        self.unsafe = node.config.unsafe
+        self.unsafe = unsafe
         machine = node.machine
         if not isinstance(machine, KVMachine):
             raise TypeError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")

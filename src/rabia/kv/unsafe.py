@@ -1,7 +1,8 @@
 """The KV store's deliberately broken builds, for proving the nemesis suite catches bugs.
 
-A ``RespServer`` whose node's config names one of these (``RABIA_UNSAFE``, see
-``rabia.runtime.unsafe``) breaks linearizability on purpose. Never outside a test.
+A ``RespServer`` given one of these names (``RespServer(unsafe=...)``; ``rabia node``
+passes what ``RABIA_UNSAFE`` names, see ``rabia.runtime.unsafe``) breaks linearizability
+on purpose. Never outside a test.
 
 ``stale-reads``: ``GET`` is answered from this replica's state as it is, skipping the
 log. ``ack-before-decide``: ``SET``, ``APPEND`` and ``EXEC`` are answered as soon as they

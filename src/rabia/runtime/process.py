@@ -79,7 +79,9 @@ async def serve(
             await server.start()
         if config.resp_address is not None:
             host, port = parse_address(config.resp_address)
-            redis = RespServer(node, host, port, password=config.resp_password)
+            redis = RespServer(
+                node, host, port, password=config.resp_password, unsafe=config.unsafe
+            )
             await redis.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
