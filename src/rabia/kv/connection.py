@@ -38,6 +38,10 @@ Outcome = bytes | RabiaError
 
 Deliver = Callable[[Outcome], None]
 
+Submit = Callable[[bytes, Deliver], None]
+"""Replicate a log entry; ``deliver`` gets its reply or error once, now or later. May
+raise ``RabiaError`` when the entry is refused at once."""
+
 ERR_NOAUTH = resp.coded_error(b"NOAUTH Authentication required.")
 
 
@@ -52,9 +56,9 @@ class Backend(Protocol):
     def hub(self) -> WatchHub:
         """The node's change notifications, for SUBSCRIBE and RABIA.WATCH."""
 
-    def submit(self, entry: bytes, deliver: Deliver) -> None:
-        """Replicate ``entry``; call ``deliver`` once with its reply or error, now or
-        later. May raise ``RabiaError`` when refused at once."""
+    @property
+    def submit(self) -> Submit:
+        """Replicates a log entry (``Node.submit_callback``)."""
 
     def stats(self) -> Mapping[str, object]:
         """The node's statistics, for INFO."""
@@ -96,7 +100,12 @@ def _ignore(outcome: Outcome) -> None:
 
 
 class Connection:
-    """The state and command handling of one Redis client connection, without I/O."""
+    """The state and command handling of one Redis client connection, without I/O.
+
+    ``max_request``: the largest request accepted, in bytes (larger ones are a protocol
+    error); ``password``: what AUTH or HELLO must give (None: no authentication);
+    ``unsafe``: deliberately broken builds (``rabia.kv.unsafe``), for tests only.
+    """
 
     def __init__(
         self,
@@ -104,17 +113,19 @@ class Connection:
         on_output: Callable[[], None],
         *,
         client_id: int,
-        password: bytes | None = None,
         max_request: int,
+        password: bytes | None = None,
         unsafe: frozenset[str] = frozenset(),
     ) -> None:
         self.backend = backend
+        self._submit = backend.submit
         self._on_output = on_output
         self._parser = RequestParser(max_request)
         self._replies: deque[PendingReply | bytes] = deque()
         self._lost = False
         self._stale_reads = broken.STALE_READS in unsafe
         self._ack_before_decide = broken.ACK_BEFORE_DECIDE in unsafe
+        self._broken = self._stale_reads or self._ack_before_decide
         self.client_id = client_id
         self.password = password
         """The password AUTH and HELLO must give, or None: no authentication."""
@@ -198,7 +209,7 @@ class Connection:
         pending = PendingReply(self, self.protocol == 3, transform)
         self._replies.append(pending)
         try:
-            self.backend.submit(entry, pending)
+            self._submit(entry, pending)
         except RabiaError as exc:
             pending(exc)
 
@@ -239,7 +250,13 @@ class Connection:
         if not self.authenticated and (spec is None or not spec.flags & Flag.NO_AUTH):
             self.reply(ERR_NOAUTH)
             return
-        if self.subscribed_resp2 and (spec is None or not spec.flags & Flag.SUBSCRIBED):
+        subs = self.subs
+        if (
+            subs is not None
+            and subs.active
+            and self.protocol == 2
+            and (spec is None or not spec.flags & Flag.SUBSCRIBED)
+        ):
             self.reply(
                 resp.error(
                     b"Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / RABIA.(UN)WATCH"
@@ -254,13 +271,22 @@ class Connection:
             self.reply(resp.unknown_command(args))
             return
         arity = spec.arity
-        if (arity >= 0 and len(args) != arity) or len(args) < -arity:
+        count = len(args)
+        if count != arity and (arity >= 0 or count < -arity):
             self.reply(resp.arity_error(args[0]))
         elif spec.local is not None:
             spec.local(self, args)
-        elif self._stale_reads and (early := broken.stale_read(self.backend.machine, args)):
+        elif self._broken:
+            self._submit_broken(args)
+        else:
+            self.submit(encode_command(args))
+
+    def _submit_broken(self, args: list[bytes]) -> None:
+        """A log command in a deliberately broken build (``rabia.kv.unsafe``)."""
+        machine = self.backend.machine
+        if self._stale_reads and (early := broken.stale_read(machine, args)):
             self.reply(early)
-        elif self._ack_before_decide and (early := broken.early_reply(self.backend.machine, args)):
+        elif self._ack_before_decide and (early := broken.early_reply(machine, args)):
             self._in_background(encode_command(args), early)
         else:
             self.submit(encode_command(args))
@@ -278,5 +304,5 @@ class Connection:
     def _in_background(self, entry: bytes, reply: bytes) -> None:
         """Answer ``reply`` now and submit ``entry`` unobserved (a broken build)."""
         with contextlib.suppress(RabiaError):
-            self.backend.submit(entry, _ignore)
+            self._submit(entry, _ignore)
         self.reply(reply)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from rabia.kv.connection import Connection, Deliver
+from rabia.kv.connection import Connection, Submit
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine
 from rabia.kv.request import MAX_INLINE
@@ -76,9 +76,10 @@ class RespServer(Listener):
         """Change notifications in commit order, for SUBSCRIBE and RABIA.WATCH."""
         return self._hub
 
-    def submit(self, entry: bytes, deliver: Deliver) -> None:
-        """Replicate ``entry`` through the node."""
-        self.node.submit_callback(entry, deliver)
+    @property
+    def submit(self) -> Submit:
+        """Replicates a log entry through the node."""
+        return self.node.submit_callback
 
     def stats(self) -> Mapping[str, object]:
         """The node's statistics."""

@@ -67,7 +67,8 @@ class Context:
         if spec is None or spec.handler is None:
             return resp.unknown_command(args) if args else resp.ERR_EMPTY
         arity = spec.arity
-        if (arity >= 0 and len(args) != arity) or len(args) < -arity:
+        count = len(args)
+        if count != arity and (arity >= 0 or count < -arity):
             return resp.arity_error(args[0])
         written = spec.written_key
         if written and (

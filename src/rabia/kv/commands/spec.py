@@ -28,7 +28,6 @@ LocalHandler = Callable[["Connection", list[bytes]], None]
 class Flag(enum.IntFlag):
     """What kind of command a row is (Redis's command flags, and the connection's gates)."""
 
-    NONE = 0
     WRITE = enum.auto()
     """May change the keyspace or the leases."""
     READONLY = enum.auto()
