@@ -1,3 +1,5 @@
+"""Key commands applied by the machine: TTLs by log time, expiry, KEYS and SCAN, DEL."""
+
 from __future__ import annotations
 
 import time

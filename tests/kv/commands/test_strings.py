@@ -1,3 +1,5 @@
+"""String commands applied by the machine: replies, options, limits, as Redis gives them."""
+
 from __future__ import annotations
 
 import pytest
