@@ -12,9 +12,10 @@ import common
 with atheris.instrument_imports():
     from tests.fuzz.harness import parse_replies
 
-    from rabia.kv.machine import _COMMANDS, KVMachine, encode_command, encode_exec
+    from rabia.kv.commands.table import COMMANDS
+    from rabia.kv.machine import KVMachine, encode_command, encode_exec
 
-NAMES = [*sorted(_COMMANDS), b"exec", b"nope"]
+NAMES = [*sorted(n for n, spec in COMMANDS.items() if spec.handler is not None), b"nope"]
 WORDS = [
     *(b"NX", b"XX", b"GT", b"LT", b"GET", b"KEEPTTL", b"EX", b"PX", b"EXAT", b"PXAT"),
     *(b"MATCH", b"COUNT", b"TYPE", b"string", b"ASYNC", b"SYNC", b"k", b"__election__:k"),

@@ -1,4 +1,4 @@
-"""Coverage-guided fuzzing of the Redis port's connection (``RespConnection``).
+"""Coverage-guided fuzzing of the Redis port's connection (``Connection``).
 
 Input: mode byte (bit 0: a password is configured), segment-size byte, payload (see
 ``common.header``). Property: whatever bytes arrive, in whatever segments,

@@ -4,34 +4,17 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from rabia.kv.machine import _COMMANDS
+from rabia.kv.commands.spec import Flag
+from rabia.kv.commands.table import COMMANDS
 
-MACHINE_COMMANDS = sorted(_COMMANDS)
-CONNECTION_COMMANDS = [
-    b"ping",
-    b"echo",
-    b"select",
-    b"auth",
-    b"hello",
-    b"client",
-    b"command",
-    b"info",
-    b"multi",
-    b"exec",
-    b"discard",
-    b"watch",
-    b"unwatch",
-    b"reset",
-]
+MACHINE_COMMANDS = sorted(name for name, spec in COMMANDS.items() if spec.local is None)
+SUBSCRIBE_COMMANDS = sorted(name for name, spec in COMMANDS.items() if spec.flags & Flag.PUBSUB)
+CONNECTION_COMMANDS = sorted(
+    name
+    for name, spec in COMMANDS.items()
+    if spec.local is not None and name not in (*SUBSCRIBE_COMMANDS, b"quit")
+)
 """Commands answered by the connection with exactly one reply each."""
-SUBSCRIBE_COMMANDS = [
-    b"subscribe",
-    b"psubscribe",
-    b"unsubscribe",
-    b"punsubscribe",
-    b"rabia.watch",
-    b"rabia.unwatch",
-]
 
 OPTIONS = [
     *(b"NX", b"XX", b"GT", b"LT", b"GET", b"KEEPTTL", b"EX", b"PX", b"EXAT", b"PXAT"),

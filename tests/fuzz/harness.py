@@ -1,8 +1,9 @@
 """Drive protocol objects (the Redis port, the peer port) with bytes, without sockets.
 
-``RespHarness`` runs a real ``RespConnection`` of a real ``RespServer`` over a stand-in
-node whose ``submit`` applies the command to a ``KVMachine`` at once, so a fuzzer or a
-property test can feed any chunking of any bytes and look at every byte written back.
+``RespHarness`` runs a real ``RespProtocol`` (and its ``Connection``) of a real
+``RespServer`` over a stand-in node whose ``submit`` applies the command to a
+``KVMachine`` at once, so a fuzzer or a property test can feed any chunking of any bytes
+and look at every byte written back.
 Shared by ``tests/fuzz`` and the atheris targets in ``fuzz/``.
 """
 
@@ -18,7 +19,7 @@ import hiredis
 from rabia.core.messages import Message
 from rabia.errors import RabiaError, Rejected
 from rabia.kv.machine import KVMachine
-from rabia.kv.server import RespConnection, RespServer
+from rabia.kv.server import RespProtocol, RespServer
 from rabia.runtime.topology import TopologyFeed
 from rabia.transport.links import InboundLink, OutboundLink
 from tests.transport.fakes import RecordingOwner
@@ -61,11 +62,10 @@ class FakeTransport(asyncio.Transport):
 
 class _Config:
     max_command_bytes = MAX_COMMAND_BYTES
-    unsafe: frozenset[str] = frozenset()
 
 
 class FakeNode:
-    """What ``RespServer``/``RespConnection`` use of a ``Node``: the machine, the topology
+    """What ``RespServer`` uses of a ``Node``: the machine, the topology
     feed, ``config``, ``stats()`` and ``submit()`` (applied at once, in order)."""
 
     def __init__(self) -> None:
@@ -107,8 +107,9 @@ class RespHarness:
         self.server = RespServer(self.node, "127.0.0.1", 0, password=password)  # type: ignore[arg-type]
         self.transport = FakeTransport()
         protocol = self.server._protocol()
-        assert isinstance(protocol, RespConnection)
-        self.connection = protocol
+        assert isinstance(protocol, RespProtocol)
+        self.protocol = protocol
+        self.connection = protocol.connection
         protocol.connection_made(self.transport)
 
     def feed(self, chunks: Iterable[bytes]) -> bytes:
@@ -121,7 +122,7 @@ class RespHarness:
         for chunk in chunks:
             if self.transport.closed:
                 break
-            self.connection.data_received(chunk)
+            self.protocol.data_received(chunk)
         await self._settle()
 
     async def _settle(self) -> None:
@@ -133,7 +134,7 @@ class RespHarness:
         await asyncio.sleep(0)
 
     def close(self) -> None:
-        self.connection.connection_lost(None)
+        self.protocol.connection_lost(None)
         self.loop.run_until_complete(self._settle())
         self.loop.close()
 

@@ -1,4 +1,5 @@
-"""Properties of the Redis port's connection (``RespConnection``), fed bytes directly."""
+"""Properties of the Redis port's connection (``Connection``, under its ``RespProtocol``),
+fed bytes directly."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_requests_round_trip_through_the_parser_and_the_inline_path(
     )
     with RespHarness() as h:
         seen: list[list[bytes]] = []
-        h.connection._command = seen.append  # type: ignore[method-assign]
+        h.connection._dispatch = seen.append  # type: ignore[method-assign]
         out = h.feed(split(stream, chunking))
         assert out == b""
         assert seen == commands

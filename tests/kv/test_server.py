@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from types import SimpleNamespace
 
 import pytest
 import redis.asyncio as aioredis
@@ -13,7 +12,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import AuthenticationError, ResponseError, WatchError
 
 from rabia.kv.machine import KVMachine
-from rabia.kv.server import MAX_INLINE, RespConnection, RespServer
+from rabia.kv.server import RespServer
 from rabia.runtime import Node, NodeConfig
 from rabia.transport.memory import MemoryNetwork, MemoryTransport
 
@@ -77,7 +76,7 @@ def test_resp2_clients_get_the_same_answers() -> None:
 
 
 def test_resp3_encoding_of_nulls() -> None:
-    from rabia.kv.server import to_resp3
+    from rabia.kv.resp import to_resp3
 
     assert to_resp3(b"$-1\r\n") == b"_\r\n"
     assert to_resp3(b"*-1\r\n") == b"_\r\n"
@@ -248,59 +247,6 @@ def test_auth_errors_carry_their_own_code() -> None:
         ]
 
     with_cluster(body, password=b"sesame", protocol=2)
-
-
-class _Wire:
-    """A transport stand-in collecting what a connection writes."""
-
-    def __init__(self) -> None:
-        self.out = b""
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.out += data
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def _connection() -> tuple[RespConnection, _Wire]:
-    node = SimpleNamespace(config=NodeConfig(0, MEMBERS))
-    server = SimpleNamespace(node=node, password=None, connections=set())
-    conn = RespConnection(server)  # type: ignore[arg-type]
-    wire = _Wire()
-    conn.connection_made(wire)  # type: ignore[arg-type]
-    return conn, wire
-
-
-# RESP requests, inline ones (telnet; redis-cli --pipe ends its input with "\r\n" and a
-# RESP ECHO), blank lines, in any mix and cut anywhere.
-STREAM = (
-    b"PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n\r\n*1\r\n$4\r\nPING\r\n  echo  x \n"
-    b"\r\n\n*2\r\n$4\r\nECHO\r\n$4\r\na\r\nb\r\necho y\r\n"
-)
-EXPECTED = b"+PONG\r\n$2\r\nhi\r\n+PONG\r\n$1\r\nx\r\n$4\r\na\r\nb\r\n$1\r\ny\r\n"
-
-
-def test_inline_and_resp_requests_mix_at_any_cut() -> None:
-    for cut in range(len(STREAM) + 1):
-        conn, wire = _connection()
-        conn.data_received(STREAM[:cut])
-        conn.data_received(STREAM[cut:])
-        assert wire.out == EXPECTED, cut
-    conn, wire = _connection()
-    for i in range(len(STREAM)):
-        conn.data_received(STREAM[i : i + 1])
-    assert wire.out == EXPECTED
-
-
-def test_protocol_errors_close_the_connection() -> None:
-    conn, wire = _connection()
-    conn.data_received(b"PING\r\n*x\r\nPING\r\n")
-    assert wire.out.startswith(b"+PONG\r\n-ERR Protocol error: ") and wire.closed
-    conn, wire = _connection()
-    conn.data_received(b"x" * (MAX_INLINE + 1))
-    assert wire.out == b"-ERR Protocol error: too big inline request\r\n" and wire.closed
 
 
 def test_nothing_runs_after_quit() -> None:

@@ -1,4 +1,5 @@
-"""RESP2 reply encoding, Redis's error texts and Redis's strict integer parsing."""
+"""RESP2 reply encoding (and its conversion to RESP3), Redis's error texts and Redis's
+strict integer parsing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ NIL = b"$-1\r\n"
 NULL_ARRAY = b"*-1\r\n"
 ZERO = b":0\r\n"
 ONE = b":1\r\n"
+QUEUED = b"+QUEUED\r\n"
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
@@ -65,6 +67,17 @@ def error(message: bytes) -> bytes:
     return b"-ERR %s\r\n" % _clean(message)
 
 
+def coded_error(text: bytes) -> bytes:
+    """An error reply whose ``text`` starts with its own code (``NOAUTH ...``, ``WRONGPASS
+    ...``); unlike ``error``, which adds ``ERR``."""
+    return b"-%s\r\n" % _clean(text)
+
+
+def simple(text: bytes) -> bytes:
+    """A simple string reply."""
+    return b"+%s\r\n" % text
+
+
 def arity_error(name: bytes) -> bytes:
     """Redis's wrong-arity error for command ``name``."""
     return error(b"wrong number of arguments for '%s' command" % name.lower())
@@ -92,3 +105,40 @@ def parse_int(text: bytes) -> int | None:
         return None
     n = int(text)
     return n if INT64_MIN <= n <= INT64_MAX else None
+
+
+def to_resp3(reply: bytes) -> bytes:
+    """Re-encode RESP2 replies (as the KV machine writes them) for a RESP3 connection:
+    the null bulk string and the null array become RESP3's null; everything else is the
+    same on both protocols. ``reply`` may hold several complete replies."""
+    out: list[bytes] = []
+    pos = 0
+    while pos < len(reply):
+        pos = _convert_one(reply, pos, out)
+    return b"".join(out)
+
+
+def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
+    end = data.index(b"\r\n", pos)
+    kind = data[pos : pos + 1]
+    header = data[pos : end + 2]
+    if kind == b"$":
+        length = int(data[pos + 1 : end])
+        if length < 0:
+            out.append(b"_\r\n")
+            return end + 2
+        stop = end + 2 + length + 2
+        out.append(data[pos:stop])
+        return stop
+    if kind in (b"*", b"%"):
+        count = int(data[pos + 1 : end])
+        if count < 0:
+            out.append(b"_\r\n")
+            return end + 2
+        out.append(header)
+        position = end + 2
+        for _ in range(count * (2 if kind == b"%" else 1)):
+            position = _convert_one(data, position, out)
+        return position
+    out.append(header)  # +simple, -error, :integer
+    return end + 2

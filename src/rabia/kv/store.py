@@ -5,6 +5,11 @@ where ``stamp`` is the 8-byte big-endian revision of the key's last modification
 16-byte value then still fits CPython's 64-byte bytes allocation); a side dict
 ``key -> expiry`` only for keys with a TTL, and a min-heap of ``(expiry, key)`` that may
 hold stale entries (checked against the dict when popped).
+
+Only strings exist so far, and the string path is the compact one above. Other types
+(hashes, lists, sets, ...) are meant to be values that are not ``bytes`` in the same dict:
+one small object per key carrying its own revision, so existence, TTLs, deletion, KEYS and
+SCAN stay type-blind while ``get`` (strings) answers WRONGTYPE for them; ADR 0012.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ class Keyspace:
             self.now = log_time
 
     def get(self, key: bytes) -> bytes | None:
-        """The value of a live key."""
+        """The string value of a live key."""
         raw = self.data.get(key)
         if raw is None:
             return None

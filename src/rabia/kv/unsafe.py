@@ -1,4 +1,8 @@
-"""The KV server's side of the deliberately broken builds (``rabia.runtime.unsafe``).
+"""The KV store's deliberately broken builds, for proving the nemesis suite catches bugs.
+
+A ``RespServer`` given one of these names (``RespServer(unsafe=...)``; ``rabia node``
+passes what ``RABIA_UNSAFE`` names, see ``rabia.runtime.unsafe``) breaks linearizability
+on purpose. Never outside a test.
 
 ``stale-reads``: ``GET`` is answered from this replica's state as it is, skipping the
 log. ``ack-before-decide``: ``SET``, ``APPEND`` and ``EXEC`` are answered as soon as they
@@ -7,8 +11,17 @@ are queued, with the reply they would get if nothing else happened first.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rabia.kv import resp
-from rabia.kv.machine import KVMachine
+
+if TYPE_CHECKING:
+    from rabia.kv.machine import KVMachine
+
+STALE_READS = "stale-reads"
+ACK_BEFORE_DECIDE = "ack-before-decide"
+NAMES = (STALE_READS, ACK_BEFORE_DECIDE)
+"""The KV server's broken builds (``RABIA_UNSAFE`` names, next to the runtime's)."""
 
 
 def stale_read(machine: KVMachine, args: list[bytes]) -> bytes | None:

@@ -1,8 +1,10 @@
+"""String commands applied by the machine: replies, options, limits, as Redis gives them."""
+
 from __future__ import annotations
 
 import pytest
 
-from rabia.kv import KVMachine, check_command, encode_command
+from rabia.kv import KVMachine
 from tests.kv.conftest import SEC, Driver
 
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
@@ -72,27 +74,6 @@ def test_set_expire_arguments(r: Driver) -> None:
     assert r("GET", "k") == b"$-1\r\n"
 
 
-def test_arity_and_unknown(r: Driver) -> None:
-    assert r("GET") == b"-ERR wrong number of arguments for 'get' command\r\n"
-    assert r("GeT", "a", "b") == b"-ERR wrong number of arguments for 'get' command\r\n"
-    assert r("SET", "k") == b"-ERR wrong number of arguments for 'set' command\r\n"
-    assert r("MSET", "a", "1", "b") == b"-ERR wrong number of arguments for 'mset' command\r\n"
-    assert r("DBSIZE", "x") == b"-ERR wrong number of arguments for 'dbsize' command\r\n"
-    assert r("foo") == b"-ERR unknown command 'foo', with args beginning with: \r\n"
-    assert r("Foo", "a", "b\r\nc") == (
-        b"-ERR unknown command 'Foo', with args beginning with: 'a' 'b  c' \r\n"
-    )
-    long = r("foo", "x" * 200, "y")
-    assert (
-        long == b"-ERR unknown command 'foo', with args beginning with: '" + b"x" * 128 + b"' \r\n"
-    )
-    m = KVMachine()
-    assert m.apply_at(b"\xc1", 0) == b"-ERR malformed command\r\n"
-    assert m.apply_at(encode_command([]), 0) == b"-ERR empty command\r\n"
-    assert check_command([b"get", b"k"]) is None
-    assert check_command([b"get"]) == b"-ERR wrong number of arguments for 'get' command\r\n"
-
-
 def test_incr_family(r: Driver) -> None:
     assert r("INCR", "n") == b":1\r\n"
     assert r("INCRBY", "n", "10") == b":11\r\n"
@@ -130,14 +111,6 @@ def test_append_strlen_getdel_mget_mset(r: Driver) -> None:
     assert r("TTL", "t") == b":-1\r\n"
 
 
-def test_del_exists(r: Driver) -> None:
-    r("MSET", "a", "1", "b", "2")
-    assert r("EXISTS", "a", "a", "b", "c") == b":3\r\n"
-    assert r("DEL", "a", "a", "c") == b":1\r\n"
-    assert r("DEL", "a", "b") == b":1\r\n"
-    assert r("DBSIZE") == b":0\r\n"
-
-
 def test_limits_change_nothing() -> None:
     r = Driver(KVMachine(max_key_size=4, max_value_size=8, max_keys=3))
     key_err = b"-ERR key exceeds maximum allowed size\r\n"
@@ -162,3 +135,10 @@ def test_limits_change_nothing() -> None:
     r("SET", "a", "x", "PX", "1")
     r.now += 1000
     assert r("SET", "d", "4") == b"+OK\r\n"  # expired keys do not count
+
+
+def test_mset_is_atomic_under_limits() -> None:
+    r = Driver(KVMachine(max_keys=2))
+    r("SET", "a", "0")
+    assert r("MSET", "a", "1", "b", "2", "c", "3") == b"-ERR max number of keys reached\r\n"
+    assert r("MGET", "a", "b") == b"*2\r\n$1\r\n0\r\n$-1\r\n"

@@ -1,0 +1,81 @@
+"""What a command's handler gets: the state it may read and change, and how to run commands.
+
+One ``MachineContext`` per machine, reused by every apply (no allocation per command): the
+keyspace (with the log time ``keyspace.now`` and the event list ``keyspace.events``), the
+leases, the limits, and the revision of the command being applied. ``run`` is the
+dispatch of one command through the table: it is how the machine applies an entry, and
+how ``EXEC`` applies the commands it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rabia.kv import resp
+from rabia.kv.commands.spec import CommandSpec, Limits
+from rabia.kv.leases import Leases
+from rabia.kv.store import Keyspace
+
+ELECTION_PREFIX = b"__election__:"
+"""Election ``name``'s holder is the key ``ELECTION_PREFIX + name``: written only by the
+ELECT commands and lease expiry/revocation (ordinary writes to it are refused)."""
+
+ERR_ELECTION_KEY = resp.error(
+    b"keys starting with '%s' are written only by ELECT.* and LEASE.*" % ELECTION_PREFIX
+)
+
+
+def refusal(spec: CommandSpec | None, args: list[bytes]) -> bytes | None:
+    """The error log command ``args`` (not empty) gets before running, given its row
+    (None: unknown): unknown name or connection-level only, or wrong arity; else None."""
+    if spec is None or spec.handler is None:
+        return resp.unknown_command(args)
+    if not spec.accepts(len(args)):
+        return resp.arity_error(args[0])
+    return None
+
+
+class MachineContext:
+    """The state a handler works on (``spec.Context``), shared by every command of one
+    machine."""
+
+    __slots__ = ("commands", "keyspace", "leases", "limits", "revision")
+
+    def __init__(self, commands: Mapping[bytes, CommandSpec], limits: Limits) -> None:
+        self.commands = commands
+        """The command table, by lower-case name."""
+        self.limits = limits
+        self.keyspace = Keyspace()
+        self.leases = Leases()
+        self.revision = 0
+        """The revision of the command being applied (the machine's apply counter)."""
+
+    def run(self, args: list[bytes]) -> bytes:
+        """Apply one command: refused when unknown, of the wrong arity, or writing an
+        election key; else its handler's reply."""
+        # The hot path of every replica: refusal() inlined.
+        spec = self.commands.get(args[0].lower()) if args else None
+        if spec is None or spec.handler is None:
+            return resp.unknown_command(args) if args else resp.ERR_EMPTY
+        arity = spec.arity
+        count = len(args)
+        if count != arity and (arity >= 0 or count < -arity):
+            return resp.arity_error(args[0])
+        written = spec.written_key
+        if written and (
+            args[written].startswith(ELECTION_PREFIX)
+            if written > 0
+            else any(k.startswith(ELECTION_PREFIX) for k in spec.keys.of(args))
+        ):
+            return ERR_ELECTION_KEY
+        return spec.handler(self, args)
+
+    def check_new_key(self, key: bytes) -> bytes | None:
+        """The error for creating ``key`` (key too long, keyspace full), if any."""
+        if len(key) > self.limits.max_key_size:
+            return resp.ERR_KEY_SIZE
+        ks = self.keyspace
+        max_keys = self.limits.max_keys
+        if len(ks.data) >= max_keys and len(ks) >= max_keys:
+            return resp.ERR_MAX_KEYS
+        return None

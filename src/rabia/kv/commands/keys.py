@@ -1,0 +1,116 @@
+"""Key commands: DEL, EXISTS, EXPIRE/PEXPIRE, TTL/PTTL, PERSIST, KEYS, SCAN."""
+
+from __future__ import annotations
+
+from rabia.kv import resp
+from rabia.kv.commands.spec import ALL_KEYS, FIRST_KEY, CommandSpec, Context, Flag
+from rabia.kv.glob import matcher
+from rabia.kv.options import parse_expire_options
+from rabia.kv.resp import ERR_NOT_INT, INT64_MAX, INT64_MIN, ONE, ZERO, integer, parse_int
+from rabia.kv.scan import scan as scan_keyspace
+
+
+def del_(ctx: Context, args: list[bytes]) -> bytes:
+    ks = ctx.keyspace
+    removed = 0
+    for key in args[1:]:
+        if ks.delete(key):
+            ks.events.append((b"del", key))
+            removed += 1
+    return integer(removed)
+
+
+def exists(ctx: Context, args: list[bytes]) -> bytes:
+    get = ctx.keyspace.get
+    return integer(sum(get(k) is not None for k in args[1:]))
+
+
+def _expire_generic(ctx: Context, args: list[bytes], scale: int) -> bytes:
+    flags = parse_expire_options(args)
+    if isinstance(flags, bytes):
+        return flags
+    n = parse_int(args[2])
+    if n is None:
+        return ERR_NOT_INT
+    ks = ctx.keyspace
+    at = n * scale + ks.now
+    seconds_overflow = scale == 1_000_000 and not INT64_MIN // 1000 <= n <= INT64_MAX // 1000
+    if seconds_overflow or at > INT64_MAX:
+        return resp.expire_time_error(args[0])
+    key = args[1]
+    if ks.get(key) is None:
+        return ZERO
+    current = ks.expiry(key)
+    if (
+        (b"NX" in flags and current is not None)
+        or (b"XX" in flags and current is None)
+        or (b"GT" in flags and (current is None or at <= current))
+        or (b"LT" in flags and current is not None and at >= current)
+    ):
+        return ZERO
+    if at <= ks.now:
+        ks.delete(key)
+        ks.events.append((b"del", key))
+    else:
+        ks.set_expiry(key, at)
+        ks.events.append((b"expire", key))
+    return ONE
+
+
+def expire(ctx: Context, args: list[bytes]) -> bytes:
+    return _expire_generic(ctx, args, 1_000_000)
+
+
+def pexpire(ctx: Context, args: list[bytes]) -> bytes:
+    return _expire_generic(ctx, args, 1000)
+
+
+def _remaining_ms(ctx: Context, key: bytes) -> int:
+    ks = ctx.keyspace
+    if ks.get(key) is None:
+        return -2
+    at = ks.expiry(key)
+    return -1 if at is None else (at - ks.now + 999) // 1000
+
+
+def ttl(ctx: Context, args: list[bytes]) -> bytes:
+    ms = _remaining_ms(ctx, args[1])
+    return integer(ms if ms < 0 else (ms + 500) // 1000)
+
+
+def pttl(ctx: Context, args: list[bytes]) -> bytes:
+    return integer(_remaining_ms(ctx, args[1]))
+
+
+def persist(ctx: Context, args: list[bytes]) -> bytes:
+    ks = ctx.keyspace
+    if ks.get(args[1]) is None or ks.expiry(args[1]) is None:
+        return ZERO
+    ks.set_expiry(args[1], None)
+    ks.events.append((b"persist", args[1]))
+    return ONE
+
+
+def keys(ctx: Context, args: list[bytes]) -> bytes:
+    match = matcher(args[1])
+    return resp.bulk_array(k for k in ctx.keyspace.sorted_keys() if match(k))
+
+
+def scan(ctx: Context, args: list[bytes]) -> bytes:
+    return scan_keyspace(ctx.keyspace, args)
+
+
+_W, _R, _FAST = Flag.WRITE, Flag.READONLY, Flag.FAST
+
+ROWS = (
+    CommandSpec(b"del", -2, _W, ALL_KEYS, del_),
+    CommandSpec(b"exists", -2, _R | _FAST, ALL_KEYS, exists),
+    CommandSpec(b"expire", -3, _W | _FAST, FIRST_KEY, expire),
+    CommandSpec(b"pexpire", -3, _W | _FAST, FIRST_KEY, pexpire),
+    CommandSpec(b"ttl", 2, _R | _FAST, FIRST_KEY, ttl),
+    CommandSpec(b"pttl", 2, _R | _FAST, FIRST_KEY, pttl),
+    CommandSpec(b"persist", 2, _W | _FAST, FIRST_KEY, persist),
+    CommandSpec(b"keys", 2, _R, handler=keys),
+    CommandSpec(b"scan", -2, _R, handler=scan),
+)
+"""The key commands' rows of the command table."""

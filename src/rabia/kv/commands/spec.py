@@ -1,0 +1,186 @@
+"""One row of the command table: what a command is, modelled on Redis's command reference.
+
+A row names the command, its arity and flags, where its keys are among its arguments,
+and who answers it: a ``handler`` that applies it on every replica (a log command), a
+``local`` handler that answers it at the client's connection (a connection-level
+command), or both (``EXEC``: the client's EXEC at the connection, the transaction's log
+entry on every replica).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from rabia.kv.leases import Leases
+from rabia.kv.store import Keyspace
+
+if TYPE_CHECKING:
+    from rabia.kv.hub import WatchHub
+    from rabia.kv.subscriptions import Subscriptions
+
+
+class Limits(NamedTuple):
+    """The machine's limits: a command over one gets an ``-ERR`` and changes nothing."""
+
+    max_key_size: int
+    max_value_size: int
+    max_keys: int
+    max_leases: int
+
+
+class Context(Protocol):
+    """What a log command's handler works on, on every replica (``MachineContext``)."""
+
+    keyspace: Keyspace
+    """The keys, with the log time (``now``) and the events of the command applied."""
+    leases: Leases
+    limits: Limits
+    revision: int
+    """The revision of the command being applied (the machine's apply counter)."""
+
+    @property
+    def commands(self) -> Mapping[bytes, CommandSpec]:
+        """The command table, by lower-case name."""
+
+    def run(self, args: list[bytes]) -> bytes:
+        """Apply one command through the table (how EXEC runs what it holds)."""
+
+    def check_new_key(self, key: bytes) -> bytes | None:
+        """The error for creating ``key`` (too long, keyspace full), if any."""
+
+
+class Session(Protocol):
+    """What a connection-level command's handler works on: one client's connection
+    (``rabia.kv.connection.Connection``)."""
+
+    client_id: int
+    password: bytes | None
+    authenticated: bool
+    protocol: int
+    name: bytes
+    multi: list[list[bytes]] | None
+    multi_error: bool
+    watched: dict[bytes, int]
+    subs: Subscriptions | None
+    closing: bool
+
+    @property
+    def subscribed_resp2(self) -> bool:
+        """In subscribe mode on RESP2."""
+
+    @property
+    def revision(self) -> int:
+        """The revision the node's machine applied last."""
+
+    @property
+    def hub(self) -> WatchHub:
+        """The node's change notifications."""
+
+    def stats(self) -> Mapping[str, object]:
+        """The node's statistics, for INFO."""
+
+    def reply(self, data: bytes) -> None:
+        """Queue a reply known now."""
+
+    def submit(self, entry: bytes, transform: Callable[[bytes], bytes] | None = None) -> None:
+        """Replicate ``entry``; its reply takes the next place in the answer order."""
+
+    def submit_transaction(self, watched: dict[bytes, int], queued: list[list[bytes]]) -> None:
+        """Replicate a transaction as one log entry."""
+
+    def subscriptions(self) -> Subscriptions:
+        """This connection's channels, patterns and watches."""
+
+
+Handler = Callable[[Context, list[bytes]], bytes]
+"""Applies a command (its arguments, name first) on a replica; returns the RESP2 reply."""
+
+LocalHandler = Callable[[Session, list[bytes]], None]
+"""Answers a connection-level command by queueing replies on the connection."""
+
+
+class Flag(enum.IntFlag):
+    """What kind of command a row is (Redis's command flags, and the connection's gates)."""
+
+    WRITE = enum.auto()
+    """May change the keyspace or the leases."""
+    READONLY = enum.auto()
+    """Reads data and never changes it (expiry by log time aside): a candidate for
+    answering without the log."""
+    DENYOOM = enum.auto()
+    """May use more memory (a key, a value, a lease): refused first at a limit."""
+    ADMIN = enum.auto()
+    """Administrative (none yet)."""
+    PUBSUB = enum.auto()
+    """Pub/sub or watch: changes what the connection is pushed."""
+    NOSCRIPT = enum.auto()
+    """Not allowed inside a script."""
+    BLOCKING = enum.auto()
+    """May block the client until something happens (none yet)."""
+    FAST = enum.auto()
+    """O(1) or O(log n) in the size of the keyspace."""
+    LOCAL = enum.auto()
+    """Answered by the connection, never a log entry of its own."""
+    TRANSACTION = enum.auto()
+    """Transaction control: run even inside MULTI, never queued."""
+    NO_AUTH = enum.auto()
+    """Allowed before the client has authenticated."""
+    SUBSCRIBED = enum.auto()
+    """Allowed on a RESP2 connection in subscribe mode."""
+
+
+class KeyPositions(NamedTuple):
+    """Where a command's keys are among its arguments (name at 0), as Redis's legacy key
+    spec: from ``first`` to ``last`` every ``step``; a negative ``last`` counts from the
+    end (-1: the last argument). ``first == 0``: no keys."""
+
+    first: int
+    last: int
+    step: int
+
+    def of(self, args: list[bytes]) -> list[bytes]:
+        """The keys among ``args``."""
+        if not self.first:
+            return []
+        stop = len(args) + self.last + 1 if self.last < 0 else self.last + 1
+        return args[self.first : stop : self.step]
+
+
+NO_KEYS = KeyPositions(0, 0, 0)
+FIRST_KEY = KeyPositions(1, 1, 1)
+ALL_KEYS = KeyPositions(1, -1, 1)
+KEY_VALUE_PAIRS = KeyPositions(1, -1, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command of the table."""
+
+    name: bytes
+    """Lower case, as looked up."""
+    arity: int
+    """Redis's convention, name included: exactly ``arity`` arguments if >= 0, else at
+    least ``-arity``."""
+    flags: Flag
+    keys: KeyPositions = NO_KEYS
+    handler: Handler | None = None
+    """Applies the command on every replica; None for connection-level commands."""
+    local: LocalHandler | None = None
+    """Answers the command at the connection (the ``LOCAL`` commands, and EXEC)."""
+    written_key: int = field(init=False, repr=False, compare=False)
+    """Derived, for the election-key guard: 0 if the command writes no key (not
+    ``WRITE``, or no keys), the position of its key if it writes exactly one, -1 if it
+    writes the keys at ``keys`` positions."""
+
+    def __post_init__(self) -> None:
+        first, last, _ = self.keys
+        writes = bool(self.flags & Flag.WRITE) and first > 0
+        object.__setattr__(self, "written_key", (first if first == last else -1) if writes else 0)
+
+    def accepts(self, count: int) -> bool:
+        """Whether ``count`` arguments (name included) fit the arity."""
+        arity = self.arity
+        return count == arity if arity >= 0 else count >= -arity

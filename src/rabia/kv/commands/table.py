@@ -1,0 +1,46 @@
+"""The command table: every command the KV store knows, by lower-case name.
+
+Shared by the client's connection (what to refuse before consensus, what to queue in
+MULTI, what is allowed before AUTH and in subscribe mode, what it answers itself) and by
+the machine (dispatch, and the election-key guard from the write flag and key
+positions). Each module of ``rabia.kv.commands`` contributes its ``ROWS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from rabia.kv.commands import (
+    connection,
+    database,
+    elections,
+    keys,
+    leases,
+    pubsub,
+    strings,
+    transactions,
+)
+from rabia.kv.commands.spec import CommandSpec
+
+
+def build(*groups: Iterable[CommandSpec]) -> dict[bytes, CommandSpec]:
+    """The table of the given rows; ``ValueError`` on a name given twice or not in
+    lower case."""
+    table: dict[bytes, CommandSpec] = {}
+    for spec in (spec for group in groups for spec in group):
+        if spec.name in table or spec.name != spec.name.lower():
+            raise ValueError(f"command {spec.name!r} repeated or not in lower case")
+        table[spec.name] = spec
+    return table
+
+
+COMMANDS: Mapping[bytes, CommandSpec] = build(
+    strings.ROWS,
+    keys.ROWS,
+    database.ROWS,
+    transactions.ROWS,
+    leases.ROWS,
+    elections.ROWS,
+    connection.ROWS,
+    pubsub.ROWS,
+)

@@ -1,0 +1,320 @@
+"""One Redis client's connection as a sans-IO object: bytes in, bytes out.
+
+``receive`` takes what the client sent; ``data_to_send`` gives what to write back, every
+reply in request order. All per-connection state lives here: authentication, protocol
+version, name and id, the MULTI queue (and whether a queued command was refused), the
+WATCHed revisions, subscriptions and watches, QUIT, and the in-order queue of replies
+still owed. The world comes in through a ``Backend`` (log submission, the node's stats,
+the watch hub, the machine's revision) and an ``on_output`` callback, called when output
+becomes ready outside ``receive`` (a decided command, a notification). The asyncio
+protocol in ``rabia.kv.server`` only moves bytes; tests drive this object directly.
+
+Commands are looked up once in the command table (``rabia.kv.commands.table``): what can
+never apply (unknown name, wrong arity) is refused here, before consensus; connection-
+level commands run their ``local`` handler; every other command becomes one log entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from rabia.errors import RabiaError
+from rabia.kv import resp
+from rabia.kv import unsafe as broken
+from rabia.kv.commands.context import refusal
+from rabia.kv.commands.spec import Flag
+from rabia.kv.commands.table import COMMANDS
+from rabia.kv.entries import encode_command, encode_exec
+from rabia.kv.hub import WatchHub
+from rabia.kv.machine import KVMachine
+from rabia.kv.request import RequestError, RequestParser
+from rabia.kv.subscriptions import Subscriptions
+from rabia.runtime.pending import OnOutcome, Outcome
+
+Submit = Callable[[bytes, OnOutcome], None]
+"""Replicate a log entry (``Node.submit_callback``); the callback gets its reply or
+error once, now or later. May raise ``RabiaError`` when the entry is refused at once."""
+
+ERR_NOAUTH = resp.coded_error(b"NOAUTH Authentication required.")
+
+
+class Backend(Protocol):
+    """The node side of a connection (a ``RespServer``, or a fake in tests)."""
+
+    @property
+    def machine(self) -> KVMachine:
+        """The node's machine: its revision, and its state for the broken builds."""
+
+    @property
+    def hub(self) -> WatchHub:
+        """The node's change notifications, for SUBSCRIBE and RABIA.WATCH."""
+
+    @property
+    def submit(self) -> Submit:
+        """Replicates a log entry (``Node.submit_callback``)."""
+
+    def stats(self) -> Mapping[str, object]:
+        """The node's statistics, for INFO."""
+
+
+class PendingReply:
+    """A reply the connection owes, holding its place in the answer order until its log
+    entry's outcome arrives (this object is the ``OnOutcome`` callback)."""
+
+    __slots__ = ("_connection", "reply", "resp3", "transform")
+
+    def __init__(
+        self, connection: Connection, resp3: bool, transform: Callable[[bytes], bytes] | None
+    ) -> None:
+        self._connection = connection
+        self.reply: bytes | None = None
+        self.resp3 = resp3
+        """Whether the client spoke RESP3 when it sent the command."""
+        self.transform = transform
+        """Turns the machine's reply into the client's (e.g. WATCH recording revisions)."""
+
+    def __call__(self, outcome: Outcome) -> None:
+        if isinstance(outcome, bytes):
+            reply = outcome if self.transform is None else self.transform(outcome)
+        else:
+            reply = _rabia_error(outcome)
+        self.reply = resp.to_resp3(reply) if self.resp3 else reply
+        self._connection._completed()
+
+
+def _rabia_error(exc: RabiaError) -> bytes:
+    """The reply for a command the node failed: TRYAGAIN when it may still apply."""
+    code = b"TRYAGAIN " if exc.may_have_applied else b"ERR "
+    return resp.coded_error(code + str(exc).encode())
+
+
+def _ignore(outcome: Outcome) -> None:
+    pass
+
+
+class Connection:
+    """The state and command handling of one Redis client connection, without I/O.
+
+    ``max_request``: the largest request accepted, in bytes (larger ones are a protocol
+    error); ``password``: what AUTH or HELLO must give (None: no authentication);
+    ``unsafe``: deliberately broken builds (``rabia.kv.unsafe``), for tests only.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        on_output: Callable[[], None],
+        *,
+        client_id: int,
+        max_request: int,
+        password: bytes | None = None,
+        unsafe: frozenset[str] = frozenset(),
+    ) -> None:
+        self.backend = backend
+        self._submit = backend.submit
+        self._on_output = on_output
+        self._parser = RequestParser(max_request)
+        self._replies: deque[PendingReply | bytes] = deque()
+        self._lost = False
+        self._stale_reads = broken.STALE_READS in unsafe
+        self._ack_before_decide = broken.ACK_BEFORE_DECIDE in unsafe
+        self._broken = self._stale_reads or self._ack_before_decide
+        self.client_id = client_id
+        self.password = password
+        """The password AUTH and HELLO must give, or None: no authentication."""
+        self.authenticated = password is None
+        self.protocol = 2
+        """The RESP version of the replies: 2, or 3 after ``HELLO 3``."""
+        self.name = b""
+        self.multi: list[list[bytes]] | None = None
+        """The commands queued since MULTI (None: not in a transaction)."""
+        self.multi_error = False
+        """A command was refused while queued: EXEC aborts."""
+        self.watched: dict[bytes, int] = {}
+        """WATCHed key -> its revision when watched."""
+        self.subs: Subscriptions | None = None
+        self.closing = False
+        """QUIT or a protocol error was seen: input is ignored, the connection closes
+        once every reply before it is sent."""
+
+    # -- bytes in, bytes out ------------------------------------------------------------
+
+    def receive(self, data: bytes) -> None:
+        """Take bytes from the client: run every complete request in them."""
+        if self.closing:
+            return  # after QUIT or a protocol error input is ignored, as in Redis
+        parser = self._parser
+        parser.feed(data)
+        while not self.closing:
+            try:
+                args = parser.next()
+            except RequestError as exc:
+                self.reply(resp.error(b"Protocol error: " + str(exc).encode()))
+                self.closing = True
+                break
+            if args is None:
+                break
+            if args:
+                self._dispatch(args)
+
+    def data_to_send(self) -> bytes:
+        """The replies ready to be written, in request order (up to the first still
+        owed); empty when there are none."""
+        out = []
+        replies = self._replies
+        while replies:
+            head = replies[0]
+            if type(head) is bytes:
+                out.append(head)
+            else:
+                reply = head.reply  # type: ignore[union-attr]
+                if reply is None:
+                    break
+                out.append(reply)
+            replies.popleft()
+        return b"".join(out)
+
+    @property
+    def finished(self) -> bool:
+        """Closing, with every reply sent: the transport should be closed now."""
+        return self.closing and not self._replies
+
+    @property
+    def subscribed(self) -> bool:
+        """In subscribe or watch mode: pushed messages the client does not ask for."""
+        return self.subs is not None and self.subs.active
+
+    def close(self) -> None:
+        """The client is gone: end its subscriptions, forget the replies it is owed."""
+        self._lost = True
+        if self.subs is not None:
+            self.subs.close()
+        self._replies.clear()
+
+    # -- what connection-level commands read (``spec.Session``) -------------------------
+
+    @property
+    def revision(self) -> int:
+        """The revision the node's machine applied last."""
+        return self.backend.machine.revision
+
+    @property
+    def hub(self) -> WatchHub:
+        """The node's change notifications."""
+        return self.backend.hub
+
+    def stats(self) -> Mapping[str, object]:
+        """The node's statistics, for INFO."""
+        return self.backend.stats()
+
+    # -- replies (for the command handlers) ---------------------------------------------
+
+    def reply(self, data: bytes) -> None:
+        """Queue a reply known now (RESP2 bytes; converted for a RESP3 client)."""
+        self._replies.append(resp.to_resp3(data) if self.protocol == 3 else data)
+
+    def submit(self, entry: bytes, transform: Callable[[bytes], bytes] | None = None) -> None:
+        """Replicate ``entry``; its reply takes the next place in the answer order."""
+        pending = PendingReply(self, self.protocol == 3, transform)
+        self._replies.append(pending)
+        try:
+            self._submit(entry, pending)
+        except RabiaError as exc:
+            pending(exc)
+
+    def submit_transaction(self, watched: dict[bytes, int], queued: list[list[bytes]]) -> None:
+        """Replicate a transaction as one log entry (EXEC)."""
+        entry = encode_exec(sorted(watched.items()), queued)
+        if self._ack_before_decide and (early := broken.early_exec(self.backend.machine, queued)):
+            self._in_background(entry, early)
+        else:
+            self.submit(entry)
+
+    def subscriptions(self) -> Subscriptions:
+        """This connection's channels, patterns and watches (created on first use)."""
+        if self.subs is None:
+            self.subs = Subscriptions(self.backend.hub, self._push, self.protocol == 3)
+        return self.subs
+
+    @property
+    def subscribed_resp2(self) -> bool:
+        """In subscribe mode on RESP2, where only a few commands are allowed."""
+        return self.protocol == 2 and self.subs is not None and self.subs.active
+
+    def _push(self, data: bytes) -> None:
+        """Queue a message of the subscriptions in reply order, and say so."""
+        self.reply(data)
+        if not self._lost:
+            self._on_output()
+
+    def _completed(self) -> None:
+        if not self._lost:
+            self._on_output()
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    def _dispatch(self, args: list[bytes]) -> None:
+        name = args[0].lower()
+        spec = COMMANDS.get(name)
+        if not self.authenticated and (spec is None or not spec.flags & Flag.NO_AUTH):
+            self.reply(ERR_NOAUTH)
+            return
+        subs = self.subs
+        if (
+            subs is not None
+            and subs.active
+            and self.protocol == 2
+            and (spec is None or not spec.flags & Flag.SUBSCRIBED)
+        ):
+            self.reply(
+                resp.error(
+                    b"Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / RABIA.(UN)WATCH"
+                    b" / PING / QUIT / RESET are allowed in this context" % name
+                )
+            )
+            return
+        if self.multi is not None and (spec is None or not spec.flags & Flag.TRANSACTION):
+            self._queue(args, refusal(spec, args))
+            return
+        if spec is None:
+            self.reply(resp.unknown_command(args))
+            return
+        arity = spec.arity
+        count = len(args)
+        if count != arity and (arity >= 0 or count < -arity):
+            self.reply(resp.arity_error(args[0]))
+        elif spec.local is not None:
+            spec.local(self, args)
+        elif self._broken:
+            self._submit_broken(args)
+        else:
+            self.submit(encode_command(args))
+
+    def _submit_broken(self, args: list[bytes]) -> None:
+        """A log command in a deliberately broken build (``rabia.kv.unsafe``)."""
+        machine = self.backend.machine
+        if self._stale_reads and (early := broken.stale_read(machine, args)):
+            self.reply(early)
+        elif self._ack_before_decide and (early := broken.early_reply(machine, args)):
+            self._in_background(encode_command(args), early)
+        else:
+            self.submit(encode_command(args))
+
+    def _queue(self, args: list[bytes], problem: bytes | None) -> None:
+        """Queue a command inside MULTI, or refuse it as EXEC would (and doom the EXEC)."""
+        assert self.multi is not None
+        if problem is not None:
+            self.multi_error = True
+            self.reply(problem)
+        else:
+            self.multi.append(args)
+            self.reply(resp.QUEUED)
+
+    def _in_background(self, entry: bytes, reply: bytes) -> None:
+        """Answer ``reply`` now and submit ``entry`` unobserved (a broken build)."""
+        with contextlib.suppress(RabiaError):
+            self._submit(entry, _ignore)
+        self.reply(reply)
