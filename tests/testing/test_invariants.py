@@ -1,4 +1,5 @@
-"""Unit tests of the SafetyMonitor: it must flag each kind of synthetic bad input."""
+"""Unit tests of the SafetyMonitor (``rabia.testing.invariants``): it must flag each kind
+of synthetic bad input."""
 
 from __future__ import annotations
 
