@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rabia.cli import main
 from rabia.testing.linearizability import History, event_to_json
 from rabia.testing.linearizability.formats import parse_jsonl
-from tests.testing.lin_support import hard_history, reference_dir
+from tests.testing.linearizability.lin_support import hard_history, reference_dir
 
 
 def _write(path: Path, history: History) -> Path:

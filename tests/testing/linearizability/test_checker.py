@@ -12,7 +12,7 @@ from rabia.testing.linearizability import (
     check,
     operations_from_events,
 )
-from tests.testing.lin_support import hard_history, op
+from tests.testing.linearizability.lin_support import hard_history, op
 
 REG = RegisterModel()
 KV = KVModel()

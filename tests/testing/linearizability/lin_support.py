@@ -30,7 +30,7 @@ def hard_history(appends: int = 14) -> list[Operation]:
 
 def reference_dir() -> Path | None:
     """``shared/linearizability`` beside the repository, or at /work/shared."""
-    for base in (Path(__file__).resolve().parents[2] / ".." / "shared", Path("/work/shared")):
+    for base in (Path(__file__).resolve().parents[3] / ".." / "shared", Path("/work/shared")):
         found = base / "linearizability"
         if found.is_dir():
             return found.resolve()
