@@ -1,4 +1,5 @@
-"""``NodeConfig.bind_address`` (``rabia node --listen``): bind one address, be dialed at another."""
+"""NodeConfig (``rabia.runtime.config``): ``bind_address`` (``rabia node --listen``) binds one
+address while the node is dialed at another."""
 
 from __future__ import annotations
 
