@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-ONE_WORKER_MODULES = ("tests/e2e/test_redis_clients.py", "tests/e2e/test_redis_auth.py")
+ONE_WORKER_MODULES = (
+    "tests/e2e/redis_clients/test_strings_and_keys.py",
+    "tests/e2e/test_redis_auth.py",
+)
 """Modules whose tests share one `rabia up` cluster (a module-scoped fixture): under
 pytest-xdist all of a module's tests run on one worker, so its cluster starts once.
 (xdist's own ``--dist loadgroup`` marks do not reach it with pytest 9's node ids.)"""
