@@ -75,15 +75,6 @@ def test_resp2_clients_get_the_same_answers() -> None:
     with_cluster(body, protocol=2)
 
 
-def test_resp3_encoding_of_nulls() -> None:
-    from rabia.kv.resp import to_resp3
-
-    assert to_resp3(b"$-1\r\n") == b"_\r\n"
-    assert to_resp3(b"*-1\r\n") == b"_\r\n"
-    assert to_resp3(b"*3\r\n$3\r\n$-1\r\n$-1\r\n:4\r\n") == b"*3\r\n$3\r\n$-1\r\n_\r\n:4\r\n"
-    assert to_resp3(b"+OK\r\n-ERR x\r\n") == b"+OK\r\n-ERR x\r\n"
-
-
 def test_errors_are_redis_errors_and_change_nothing() -> None:
     async def body(c: list[aioredis.Redis]) -> None:
         await c[0].set("s", "text")

@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from rabia.api import StateMachine
-from rabia.core.messages import Command
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime import Node, NodeConfig
-from rabia.runtime.batching import Batcher
+from rabia.testing.proxy import LinkProxy
 from rabia.transport.memory import MemoryNetwork, MemoryTransport
+from tests.e2e.cluster import free_ports
 from tests.support import poll_until
 
 
@@ -144,42 +144,7 @@ def test_a_raising_state_machine_stops_the_node() -> None:
     run_cluster(body)
 
 
-def test_batcher_policy() -> None:
-    batcher = Batcher(max_batch=3)
-    for k in range(5):
-        batcher.add(Command(1, k, b""))
-    first = batcher.take()
-    assert first is not None and [c.seq for c in first] == [0, 1, 2]
-    batcher.proposed((0, 0, 0))
-    assert batcher.take() is None  # one in flight and not full: wait
-    batcher.add(Command(1, 5, b""))
-    full = batcher.take()  # three queued = full: goes anyway
-    assert full is not None and [c.seq for c in full] == [3, 4, 5]
-    batcher.proposed((0, 0, 1))
-    assert batcher.decided((0, 0, 0)) and not batcher.decided((9, 9, 9))
-
-
-def test_batches_are_capped_in_bytes_so_that_a_proposal_fits_a_frame() -> None:
-    from rabia.runtime.batching import COMMAND_OVERHEAD
-
-    budget = 3 * (100 + COMMAND_OVERHEAD)
-    batcher = Batcher(max_batch=100, max_bytes=budget)
-    for k in range(7):
-        batcher.add(Command(1, k, b"x" * 100))
-    batcher.add(Command(1, 7, b"y" * 5000))  # larger than the budget: goes alone
-    batcher.add(Command(1, 8, b"z"))
-    sizes = []
-    while (batch := batcher.take()) is not None:
-        sizes.append([c.seq for c in batch])
-    assert sizes == [[0, 1, 2], [3, 4, 5], [6], [7], [8]]
-    assert len(batcher) == 0
-    with pytest.raises(ValueError, match="max_command_bytes"):
-        NodeConfig(0, MEMBERS, max_frame=1 << 20, max_command_bytes=1 << 20)
-
-
 def test_tcp_nodes_start_and_stop_without_leaks() -> None:
-    from tests.e2e.cluster import free_ports
-
     ports = free_ports(3)
     members = {i: f"127.0.0.1:{ports[i]}" for i in range(3)}
 
@@ -321,8 +286,6 @@ def test_a_state_larger_than_a_frame_reaches_a_lagging_node_in_chunks(
     totalling ~1 MiB of state catches up by a snapshot pulled in 16 KiB chunks."""
     from pathlib import Path
 
-    from tests.e2e.cluster import free_ports
-
     ports = free_ports(3)
     members = {i: f"127.0.0.1:{ports[i]}" for i in range(3)}
     root = Path(str(tmp_path))
@@ -395,3 +358,33 @@ def test_members_snapshot_once_per_interval_and_out_of_phase() -> None:
         assert all(s["next_slot"] - s["log_start"] < 2 * 12 + 12 for s in stats)
 
     run_cluster(body, snapshot_every=12)
+
+
+def test_a_node_bound_behind_a_forwarder_is_reached_at_its_advertised_address() -> None:
+    async def main() -> None:
+        advertised, bound, one, two = free_ports(4)
+        members = {0: f"127.0.0.1:{advertised}", 1: f"127.0.0.1:{one}", 2: f"127.0.0.1:{two}"}
+        proxy = LinkProxy(("127.0.0.1", advertised), target=("127.0.0.1", bound))  # a NAT
+        await proxy.start()
+        configs = [
+            NodeConfig(0, members, bind_address=f"127.0.0.1:{bound}"),
+            NodeConfig(1, members),
+            NodeConfig(2, members),
+        ]
+        nodes = [Node(config, Log()) for config in configs]
+        for node in nodes:
+            await node.start()
+        try:
+            await poll_until(
+                lambda: asyncio.sleep(0, [0 in n.transport.connected() for n in nodes[1:]]),
+                lambda up: all(up),
+                timeout=10,
+                what="peers linked to node 0 through its advertised address",
+            )
+            assert await nodes[0].submit(b"hello", timeout=10) == b"1"
+        finally:
+            for node in nodes:
+                await node.stop()
+            await proxy.close()
+
+    asyncio.run(main())

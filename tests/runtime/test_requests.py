@@ -1,12 +1,12 @@
-"""RequestTracker and PendingRequest: numbering, acknowledged marks, deadlines, the one
+"""RequestTracker (``rabia.runtime.requests``): numbering, acknowledged marks, deadlines, the one
 reply path (every waiting caller gets exactly one outcome)."""
 
 from __future__ import annotations
 
 from rabia.core.apply import Reply, SessionTable
 from rabia.core.messages import Command
-from rabia.errors import RabiaError, Rejected, Timeout, Unavailable
-from rabia.runtime.pending import ALREADY_ACKNOWLEDGED, Outcome, PendingRequest
+from rabia.errors import Rejected, Timeout, Unavailable
+from rabia.runtime.pending import ALREADY_ACKNOWLEDGED, Outcome
 from rabia.runtime.requests import RequestTracker
 
 SESSION = 77
@@ -90,13 +90,3 @@ def test_commands_applied_inside_an_installed_snapshot_are_answered_from_its_tab
     tracker.answer_from(sessions, slot=40)
     assert got == [b"from the snapshot"]
     assert len(tracker) == 1
-
-
-def test_a_pending_request_leaves_its_open_set_once_ended() -> None:
-    open_seqs = {3}
-    got: list[Outcome] = []
-    request = PendingRequest(1, 3, got.append, open_seqs)
-    error: RabiaError = Timeout("late")
-    request.fail(error)
-    request.resolve(_reply(3, b"x", client=1))
-    assert got == [error] and open_seqs == set() and request.done

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from rabia.kv.glob import matcher
 from tests.kv.conftest import SEC, Driver
 
 
@@ -85,34 +82,6 @@ def test_expire_options(r: Driver) -> None:
     r("SET", "k", "v")
     assert r("PEXPIRE", "k", "-1") == b":1\r\n"
     assert r("GET", "k") == b"$-1\r\n"
-
-
-@pytest.mark.parametrize(
-    ("pattern", "key", "ok"),
-    [
-        (b"*", b"", True),
-        (b"h?llo", b"hello", True),
-        (b"h?llo", b"hllo", False),
-        (b"h*llo", b"heeeello", True),
-        (b"h[ae]llo", b"hallo", True),
-        (b"h[ae]llo", b"hillo", False),
-        (b"h[^e]llo", b"hallo", True),
-        (b"h[^e]llo", b"hello", False),
-        (b"h[a-b]llo", b"hbllo", True),
-        (b"h[b-a]llo", b"hbllo", True),
-        (b"h\\*llo", b"h*llo", True),
-        (b"h\\*llo", b"hallo", False),
-        (b"a.b", b"axb", False),
-        (b"a\\", b"a\\", True),
-        (b"[\\]]", b"]", True),
-        (b"[abc", b"b", True),
-        (b"[]", b"a", False),
-        (b"*\n*", b"x\ny", True),
-        (b"(x)", b"(x)", True),
-    ],
-)
-def test_glob(pattern: bytes, key: bytes, ok: bool) -> None:
-    assert bool(matcher(pattern)(key)) is ok
 
 
 def test_keys_and_scan_arguments(r: Driver) -> None:

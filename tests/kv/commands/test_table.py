@@ -6,7 +6,7 @@ import pytest
 
 from rabia.kv import KVMachine, encode_command
 from rabia.kv.commands.context import ERR_ELECTION_KEY
-from rabia.kv.commands.spec import NO_KEYS, CommandSpec, Flag, KeyPositions
+from rabia.kv.commands.spec import NO_KEYS, CommandSpec, Flag
 from rabia.kv.commands.table import COMMANDS, build
 from tests.kv.fakes import Client, FakeLog
 
@@ -65,14 +65,6 @@ def test_key_positions_fit_the_arity(spec: CommandSpec) -> None:
     assert last < 0 or first <= last < abs(spec.arity)
     assert spec.keys.of(least(spec)) == [FILLER]
     assert bool(spec.written_key) == bool(spec.flags & Flag.WRITE)
-
-
-def test_key_positions() -> None:
-    args = [b"MSET", b"a", b"1", b"b", b"2"]
-    assert KeyPositions(1, -1, 2).of(args) == [b"a", b"b"]
-    assert KeyPositions(1, -2, 1).of(args) == [b"a", b"1", b"b"]
-    assert KeyPositions(2, 2, 1).of(args) == [b"1"]
-    assert NO_KEYS.of(args) == []
 
 
 @pytest.mark.parametrize("spec", LOG_ROWS, ids=lambda s: s.name.decode())

@@ -14,7 +14,7 @@ from rabia.testing.linearizability import (
     load,
     operations_from_events,
 )
-from tests.testing.lin_support import reference_dir
+from tests.testing.linearizability.lin_support import reference_dir
 
 ROOT = reference_dir()
 _ABSENT = pytest.param(

@@ -1,4 +1,5 @@
-"""In-memory storage: what a crash keeps in each sync mode."""
+"""The simulator's in-memory storage (``rabia.testing.storage``): what a crash keeps in
+each sync mode."""
 
 from __future__ import annotations
 

@@ -1,16 +1,12 @@
-"""The history checks on hand-written histories: each violation kind, and clean ones."""
+"""The history checks (``rabia.testing.nemesis.checks``) on hand-written histories: each
+violation kind, and clean ones."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from rabia.testing.nemesis import linearizable
 from rabia.testing.nemesis.checks import Check, check_append, check_register, check_set
-from rabia.testing.nemesis.history import History, Op, pairs, read_jsonl
+from rabia.testing.nemesis.history import Op
 
 
 class Script:
@@ -125,56 +121,3 @@ def test_append_clean_history_passes() -> None:
     s.op(2, "get", "a", None, 2.0, 2.2, result=[1, 2])
     s.op(3, "get", "a", None, 3.0, 3.1, result=[1, 2])
     assert failed(check_append(s.sorted(), final_from=3.0)) == {}
-
-
-def test_history_records_pairs_and_round_trips_as_jsonl(tmp_path: Path) -> None:
-    history = History()
-    p = history.new_process()
-    write = history.invoke(p, "write", "k", 1)
-    history.complete(write, "ok")
-    cas = history.invoke(p, "cas", "k", [1, 2])
-    history.complete(cas, "info")
-    history.invoke(history.new_process(), "read", "k")  # never completes
-    history.write(tmp_path / "h.jsonl")
-    ops = read_jsonl(tmp_path / "h.jsonl")
-    assert ops == history.ops
-    assert [(pair.invoke.f, pair.type) for pair in pairs(ops)] == [
-        ("write", "ok"),
-        ("cas", "info"),
-        ("read", "info"),
-    ]
-    assert history.counts() == {"ok": 1, "fail": 0, "info": 1}
-    first = (tmp_path / "h.jsonl").read_text().splitlines()[0]
-    assert first.startswith('{"process":0,"type":"invoke","f":"write","key":"k","value":1,')
-
-
-def test_the_linearizability_checker_is_called_lazily(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "h.jsonl"
-    path.write_text('{"process":0,"type":"invoke","f":"read","key":"k","value":null,"time":0}\n')
-    monkeypatch.setattr(linearizable, "CHECKER", "rabia.testing.no_such_checker")
-    with pytest.raises(linearizable.CheckerMissing, match="no_such_checker"):
-        linearizable.check_history(path, "register")
-
-    monkeypatch.undo()
-    # With the real checker: the JSONL the harness writes is checked per key.
-    good = tmp_path / "good.jsonl"
-    bad = tmp_path / "bad.jsonl"
-    events = [
-        (0, "invoke", "write", 1, 0),
-        (0, "ok", "write", 1, 1),
-        (1, "invoke", "read", None, 2),
-    ]
-    lines = [
-        json.dumps({"process": p, "type": t, "f": f, "key": "k", "value": v, "time": at})
-        for p, t, f, v, at in events
-    ]
-    good.write_text("\n".join([*lines, json.dumps(_read_ok(1))]) + "\n")
-    bad.write_text("\n".join([*lines, json.dumps(_read_ok(None))]) + "\n")
-    assert linearizable.check_history(good, "register", timeout=10).verdict == "linearizable"
-    assert linearizable.check_history(bad, "register", timeout=10).verdict == "not linearizable"
-
-
-def _read_ok(value: object) -> dict[str, object]:
-    return {"process": 1, "type": "ok", "f": "read", "key": "k", "value": value, "time": 3}

@@ -1,4 +1,4 @@
-"""Nemesis choices without processes: partition shapes, schedules, run plans."""
+"""Nemesis partition shapes without processes (``rabia.testing.nemesis.faults``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import random
 from itertools import product
 
-from rabia.testing.nemesis import NEMESES, plan
 from rabia.testing.nemesis.faults import FaultLog, IsolateOne, MajorityMinority, OneWay, Ring
 
 
@@ -66,14 +65,3 @@ def test_one_way_partitions_silence_one_direction_of_one_node() -> None:
         outgoing = {(node, j) for j in range(3) if j != node}
         incoming = {(j, node) for j in range(3) if j != node}
         assert cluster.cuts in (outgoing, incoming)
-
-
-def test_plans_are_seeded_and_rotate() -> None:
-    runs = plan(20, 7, "rotate", "rotate", duration=5.0)
-    assert runs == plan(20, 7, "rotate", "rotate", duration=5.0)
-    assert [r.seed for r in runs] == list(range(7, 27))
-    assert len({r.nemesis for r in runs}) > 4 and len({r.workload for r in runs}) == 3
-    assert {r.nemesis for r in runs} <= set(NEMESES)
-    one = plan(1, runs[5].seed, "rotate", "rotate", duration=5.0)[0]
-    assert one == runs[5]  # a run replays from its own seed alone
-    assert one.replay().startswith(f"rabia jepsen --runs 1 --seed {one.seed} ")

@@ -1,4 +1,4 @@
-"""Simulated clients and the append state machine."""
+"""Simulated clients and the append state machine (``rabia.testing.workload``)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Unit tests of the SafetyMonitor: it must flag each kind of synthetic bad input."""
+"""Unit tests of the SafetyMonitor (``rabia.testing.invariants``): it must flag each kind
+of synthetic bad input."""
 
 from __future__ import annotations
 
 from rabia.core.apply import Reply
 from rabia.core.messages import VOTE_QUESTION, Batch, BatchId, Decision, Proposal, State, Vote
-from rabia.core.ready import CoinFlipped, Decided
+from rabia.core.ready import CoinFlipped, ConfigChanged, Decided
 from rabia.testing import SafetyMonitor
 
 A: BatchId = (0, 0, 0)
@@ -204,3 +205,24 @@ def test_violations_are_capped() -> None:
         m.coin(0, CoinFlipped(i, 1, 0))
         m.coin(1, CoinFlipped(i, 1, 1))
     assert len(m.violations) == 2
+
+
+def test_monitor_catches_a_non_member_speaking() -> None:
+    monitor = SafetyMonitor((0, 1, 2))
+    monitor.config_changed(0, ConfigChanged(4, 1, (0, 1), ()))
+    batch = Batch((2, 0, 0), 1, b"")
+    monitor.sent(2, Proposal(4, 2, batch))
+    assert monitor.ok
+    monitor.sent(2, Proposal(5, 2, batch))
+    assert monitor.violations[0].startswith("membership:")
+
+
+def test_monitor_catches_disagreeing_configurations() -> None:
+    monitor = SafetyMonitor((0, 1, 2))
+    monitor.config_changed(0, ConfigChanged(4, 1, (0, 1), ()))
+    monitor.config_changed(1, ConfigChanged(4, 1, (0, 1, 2, 3), ()))
+    assert monitor.violations[0].startswith("configuration:")
+    monitor = SafetyMonitor((0, 1, 2))
+    monitor.config_changed(0, ConfigChanged(4, 1, (0, 1), ()))
+    monitor.slot_config(1, 6, monitor.config_at(2))
+    assert monitor.violations[0].startswith("configuration:")

@@ -10,27 +10,18 @@ import pytest
 from click.testing import CliRunner
 
 from rabia.cli import main
-from rabia.testing.linearizability import History, event_to_json
+from rabia.testing.linearizability import History
 from rabia.testing.linearizability.formats import parse_jsonl
-from tests.testing.lin_support import hard_history, reference_dir
+from tests.testing.linearizability.lin_support import (
+    hard_history,
+    reference_dir,
+    register_history,
+)
 
 
 def _write(path: Path, history: History) -> Path:
     path.write_text(history.to_jsonl())
     return path
-
-
-def _history(read: int) -> History:
-    ticks = iter(range(100))
-    history = History(clock=lambda: float(next(ticks)))
-    history.invoke("a", "write", 1, key="x")
-    history.ok("a")
-    history.invoke("b", "write", 2, key="x")
-    history.info("b")
-    history.invoke("a", "read", key="x")
-    history.ok("a", read)
-    history.invoke("c", "cas", (7, 8), key="x")  # never returns
-    return history
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -39,12 +30,12 @@ def _run(*args: str) -> tuple[int, str]:
 
 
 def test_linearizable_exits_0(tmp_path: Path) -> None:
-    path = _write(tmp_path / "h.jsonl", _history(read=2))
+    path = _write(tmp_path / "h.jsonl", register_history(read=2))
     assert _run("--model", "register", "--format", "jsonl", str(path)) == (0, "linearizable\n")
 
 
 def test_not_linearizable_exits_1_and_writes_a_self_contained_report(tmp_path: Path) -> None:
-    path = _write(tmp_path / "h.jsonl", _history(read=3))
+    path = _write(tmp_path / "h.jsonl", register_history(read=3))
     out = tmp_path / "report.html"
     code, stdout = _run("--model", "register", "--format", "jsonl", str(path), "--html", str(out))
     assert (code, stdout) == (1, "not linearizable\n")
@@ -96,18 +87,6 @@ def test_an_unreadable_history_exits_3(tmp_path: Path) -> None:
     path.write_text('{"process": 1, "type": "ok", "f": "read"}\n')
     code, _ = _run("--model", "register", "--format", "jsonl", str(path))
     assert code == 3
-
-
-def test_event_to_json_leaves_out_what_is_absent() -> None:
-    history = _history(read=2)
-    assert event_to_json(history.events[0]) == {
-        "process": "a",
-        "type": "invoke",
-        "f": "write",
-        "key": "x",
-        "value": 1,
-        "time": 0.0,
-    }
 
 
 @pytest.mark.skipif(reference_dir() is None, reason="no shared/linearizability")

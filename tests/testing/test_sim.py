@@ -1,13 +1,10 @@
-"""Running seeds (``rabia.testing.sim``): determinism, clean runs, sweeps, the CLI."""
+"""Running seeds (``rabia.testing.sim``): determinism, clean runs, sweeps (``rabia sim``
+itself: tests/cli/test_sim.py)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from click.testing import CliRunner
 
-from rabia.cli import main
 from rabia.testing import Cluster, run_many, run_seed
 
 
@@ -35,42 +32,6 @@ def test_run_many_yields_each_seed_in_order_with_its_cpu_time() -> None:
     assert [r.seed for r in results] == [5, 2]
     assert all(r.ok and r.cpu_seconds > 0 for r in results)
     assert results[0] == Cluster(5, 3, ops=5, faults="none").run()
-
-
-def _json_line(output: str) -> dict[str, object]:
-    last = output.strip().splitlines()[-1]
-    data = json.loads(last)
-    assert isinstance(data, dict)
-    return data
-
-
-def test_cli_sweep_json() -> None:
-    result = CliRunner().invoke(
-        main, ["sim", "--nodes", "3", "--seeds", "3", "--ops", "20", "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    data = _json_line(result.stdout)
-    assert data["runs"] == 3 and data["violations"] == 0 and data["failing_seeds"] == []
-    for key in ("fast_path_ratio", "null_ratio", "mean_phases", "max_phases"):
-        assert key in data
-
-
-def test_cli_single_seed_and_failure_exit_code() -> None:
-    runner = CliRunner()
-    ok = runner.invoke(main, ["sim", "--seed", "4", "--ops", "20", "--faults", "none"])
-    assert ok.exit_code == 0, ok.output
-    assert "trace hash" in ok.stdout and "no violations" in ok.stdout
-    bad = runner.invoke(
-        main,
-        ["sim", "--nodes", "5", "--seeds", "6", "--ops", "30", "--json", "--unsafe", "local_coin"],
-    )
-    assert bad.exit_code == 1, bad.output
-    data = _json_line(bad.stdout)
-    failing = data["failing_seeds"]
-    assert isinstance(failing, list) and failing
-    assert "--unsafe local_coin" in failing[0]["replay"]
-    unknown = runner.invoke(main, ["sim", "--seeds", "1", "--unsafe", "nope"])
-    assert unknown.exit_code == 2
 
 
 def test_a_node_that_loses_its_disk_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,17 +70,3 @@ def test_forced_durability_crashes_in_every_run(mode: str) -> None:
     forced = Cluster(5, 3, durability=mode).plan
     assert forced.fault_us == drawn.fault_us and forced.loss == drawn.loss
     assert "crash" in forced.enabled
-
-
-def test_cli_durability_summary() -> None:
-    runner = CliRunner()
-    result = runner.invoke(
-        main, ["sim", "--seeds", "4", "--ops", "20", "--durability", "off", "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    data = _json_line(result.stdout)
-    by_mode = data["durability"]
-    assert isinstance(by_mode, dict) and list(by_mode) == ["off"]
-    assert by_mode["off"]["runs"] == 4 and by_mode["off"]["restarts"] > 0
-    refused = runner.invoke(main, ["sim", "--faults", "none", "--durability", "off"])
-    assert refused.exit_code == 2

@@ -1,4 +1,5 @@
-"""History parsing: Jepsen log lines, EDN maps, JSON lines, the recorder, EDN itself."""
+"""History files (``rabia.testing.linearizability.formats``): Jepsen log lines, EDN maps,
+JSON lines."""
 
 from __future__ import annotations
 
@@ -7,13 +8,8 @@ import json
 import pytest
 
 from rabia.testing.linearizability import (
-    Event,
     FormatError,
-    History,
     Operation,
-    RegisterModel,
-    check,
-    edn,
     operations_from_events,
     parse_edn,
     parse_jepsen,
@@ -84,51 +80,3 @@ def test_jsonl_lines_with_times() -> None:
 def test_bad_jsonl_lines_are_reported(line: str, message: str) -> None:
     with pytest.raises(FormatError, match=message):
         parse_jsonl([line])
-
-
-def test_malformed_histories_are_rejected() -> None:
-    with pytest.raises(ValueError, match="with no call"):
-        operations_from_events([Event(1, "ok", "read", 1)])
-    with pytest.raises(ValueError, match="invokes twice"):
-        operations_from_events([Event(1, "invoke", "read"), Event(1, "invoke", "read")])
-    with pytest.raises(ValueError, match="completes 'write'"):
-        operations_from_events([Event(1, "invoke", "read"), Event(1, "ok", "write")])
-    with pytest.raises(ValueError, match="every event has a time"):
-        operations_from_events([Event(1, "invoke", "read", time=1.0), Event(1, "ok", "read")])
-    with pytest.raises(FormatError, match="line 1"):
-        parse_edn(["{:process 0 :type}"])
-    with pytest.raises(FormatError, match="line 2"):
-        parse_jepsen(["", "INFO  jepsen.util - 0\t:invoke"])
-
-
-def test_the_recorder_round_trips_through_jsonl() -> None:
-    ticks = iter(range(100))
-    history = History(clock=lambda: float(next(ticks)))
-    history.invoke(1, "write", 1, key="x")
-    history.invoke(2, "cas", (1, 2), key="x")
-    history.ok(1)
-    history.info(2)
-    history.invoke(1, "read", key="x")
-    history.ok(1, 2)
-    history.invoke(3, "read", key="x")  # still in flight
-    with pytest.raises(ValueError, match="no call in flight"):
-        history.fail(4)
-    ops = history.operations()
-    assert ops[1] == Operation(2, "cas", (1, 2), None, 1.0, None, "x")
-    assert operations_from_events(parse_jsonl(history.to_jsonl().splitlines())) == ops
-    assert check(ops, RegisterModel()).verdict == "linearizable"
-
-
-def test_edn_reader() -> None:
-    value = edn.read('{:a [1 -2 3.5 nil true], :b "q\\"\\n", :c #{:x}, :d (sym 7N)} ; note')
-    assert value == {
-        "a": (1, -2, 3.5, None, True),
-        "b": 'q"\n',
-        "c": frozenset({"x"}),
-        "d": ("sym", 7),
-    }
-    assert isinstance(edn.read(":timed-out"), edn.Keyword)
-    assert repr(edn.read(":x")) == ":x"
-    for bad in ("[1 2", '"open', "{:a}", "1 2", "", "1x2"):
-        with pytest.raises(edn.EDNError):
-            edn.read(bad)

@@ -1,4 +1,5 @@
-"""The seeded network: delays, loss, duplication and partition shapes."""
+"""The seeded network (``rabia.testing.network``): delays, loss, duplication and partition
+shapes."""
 
 from __future__ import annotations
 
