@@ -4,6 +4,7 @@ on loopback (structure only, never speed), with no worker left behind."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,25 +20,18 @@ def no_orphans() -> None:
     assert worker_children() == [], "bench workers outlived the run"
 
 
+def _bench_json(*options: str) -> dict[str, Any]:
+    """``rabia bench OPTIONS`` for a short, light run; its last line as JSON."""
+    short = ["--duration", "0.6", "--warmup", "0.3", "--concurrency", "20", "--json"]
+    result = CliRunner().invoke(main, ["bench", *options, *short])
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.output.strip().splitlines()[-1])
+    return doc
+
+
 @needs_pysyncobj
 def test_cli_pysyncobj_json_last_line() -> None:
-    result = CliRunner().invoke(
-        main,
-        [
-            "bench",
-            "--system",
-            "pysyncobj",
-            "--duration",
-            "0.6",
-            "--warmup",
-            "0.3",
-            "--concurrency",
-            "20",
-            "--json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    doc = json.loads(result.output.strip().splitlines()[-1])
+    doc = _bench_json("--system", "pysyncobj")
     check_result(doc, 3)
     assert doc["system"] == "pysyncobj"
     assert doc["fast_path_ratio"] is None
@@ -51,23 +45,7 @@ def test_cli_rejects_same_peer() -> None:
 
 @needs_pysyncobj
 def test_cli_rabia_vs_pysyncobj_json() -> None:
-    result = CliRunner().invoke(
-        main,
-        [
-            "bench",
-            "--vs",
-            "pysyncobj",
-            "--duration",
-            "0.6",
-            "--warmup",
-            "0.3",
-            "--concurrency",
-            "20",
-            "--json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    doc = json.loads(result.output.strip().splitlines()[-1])
+    doc = _bench_json("--vs", "pysyncobj")
     check_result(doc, 3)
     assert doc["system"] == "rabia"
     assert 0.0 <= doc["fast_path_ratio"] <= 1.0

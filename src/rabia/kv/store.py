@@ -133,6 +133,16 @@ class Keyspace:
             self._heap = [(t, k) for k, t in self.expires.items()]
             heapq.heapify(self._heap)
 
+    def expire_at(self, key: bytes, at: int) -> None:
+        """Give a live key the absolute expiry ``at``: deleted at once (``del`` event)
+        when ``at`` is not in the future, else an ``expire`` event."""
+        if at <= self.now:
+            self.delete(key)
+            self.events.append((b"del", key))
+        else:
+            self.set_expiry(key, at)
+            self.events.append((b"expire", key))
+
     def purge(self, limit: int) -> None:
         """Remove up to ``limit`` expired keys, in (expiry, key) order: deterministic."""
         heap, expires, now = self._heap, self.expires, self.now

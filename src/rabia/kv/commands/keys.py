@@ -48,12 +48,7 @@ def _expire_generic(ctx: Context, args: list[bytes], scale: int) -> bytes:
         or (b"LT" in flags and current is not None and at >= current)
     ):
         return ZERO
-    if at <= ks.now:
-        ks.delete(key)
-        ks.events.append((b"del", key))
-    else:
-        ks.set_expiry(key, at)
-        ks.events.append((b"expire", key))
+    ks.expire_at(key, at)
     return ONE
 
 

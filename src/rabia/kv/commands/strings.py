@@ -42,12 +42,7 @@ def set_(ctx: Context, args: list[bytes]) -> bytes:
     ks.put(key, value, keep_ttl=b"KEEPTTL" in flags)
     ks.events.append((b"set", key))
     if at is not None:
-        if at <= ks.now:
-            ks.delete(key)
-            ks.events.append((b"del", key))
-        else:
-            ks.set_expiry(key, at)
-            ks.events.append((b"expire", key))
+        ks.expire_at(key, at)
     return reply
 
 
