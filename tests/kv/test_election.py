@@ -14,8 +14,8 @@ def test_holder_that_stops_keeping_alive_is_replaced_and_observers_agree() -> No
     async def main() -> None:
         async with kv_cluster() as (_, servers):
             clients = [KVClient([address(s)]) for s in servers]
-            a = Election(clients[0], b"jobs", ttl=0.6)
-            b = Election(clients[1], b"jobs", ttl=0.6)
+            a = Election(clients[0], b"jobs", ttl=2.0)
+            b = Election(clients[1], b"jobs", ttl=2.0)
             seen: list[list[Leader | None]] = [[], [], []]
 
             async def observe(i: int) -> None:
