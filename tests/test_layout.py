@@ -17,9 +17,10 @@ TESTS = ROOT / "tests"
 SRC = ROOT / "src" / "rabia"
 MAX_LINES = 500
 
-INTEGRATION = ("e2e", "fuzz", "jepsen", "sim")
-"""Suites over a whole surface: real processes (e2e), fuzzing of the wire formats and the
-ports (fuzz), nemesis runs (jepsen), seeds through the whole simulator (sim)."""
+INTEGRATION = ("differential", "e2e", "fuzz", "jepsen", "sim")
+"""Suites over a whole surface: command sequences against real redis-server
+(differential), real processes (e2e), fuzzing of the wire formats and the ports (fuzz),
+nemesis runs (jepsen), seeds through the whole simulator (sim)."""
 
 SUITES = {
     "test_layout.py": "this file",

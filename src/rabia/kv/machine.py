@@ -23,6 +23,7 @@ from rabia.kv.entries import decode_args, encode_command, encode_exec
 from rabia.kv.events import EventSink
 from rabia.kv.leases import Leases, LeaseState
 from rabia.kv.store import Keyspace, KeyspaceState
+from rabia.kv.values import VALUE_TYPES
 
 __all__ = ["KVMachine", "check_command", "encode_command", "encode_exec"]
 
@@ -147,7 +148,7 @@ class KVMachine(StateMachine):
         """``key``'s value as this replica holds it now, applying nothing (no expiry, no
         revision): for the deliberately broken ``stale-reads`` build only."""
         raw = self._context.keyspace.data.get(key)
-        return None if raw is None else raw[8:]
+        return raw[8:] if isinstance(raw, bytes) else None
 
     def snapshot(self) -> bytes:
         """Deterministic msgpack of keys, values, revisions, expiries, the counters, and
@@ -162,7 +163,7 @@ class KVMachine(StateMachine):
         except msgspec.DecodeError as exc:
             raise ValueError(f"malformed kv snapshot: {exc}") from None
         ctx = self._context
-        ctx.keyspace = Keyspace.from_state(state.keyspace)
+        ctx.keyspace = Keyspace.from_state(state.keyspace, VALUE_TYPES)
         ctx.leases = Leases.from_state(state.leases)
         ctx.revision = state.keyspace.revision
         if self.event_sink is not None:

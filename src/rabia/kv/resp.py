@@ -27,6 +27,7 @@ ERR_MAX_KEYS = b"-ERR max number of keys reached\r\n"
 ERR_MALFORMED = b"-ERR malformed command\r\n"
 ERR_EMPTY = b"-ERR empty command\r\n"
 ERR_NESTED_EXEC = b"-ERR EXEC is not allowed inside EXEC\r\n"
+WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 EXECABORT = b"-EXECABORT Transaction discarded because of previous errors.\r\n"
 
 _INT = re.compile(rb"-?[1-9][0-9]{0,19}|0")
@@ -130,7 +131,7 @@ def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
         stop = end + 2 + length + 2
         out.append(data[pos:stop])
         return stop
-    if kind in (b"*", b"%"):
+    if kind in (b"*", b"%", b"~"):
         count = int(data[pos + 1 : end])
         if count < 0:
             out.append(b"_\r\n")
@@ -140,5 +141,68 @@ def _convert_one(data: bytes, pos: int, out: list[bytes]) -> int:
         for _ in range(count * (2 if kind == b"%" else 1)):
             position = _convert_one(data, position, out)
         return position
-    out.append(header)  # +simple, -error, :integer
+    out.append(header)  # +simple, -error, :integer, ,double
     return end + 2
+
+
+# -- RESP3 forms of replies the machine writes as RESP2 (``CommandSpec.resp3``) ---------
+
+
+def _items(reply: bytes) -> tuple[bytes, list[bytes]] | None:
+    """The header and the top-level elements of an array reply (None: not an array, or
+    the null array)."""
+    if not reply.startswith(b"*") or reply.startswith(b"*-"):
+        return None
+    end = reply.index(b"\r\n")
+    count = int(reply[1:end])
+    items: list[bytes] = []
+    pos = end + 2
+    for _ in range(count):
+        parts: list[bytes] = []
+        stop = _convert_one(reply, pos, parts)
+        items.append(reply[pos:stop])
+        pos = stop
+    return reply[: end + 2], items
+
+
+def double(value: bytes) -> bytes:
+    """A RESP3 double from the text of a number (``inf``/``-inf`` spelled as Redis)."""
+    return b",%s\r\n" % value
+
+
+def bulk_to_double(reply: bytes) -> bytes:
+    """A bulk-string number (e.g. ZSCORE) as a RESP3 double; anything else unchanged."""
+    if not reply.startswith(b"$") or reply.startswith(b"$-"):
+        return reply
+    end = reply.index(b"\r\n")
+    return double(reply[end + 2 : -2])
+
+
+def flat_to_map(reply: bytes) -> bytes:
+    """A flat array of key, value, ... (e.g. HGETALL) as a RESP3 map."""
+    found = _items(reply)
+    if found is None:
+        return reply
+    _, items = found
+    return b"%%%d\r\n%s" % (len(items) // 2, b"".join(items))
+
+
+def array_to_set(reply: bytes) -> bytes:
+    """An array (e.g. SMEMBERS) as a RESP3 set."""
+    if not reply.startswith(b"*") or reply.startswith(b"*-"):
+        return reply
+    return b"~" + reply[1:]
+
+
+def flat_to_pairs(reply: bytes, second_is_double: bool = True) -> bytes:
+    """A flat array of member, score, ... (e.g. ZRANGE WITHSCORES) as RESP3's array of
+    [member, double] pairs."""
+    found = _items(reply)
+    if found is None:
+        return reply
+    _, items = found
+    pairs = []
+    for i in range(0, len(items) - 1, 2):
+        second = bulk_to_double(items[i + 1]) if second_is_double else items[i + 1]
+        pairs.append(b"*2\r\n" + items[i] + second)
+    return b"*%d\r\n%s" % (len(pairs), b"".join(pairs))

@@ -27,7 +27,7 @@ def scan(ks: Keyspace, args: list[bytes]) -> bytes:
     cursor = int(digits or b"0") if args[1].isdigit() and len(digits) <= 20 else -1
     if not 0 <= cursor < 1 << 64:
         return resp.ERR_INVALID_CURSOR
-    count, pattern, type_ok = 10, b"*", True
+    count, pattern, wanted = 10, b"*", b""
     i = 2
     while i < len(args):
         opt = args[i].upper()
@@ -43,7 +43,7 @@ def scan(ks: Keyspace, args: list[bytes]) -> bytes:
         elif opt == b"MATCH":
             pattern = args[i + 1]
         else:
-            type_ok = args[i + 1].lower() == b"string"
+            wanted = args[i + 1].lower()
         i += 2
     start = cursor.to_bytes(SCAN_PREFIX, "big").rstrip(b"\x00")
     keys, pos = ks.keys_from(start)
@@ -57,5 +57,7 @@ def scan(ks: Keyspace, args: list[bytes]) -> bytes:
     if end < len(keys):
         following = int.from_bytes(last, "big") + 1
     match = matcher(pattern)
-    found = [k for k in batch if match(k)] if type_ok else []
+    found = [k for k in batch if match(k)]
+    if wanted:
+        found = [k for k in found if ks.type_name(k) == wanted]
     return resp.array([resp.bulk(b"%d" % following), resp.bulk_array(found)])

@@ -1,15 +1,14 @@
 """The keyspace: values stamped with revisions, expiries by log time, snapshots.
 
-Representation (chosen for memory, see ADR 0007): one dict ``key -> stamp + value``
-where ``stamp`` is the 8-byte big-endian revision of the key's last modification (a
-16-byte value then still fits CPython's 64-byte bytes allocation); a side dict
-``key -> expiry`` only for keys with a TTL, and a min-heap of ``(expiry, key)`` that may
-hold stale entries (checked against the dict when popped).
+Representation (chosen for memory, see ADR 0007): one dict ``key -> value`` where a
+string is ``stamp + bytes`` (``stamp``: the 8-byte big-endian revision of the key's last
+modification; a 16-byte value then still fits CPython's 64-byte bytes allocation) and
+every other type is a ``TypedValue`` object carrying its own revision (ADR 0012). A side
+dict ``key -> expiry`` holds only keys with a TTL, and a min-heap of ``(expiry, key)``
+may hold stale entries (checked against the dict when popped).
 
-Only strings exist so far, and the string path is the compact one above. Other types
-(hashes, lists, sets, ...) are meant to be values that are not ``bytes`` in the same dict:
-one small object per key carrying its own revision, so existence, TTLs, deletion, KEYS and
-SCAN stay type-blind while ``get`` (strings) answers WRONGTYPE for them; ADR 0012.
+Existence, TTLs, deletion, revisions, KEYS and SCAN are type-blind; ``get`` (strings)
+and ``get_typed`` (the others) raise ``WrongType`` on a key of another type.
 """
 
 from __future__ import annotations
@@ -17,11 +16,20 @@ from __future__ import annotations
 import heapq
 import struct
 from bisect import bisect_left
+from collections.abc import Mapping
+from typing import TypeVar
 
 import msgspec
 
+from rabia.kv.values.base import TypedValue, WrongType
+
 _STAMP = struct.Struct(">Q")
 _unstamp = _STAMP.unpack_from
+
+V = TypeVar("V", bound=TypedValue)
+
+Value = bytes | TypedValue
+"""What the keyspace holds for a key: ``stamp + bytes`` (a string) or a typed value."""
 
 
 class KeyspaceState(msgspec.Struct, frozen=True, array_like=True):
@@ -31,52 +39,67 @@ class KeyspaceState(msgspec.Struct, frozen=True, array_like=True):
     now: int
     deleted_revision: int
     entries: list[tuple[bytes, int, bytes]]
-    """(key, revision, value)."""
+    """Strings: (key, revision, value)."""
     expires: list[tuple[bytes, int]]
+    typed: list[tuple[bytes, int, bytes, bytes]] = []
+    """Other types: (key, revision, type name, the value's ``encode()``). Snapshots of
+    older versions have none."""
 
 
 class Keyspace:
-    """String keys with revisions and TTLs; every read hides (and purges) expired keys."""
+    """Keys with revisions and TTLs; every read hides (and purges) expired keys."""
 
     __slots__ = (
         "_heap",
+        "_revision",
         "_sorted",
         "_stamp",
+        "blocked",
         "data",
         "deleted_revision",
         "events",
         "expires",
         "now",
+        "ready",
     )
 
     def __init__(self) -> None:
-        self.data: dict[bytes, bytes] = {}
-        """key -> 8-byte revision stamp + value."""
+        self.data: dict[bytes, Value] = {}
+        """key -> 8-byte revision stamp + string, or a typed value."""
         self.expires: dict[bytes, int] = {}
         """key -> absolute expiry in microseconds of log time, only for keys with a TTL."""
         self._heap: list[tuple[int, bytes]] = []
         self._sorted: list[bytes] | None = None
         self._stamp = _STAMP.pack(0)
+        self._revision = 0
         self.now = 0
         """The log time of the command being applied (microseconds)."""
         self.deleted_revision = 0
         """Revision of the last removal of any key: the revision reported for absent keys."""
         self.events: list[tuple[bytes, bytes]] = []
         """``(event, key)`` notifications of the command being applied (Redis event names)."""
+        self.blocked: set[bytes] = set()
+        """Keys some blocked client waits on (kept by the blocking commands, ADR 0014)."""
+        self.ready: set[bytes] = set()
+        """Keys among ``blocked`` that the command being applied wrote: their waiters
+        are served once it is done."""
 
     @property
     def revision(self) -> int:
         """The revision of the command being applied (the machine's apply counter)."""
-        return int(_unstamp(self._stamp)[0])
+        return self._revision
 
     def begin(self, revision: int, log_time: int) -> None:
         """Start applying a command: its revision, and the log time (never decreases)."""
         self._stamp = _STAMP.pack(revision)
+        self._revision = revision
         if log_time > self.now:
             self.now = log_time
 
-    def get(self, key: bytes) -> bytes | None:
-        """The string value of a live key."""
+    # -- reading -------------------------------------------------------------------------
+
+    def lookup(self, key: bytes) -> Value | None:
+        """The value of a live key as stored (a stamped string, or a typed value)."""
         raw = self.data.get(key)
         if raw is None:
             return None
@@ -86,16 +109,57 @@ class Keyspace:
                 self._remove(key)
                 self.events.append((b"expired", key))
                 return None
+        return raw
+
+    def get(self, key: bytes) -> bytes | None:
+        """The string value of a live key; ``WrongType`` if it holds another type."""
+        raw = self.data.get(key)
+        if raw is None:
+            return None
+        if self.expires:
+            at = self.expires.get(key)
+            if at is not None and at <= self.now:
+                self._remove(key)
+                self.events.append((b"expired", key))
+                return None
+        if type(raw) is not bytes:
+            raise WrongType
         return raw[8:]
+
+    def get_typed(self, key: bytes, cls: type[V]) -> V | None:
+        """The value of a live key of type ``cls`` (None: no such key); ``WrongType`` if
+        the key holds another type."""
+        raw = self.lookup(key)
+        if raw is None:
+            return None
+        if not isinstance(raw, cls):
+            raise WrongType
+        return raw
+
+    def exists(self, key: bytes) -> bool:
+        """Whether ``key`` is live (any type)."""
+        return self.lookup(key) is not None
+
+    def type_name(self, key: bytes) -> bytes:
+        """``TYPE``'s answer: ``none``, ``string``, or the typed value's name."""
+        raw = self.lookup(key)
+        if raw is None:
+            return b"none"
+        return b"string" if isinstance(raw, bytes) else raw.TYPE
 
     def key_revision(self, key: bytes) -> int:
         """The revision of a live key's last change, else that of the last removal."""
-        if self.get(key) is None:
+        raw = self.lookup(key)
+        if raw is None:
             return self.deleted_revision
-        return int(_unstamp(self.data[key])[0])
+        if isinstance(raw, bytes):
+            return int(_unstamp(raw)[0])
+        return raw.revision
+
+    # -- writing -------------------------------------------------------------------------
 
     def put(self, key: bytes, value: bytes, keep_ttl: bool = False) -> None:
-        """Set a key (its TTL is cleared unless ``keep_ttl``)."""
+        """Set a key to a string (its TTL is cleared unless ``keep_ttl``)."""
         data = self.data
         if key not in data:
             self._sorted = None
@@ -103,18 +167,64 @@ class Keyspace:
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
 
+    def put_value(self, key: bytes, value: TypedValue, keep_ttl: bool = False) -> None:
+        """Set a key to a typed value (new, or replacing whatever it held)."""
+        data = self.data
+        if key not in data:
+            self._sorted = None
+        value.revision = self._revision
+        data[key] = value
+        if not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+        if key in self.blocked:
+            self.ready.add(key)
+
+    def modified(self, key: bytes, value: TypedValue) -> None:
+        """A typed value was changed in place: stamp its revision; a collection left
+        empty is removed (with a ``del`` event, as Redis does); a key blocked clients
+        wait on becomes ready."""
+        value.revision = self._revision
+        if not len(value) and value.removable_when_empty:
+            self._remove(key)
+            self.events.append((b"del", key))
+        elif key in self.blocked:
+            self.ready.add(key)
+
     def delete(self, key: bytes) -> bool:
-        """Remove a key; False when it was not live."""
-        if self.get(key) is None:
+        """Remove a key of any type; False when it was not live."""
+        if self.lookup(key) is None:
             return False
         self._remove(key)
         return True
+
+    def take(self, key: bytes) -> tuple[Value, int | None] | None:
+        """Remove a live key and return its value and expiry (RENAME, MOVE-like
+        commands); None when it is not live."""
+        raw = self.lookup(key)
+        if raw is None:
+            return None
+        at = self.expires.get(key)
+        self._remove(key)
+        return raw, at
+
+    def place(self, key: bytes, raw: Value, at: int | None) -> None:
+        """Store a value taken by ``take`` (or a copy) under ``key``, replacing what it
+        held, with expiry ``at``; stamped with the current revision."""
+        self.delete(key)
+        if isinstance(raw, bytes):
+            self.put(key, raw[8:])
+        else:
+            self.put_value(key, raw)
+        if at is not None:
+            self.set_expiry(key, at)
 
     def _remove(self, key: bytes) -> None:
         del self.data[key]
         self.expires.pop(key, None)
         self._sorted = None
-        self.deleted_revision = self.revision
+        self.deleted_revision = self._revision
+
+    # -- expiry --------------------------------------------------------------------------
 
     def expiry(self, key: bytes) -> int | None:
         """The expiry of a live key (None when it has no TTL)."""
@@ -122,7 +232,11 @@ class Keyspace:
 
     def set_expiry(self, key: bytes, at: int | None) -> None:
         """Give a live key a TTL (or none); counts as a modification of the key."""
-        self.data[key] = self._stamp + self.data[key][8:]
+        raw = self.data[key]
+        if isinstance(raw, bytes):
+            self.data[key] = self._stamp + raw[8:]
+        else:
+            raw.revision = self._revision
         if at is None:
             self.expires.pop(key, None)
             return
@@ -157,6 +271,8 @@ class Keyspace:
         """Remove every expired key."""
         self.purge(len(self.expires))
 
+    # -- the whole keyspace --------------------------------------------------------------
+
     def __len__(self) -> int:
         """Number of live keys."""
         self.purge_all()
@@ -177,7 +293,7 @@ class Keyspace:
     def flush(self) -> None:
         """Remove every key."""
         if self.data:
-            self.deleted_revision = self.revision
+            self.deleted_revision = self._revision
         self.data = {}
         self.expires = {}
         self._heap = []
@@ -185,21 +301,38 @@ class Keyspace:
 
     def state(self, revision: int) -> KeyspaceState:
         """The whole keyspace in canonical (sorted) form, for a snapshot."""
+        entries: list[tuple[bytes, int, bytes]] = []
+        typed: list[tuple[bytes, int, bytes, bytes]] = []
         data = self.data
-        entries = [(k, int(_unstamp(data[k])[0]), data[k][8:]) for k in sorted(data)]
+        for key in sorted(data):
+            raw = data[key]
+            if isinstance(raw, bytes):
+                entries.append((key, int(_unstamp(raw)[0]), raw[8:]))
+            else:
+                typed.append((key, raw.revision, raw.TYPE, raw.encode()))
         expires = sorted(self.expires.items())
-        return KeyspaceState(revision, self.now, self.deleted_revision, entries, expires)
+        return KeyspaceState(revision, self.now, self.deleted_revision, entries, expires, typed)
 
     @classmethod
-    def from_state(cls, state: KeyspaceState) -> Keyspace:
-        """The keyspace a ``state`` describes (its revision is ``state.revision``)."""
+    def from_state(cls, state: KeyspaceState, types: Mapping[bytes, type[TypedValue]]) -> Keyspace:
+        """The keyspace a ``state`` describes (its revision is ``state.revision``);
+        ``types`` maps type names to value classes. ``ValueError`` on an unknown type."""
         ks = cls()
         pack = _STAMP.pack
-        ks.data = {k: pack(rev) + v for k, rev, v in state.entries}
+        data: dict[bytes, Value] = {k: pack(rev) + v for k, rev, v in state.entries}
+        for key, rev, name, payload in state.typed:
+            value_type = types.get(name)
+            if value_type is None:
+                raise ValueError(f"snapshot holds a value of unknown type {name!r}")
+            value = value_type.decode(payload)
+            value.revision = rev
+            data[key] = value
+        ks.data = data
         ks.expires = dict(state.expires)
         ks._heap = [(t, k) for k, t in state.expires]
         heapq.heapify(ks._heap)
         ks.now = state.now
         ks.deleted_revision = state.deleted_revision
         ks._stamp = pack(state.revision)
+        ks._revision = state.revision
         return ks

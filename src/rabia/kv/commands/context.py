@@ -10,11 +10,13 @@ how ``EXEC`` applies the commands it holds.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from random import Random
 
 from rabia.kv import resp
 from rabia.kv.commands.spec import CommandSpec, Limits
 from rabia.kv.leases import Leases
 from rabia.kv.store import Keyspace
+from rabia.kv.values.base import WrongType
 
 ELECTION_PREFIX = b"__election__:"
 """Election ``name``'s holder is the key ``ELECTION_PREFIX + name``: written only by the
@@ -68,7 +70,15 @@ class MachineContext:
             else any(k.startswith(ELECTION_PREFIX) for k in spec.keys.of(args))
         ):
             return ERR_ELECTION_KEY
-        return spec.handler(self, args)
+        try:
+            return spec.handler(self, args)
+        except WrongType:
+            return resp.WRONGTYPE
+
+    def random(self) -> Random:
+        """A random source seeded by the entry being applied (its revision and log time):
+        every replica draws the same numbers for the same entry."""
+        return Random(self.revision * 1_000_003 + self.keyspace.now)
 
     def check_new_key(self, key: bytes) -> bytes | None:
         """The error for creating ``key`` (key too long, keyspace full), if any."""

@@ -1,4 +1,4 @@
-"""Key commands: DEL, EXISTS, EXPIRE/PEXPIRE, TTL/PTTL, PERSIST, KEYS, SCAN."""
+"""Key commands: DEL, EXISTS, EXPIRE/PEXPIRE, TTL/PTTL, PERSIST, TYPE, KEYS, SCAN."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ def del_(ctx: Context, args: list[bytes]) -> bytes:
 
 
 def exists(ctx: Context, args: list[bytes]) -> bytes:
-    get = ctx.keyspace.get
-    return integer(sum(get(k) is not None for k in args[1:]))
+    live = ctx.keyspace.exists
+    return integer(sum(live(k) for k in args[1:]))
 
 
 def _expire_generic(ctx: Context, args: list[bytes], scale: int) -> bytes:
@@ -38,7 +38,7 @@ def _expire_generic(ctx: Context, args: list[bytes], scale: int) -> bytes:
     if seconds_overflow or at > INT64_MAX:
         return resp.expire_time_error(args[0])
     key = args[1]
-    if ks.get(key) is None:
+    if not ks.exists(key):
         return ZERO
     current = ks.expiry(key)
     if (
@@ -62,7 +62,7 @@ def pexpire(ctx: Context, args: list[bytes]) -> bytes:
 
 def _remaining_ms(ctx: Context, key: bytes) -> int:
     ks = ctx.keyspace
-    if ks.get(key) is None:
+    if not ks.exists(key):
         return -2
     at = ks.expiry(key)
     return -1 if at is None else (at - ks.now + 999) // 1000
@@ -79,11 +79,15 @@ def pttl(ctx: Context, args: list[bytes]) -> bytes:
 
 def persist(ctx: Context, args: list[bytes]) -> bytes:
     ks = ctx.keyspace
-    if ks.get(args[1]) is None or ks.expiry(args[1]) is None:
+    if not ks.exists(args[1]) or ks.expiry(args[1]) is None:
         return ZERO
     ks.set_expiry(args[1], None)
     ks.events.append((b"persist", args[1]))
     return ONE
+
+
+def type_(ctx: Context, args: list[bytes]) -> bytes:
+    return resp.simple(ctx.keyspace.type_name(args[1]))
 
 
 def keys(ctx: Context, args: list[bytes]) -> bytes:
@@ -105,6 +109,7 @@ ROWS = (
     CommandSpec(b"ttl", 2, _R | _FAST, FIRST_KEY, ttl),
     CommandSpec(b"pttl", 2, _R | _FAST, FIRST_KEY, pttl),
     CommandSpec(b"persist", 2, _W | _FAST, FIRST_KEY, persist),
+    CommandSpec(b"type", 2, _R | _FAST, FIRST_KEY, type_),
     CommandSpec(b"keys", 2, _R, handler=keys),
     CommandSpec(b"scan", -2, _R, handler=scan),
 )

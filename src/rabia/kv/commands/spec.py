@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from random import Random
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from rabia.kv.leases import Leases
@@ -50,6 +51,10 @@ class Context(Protocol):
 
     def check_new_key(self, key: bytes) -> bytes | None:
         """The error for creating ``key`` (too long, keyspace full), if any."""
+
+    def random(self) -> Random:
+        """A random source seeded by the log entry being applied: the same draws on every
+        replica (SPOP, SRANDMEMBER, HRANDFIELD, RANDOMKEY...)."""
 
 
 class Session(Protocol):
@@ -170,6 +175,9 @@ class CommandSpec:
     """Applies the command on every replica; None for connection-level commands."""
     local: LocalHandler | None = None
     """Answers the command at the connection (the ``LOCAL`` commands, and EXEC)."""
+    resp3: Callable[[bytes], bytes] | None = None
+    """Turns the machine's (RESP2) reply into its RESP3 form for a RESP3 client, when the
+    two differ beyond nulls (maps, sets, doubles: ``rabia.kv.resp``); None: same."""
     written_key: int = field(init=False, repr=False, compare=False)
     """Derived, for the election-key guard: 0 if the command writes no key (not
     ``WRITE``, or no keys), the position of its key if it writes exactly one, -1 if it
