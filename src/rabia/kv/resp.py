@@ -27,6 +27,11 @@ ERR_MAX_KEYS = b"-ERR max number of keys reached\r\n"
 ERR_MALFORMED = b"-ERR malformed command\r\n"
 ERR_EMPTY = b"-ERR empty command\r\n"
 ERR_NESTED_EXEC = b"-ERR EXEC is not allowed inside EXEC\r\n"
+BLOCK = b"\x00block"
+"""Not a reply: what a blocking command's handler returns when its client must wait
+(``Context.block``); the machine registers the waiter (ADR 0014)."""
+ERR_TIMEOUT = b"-ERR timeout is not a float or out of range\r\n"
+ERR_TIMEOUT_NEGATIVE = b"-ERR timeout is negative\r\n"
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 EXECABORT = b"-EXECABORT Transaction discarded because of previous errors.\r\n"
 
@@ -206,3 +211,18 @@ def flat_to_pairs(reply: bytes, second_is_double: bool = True) -> bytes:
         second = bulk_to_double(items[i + 1]) if second_is_double else items[i + 1]
         pairs.append(b"*2\r\n" + items[i] + second)
     return b"*%d\r\n%s" % (len(pairs), b"".join(pairs))
+
+
+def parse_timeout(text: bytes) -> int | bytes:
+    """A blocking command's timeout in seconds (a float, as Redis reads it) as
+    microseconds (0: forever), or the error reply."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        return ERR_TIMEOUT
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return ERR_TIMEOUT
+    if seconds < 0:
+        return ERR_TIMEOUT_NEGATIVE
+    micros = int(seconds * 1_000_000)
+    return micros if micros < INT64_MAX else ERR_TIMEOUT

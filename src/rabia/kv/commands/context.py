@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from random import Random
+from typing import NamedTuple
 
 from rabia.kv import resp
 from rabia.kv.commands.spec import CommandSpec, Limits
@@ -37,11 +38,22 @@ def refusal(spec: CommandSpec | None, args: list[bytes]) -> bytes | None:
     return None
 
 
+class BlockRequest(NamedTuple):
+    """What a blocked command waits for: any of ``keys`` to become ready, for at most
+    ``timeout_us`` of log time (0: forever)."""
+
+    keys: list[bytes]
+    timeout_us: int
+
+
 class MachineContext:
     """The state a handler works on (``spec.Context``), shared by every command of one
     machine."""
 
-    __slots__ = ("commands", "keyspace", "leases", "limits", "revision")
+    __slots__ = (
+        *("block_request", "commands", "keyspace", "leases", "limits", "nested"),
+        "revision",
+    )
 
     def __init__(self, commands: Mapping[bytes, CommandSpec], limits: Limits) -> None:
         self.commands = commands
@@ -51,6 +63,19 @@ class MachineContext:
         self.leases = Leases()
         self.revision = 0
         """The revision of the command being applied (the machine's apply counter)."""
+        self.nested = False
+        """True while EXEC or a script runs commands: blocking commands do not block."""
+        self.block_request: BlockRequest | None = None
+        """What the blocking command just applied waits for (``block``), if it blocked."""
+
+    def block(self, keys: list[bytes], timeout_us: int, nil: bytes = resp.NULL_ARRAY) -> bytes:
+        """Called by a blocking command's handler that has nothing to serve now (having
+        changed nothing): returns ``resp.BLOCK`` and records what it waits for (ADR
+        0014); inside EXEC or a script it does not block and answers ``nil`` instead."""
+        if self.nested:
+            return nil
+        self.block_request = BlockRequest(keys, timeout_us)
+        return resp.BLOCK
 
     def run(self, args: list[bytes]) -> bytes:
         """Apply one command: refused when unknown, of the wrong arity, or writing an

@@ -41,6 +41,8 @@ class Context(Protocol):
     limits: Limits
     revision: int
     """The revision of the command being applied (the machine's apply counter)."""
+    nested: bool
+    """True while EXEC (or a script) runs commands: blocking commands do not block."""
 
     @property
     def commands(self) -> Mapping[bytes, CommandSpec]:
@@ -55,6 +57,10 @@ class Context(Protocol):
     def random(self) -> Random:
         """A random source seeded by the log entry being applied: the same draws on every
         replica (SPOP, SRANDMEMBER, HRANDFIELD, RANDOMKEY...)."""
+
+    def block(self, keys: list[bytes], timeout_us: int, nil: bytes = ...) -> bytes:
+        """For a blocking command with nothing to serve (and nothing changed): wait for
+        ``keys`` (returns ``resp.BLOCK``), or inside EXEC/scripts answer ``nil``."""
 
 
 class Session(Protocol):

@@ -39,7 +39,11 @@ def exec_entry(ctx: Context, args: list[bytes]) -> bytes:
     revision = ctx.keyspace.key_revision
     if any(revision(key) != rev for key, rev in watched):
         return resp.NULL_ARRAY
-    return resp.array(ctx.run(command) for command in commands)
+    ctx.nested = True  # blocking commands do not block inside a transaction
+    try:
+        return resp.array([ctx.run(command) for command in commands])
+    finally:
+        ctx.nested = False
 
 
 def watchrev(ctx: Context, args: list[bytes]) -> bytes:
