@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rabia.kv.commands import (
+    blocking,
     connection,
     database,
     elections,
@@ -44,3 +45,7 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     connection.ROWS,
     pubsub.ROWS,
 )
+
+MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}
+"""What the machine dispatches: every command, and the node's internal entries (never
+accepted from a client: the connection looks names up in ``COMMANDS`` only)."""
