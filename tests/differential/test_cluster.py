@@ -1,0 +1,38 @@
+"""Commands of every type spread over the nodes of a real 3-node cluster, against
+redis-server: every reply, and every node's final keyspace, equal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.differential.cluster import ClusterSide, same_behaviour_on_cluster, start_cluster
+from tests.differential.oracle import RedisOracle
+from tests.differential.strategies import sequences
+from tests.differential.test_strings_and_keys import key_commands, string_commands
+
+every_type = st.one_of(string_commands, key_commands)
+"""Each type's suite contributes its command strategy here."""
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterSide]:
+    up = start_cluster(Path(tmp_path_factory.mktemp("differential-cluster")))
+    side = ClusterSide(up)
+    try:
+        yield side
+    finally:
+        side.close()
+        up.assert_clean_stop()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sequences(every_type, max_size=20))
+def test_a_cluster_answers_as_redis_does(
+    cluster: ClusterSide, oracle: RedisOracle, commands: list[list[bytes]]
+) -> None:
+    same_behaviour_on_cluster(cluster, oracle, commands)
