@@ -14,9 +14,12 @@ from rabia.kv.commands import (
     connection,
     database,
     elections,
+    hashes,
     keys,
     leases,
     pubsub,
+    setops,
+    sets,
     strings,
     transactions,
 )
@@ -43,4 +46,7 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     elections.ROWS,
     connection.ROWS,
     pubsub.ROWS,
+    hashes.ROWS,
+    sets.ROWS,
+    setops.ROWS,
 )
