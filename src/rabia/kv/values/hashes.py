@@ -139,12 +139,12 @@ class HashValue(TypedValue):
     def load(self, elements: list[bytes]) -> None:
         """Replace the content by the field, value... ``elements`` (distinct fields)."""
         count = len(elements) // 2
+        if len(set(elements[0::2])) != count:
+            raise ValueError("a hash in a snapshot repeats a field")
         if fits(elements, count):
             self._data = pack(elements, count) if count else EMPTY
         else:
             self._data = Table(dict(zip(elements[0::2], elements[1::2], strict=True)))
-        if len(self) != count:
-            raise ValueError("a hash in a snapshot repeats a field")
 
     def copy(self) -> Self:
         twin = type(self)()
