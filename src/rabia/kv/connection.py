@@ -26,7 +26,7 @@ from rabia.kv import resp
 from rabia.kv import unsafe as broken
 from rabia.kv.blocked_call import BlockedCall, Stage, Waits
 from rabia.kv.commands.context import refusal
-from rabia.kv.commands.spec import Flag
+from rabia.kv.commands.spec import CommandSpec, Flag
 from rabia.kv.commands.table import COMMANDS
 from rabia.kv.entries import encode_command, encode_exec
 from rabia.kv.hub import WatchHub
@@ -294,14 +294,24 @@ class Connection:
             self.reply(resp.arity_error(args[0]))
         elif spec.local is not None:
             spec.local(self, args)
+        elif self.protocol == 3:
+            self._resp3_command(spec, args)
         elif spec.blocks:
-            self._blocking_call(args, spec.resp3 if self.protocol == 3 else None)
+            self._blocking_call(args, None)
         elif self._broken:
             self._submit_broken(args)
-        elif self.protocol == 3 and spec.resp3 is not None:
-            self.submit(encode_command(args), spec.resp3)
         else:
             self.submit(encode_command(args))
+
+    def _resp3_command(self, spec: CommandSpec, args: list[bytes]) -> None:
+        """A log command from a RESP3 client: its reply in RESP3 form."""
+        transform = spec.resp3 if spec.resp3_of is None else spec.resp3_of(args)
+        if spec.blocks:
+            self._blocking_call(args, transform)
+        elif self._broken:
+            self._submit_broken(args)
+        else:
+            self.submit(encode_command(args), transform)
 
     def _blocking_call(self, args: list[bytes], transform: Callable[[bytes], bytes] | None) -> None:
         """A blocking command: its reply's place is kept while it waits (ADR 0014)."""

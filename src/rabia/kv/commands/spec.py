@@ -214,6 +214,9 @@ class CommandSpec:
     resp3: Callable[[bytes], bytes] | None = None
     """Turns the machine's (RESP2) reply into its RESP3 form for a RESP3 client, when the
     two differ beyond nulls (maps, sets, doubles: ``rabia.kv.resp``); None: same."""
+    resp3_of: Callable[[list[bytes]], Callable[[bytes], bytes] | None] | None = None
+    """When the RESP3 form depends on the arguments (HRANDFIELD ... WITHVALUES): picks
+    the transform for a command's arguments (None: same as RESP2); overrides ``resp3``."""
     blocks: bool = field(init=False, repr=False, compare=False)
     """Derived: a client's blocking command (``BLOCKING``, not internal), which the
     connection runs as a ``BlockedCall``."""

@@ -15,9 +15,12 @@ from rabia.kv.commands import (
     connection,
     database,
     elections,
+    hashes,
     keys,
     leases,
     pubsub,
+    setops,
+    sets,
     strings,
     transactions,
 )
@@ -44,6 +47,9 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     elections.ROWS,
     connection.ROWS,
     pubsub.ROWS,
+    hashes.ROWS,
+    sets.ROWS,
+    setops.ROWS,
 )
 
 MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}
