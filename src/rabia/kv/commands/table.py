@@ -17,6 +17,11 @@ from rabia.kv.commands import (
     keys,
     leases,
     pubsub,
+    stream_claims,
+    stream_groups,
+    stream_info,
+    stream_read,
+    streams,
     strings,
     transactions,
 )
@@ -43,4 +48,9 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     elections.ROWS,
     connection.ROWS,
     pubsub.ROWS,
+    streams.ROWS,
+    stream_read.ROWS,
+    stream_groups.ROWS,
+    stream_claims.ROWS,
+    stream_info.ROWS,
 )
