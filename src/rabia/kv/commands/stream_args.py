@@ -101,11 +101,11 @@ def id_bulk(ident: int) -> bytes:
 def entry(ident: int, pairs: list[bytes] | None) -> bytes:
     """An entry as Redis replies it: [ID, [field, value, ...]] (a null array for the
     fields of a pending entry that was deleted)."""
+    text = b"%d-%d" % (ident >> 64, ident & MASK)
     if pairs is None:
-        return b"*2\r\n%s*-1\r\n" % id_bulk(ident)
-    parts = [b"*2\r\n%s*%d\r\n" % (id_bulk(ident), len(pairs))]
-    parts += [b"$%d\r\n%s\r\n" % (len(item), item) for item in pairs]
-    return b"".join(parts)
+        return b"*2\r\n$%d\r\n%s\r\n*-1\r\n" % (len(text), text)
+    head = b"*2\r\n$%d\r\n%s\r\n*%d\r\n" % (len(text), text, len(pairs))
+    return head + b"".join([b"$%d\r\n%s\r\n" % (len(item), item) for item in pairs])
 
 
 def nogroup(key: bytes, group: bytes, suffix: bytes = b"") -> bytes:

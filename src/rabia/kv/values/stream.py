@@ -16,7 +16,7 @@ import msgspec
 from rabia.kv.values import register
 from rabia.kv.values.base import TypedValue
 from rabia.kv.values.stream_group import Group, Nack
-from rabia.kv.values.stream_node import Node
+from rabia.kv.values.stream_node import DELETED, Node
 
 MASK = (1 << 64) - 1
 MAX_ID = (1 << 128) - 1
@@ -93,12 +93,13 @@ class StreamValue(TypedValue):
             node = nodes[at]
             if node.master > end:
                 return
-            for index in range(node.index_ge(start) if node.master < start else 0, len(node)):
-                ident = node.ident(index)
+            ms, seq, flags, pairs = node.ms, node.seq, node.flags, node.pairs
+            for index in range(node.index_ge(start) if node.master < start else 0, len(flags)):
+                ident = ms[index] << 64 | seq[index]
                 if ident > end:
                     return
-                if not node.deleted(index):
-                    yield ident, node.pairs(index)
+                if not flags[index] & DELETED:
+                    yield ident, pairs(index)
 
     def entries_reversed(self, end: int, start: int) -> Iterator[tuple[int, list[bytes]]]:
         """Live entries with ``start <= ID <= end``, last first."""

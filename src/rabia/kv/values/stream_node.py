@@ -155,13 +155,10 @@ class Node:
     def pairs(self, index: int) -> list[bytes]:
         """Field, value, ... of entry ``index``."""
         start = self.ends[index - 1] if index else 0
-        items = _unpack(memoryview(self.blob)[start : self.ends[index]])
+        items = _unpack(self.blob[start : self.ends[index]])
         if not self.flags[index] & SAME_FIELDS:
             return items
-        pairs: list[bytes] = []
-        for field, value in zip(self.fields, items, strict=True):
-            pairs += (field, value)
-        return pairs
+        return [item for pair in zip(self.fields, items, strict=True) for item in pair]
 
     def index_ge(self, ident: int) -> int:
         """The first index whose ID is >= ``ident`` (``len(self)`` if none)."""
