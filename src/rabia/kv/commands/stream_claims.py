@@ -43,20 +43,9 @@ def _owner(ctx: Context, args: list[bytes], group: Group, now: int) -> Consumer:
     return consumer
 
 
-def xclaim(ctx: Context, args: list[bytes]) -> bytes:
-    found = _lookup(ctx, args)
-    if isinstance(found, bytes):
-        return found
-    stream, group = found
-    min_idle = resp.parse_int(args[4])
-    if min_idle is None:
-        return resp.error(b"Invalid min-idle-time argument for XCLAIM")
-    ids: list[int] = []
-    at = 5
-    while at < len(args) and (ident := strict_id(args[at])) is not None:
-        ids.append(ident)
-        at += 1
-    now = ctx.keyspace.now // 1000
+def _options(args: list[bytes], at: int, now: int) -> tuple[int, int, bool, bool, int] | bytes:
+    """XCLAIM's options from ``args[at]`` on: (delivery time, RETRYCOUNT or -1, FORCE,
+    JUSTID, LASTID or 0), or the error."""
     delivered, retry, force, justid, last_id = -1, -1, False, False, 0
     while at < len(args):
         option, more = word(args[at]), at + 1 < len(args)
@@ -82,11 +71,32 @@ def xclaim(ctx: Context, args: list[bytes]) -> bytes:
         else:
             return resp.error(b"Unrecognized XCLAIM option '%s'" % cstr(args[at]))
         at += 1
+    if delivered < 0 or delivered > now:
+        delivered = now  # not given, or out of range: now (as Redis)
+    return delivered, retry, force, justid, last_id
+
+
+def xclaim(ctx: Context, args: list[bytes]) -> bytes:
+    found = _lookup(ctx, args)
+    if isinstance(found, bytes):
+        return found
+    stream, group = found
+    min_idle = resp.parse_int(args[4])
+    if min_idle is None:
+        return resp.error(b"Invalid min-idle-time argument for XCLAIM")
+    ids: list[int] = []
+    at = 5
+    while at < len(args) and (ident := strict_id(args[at])) is not None:
+        ids.append(ident)
+        at += 1
+    now = ctx.keyspace.now // 1000
+    options = _options(args, at, now)
+    if isinstance(options, bytes):
+        return options
+    delivered, retry, force, justid, last_id = options
     changed = False
     if last_id > group.last_id:
         group.last_id, changed = last_id, True
-    if delivered < 0 or delivered > now:
-        delivered = now
     consumer: Consumer | None = None
     replies: list[bytes] = []
     for ident in ids:

@@ -60,17 +60,8 @@ ERR_NEED_KEY = resp.error(
 )
 
 
-def xgroup(ctx: Context, args: list[bytes]) -> bytes:
-    sub = args[1].lower()
-    arity = SUBCOMMANDS.get(sub)
-    if arity is None:
-        return unknown_subcommand(args)
-    if (error := subcommand_arity(args, arity)) is not None:
-        return error
-    if sub == b"help":
-        return resp.array(resp.simple(line) for line in HELP)
-    if election_key(args[2:3]):
-        return ERR_ELECTION_KEY
+def _options(args: list[bytes], sub: bytes) -> tuple[bool, int] | bytes:
+    """CREATE's and SETID's options after the ID: (MKSTREAM, ENTRIESREAD or -1)."""
     mkstream, entries_read = False, -1
     at = 5
     while at < len(args):
@@ -88,6 +79,24 @@ def xgroup(ctx: Context, args: list[bytes]) -> bytes:
             at += 2
         else:
             return subcommand_syntax(args)
+    return mkstream, entries_read
+
+
+def xgroup(ctx: Context, args: list[bytes]) -> bytes:
+    sub = args[1].lower()
+    arity = SUBCOMMANDS.get(sub)
+    if arity is None:
+        return unknown_subcommand(args)
+    if (error := subcommand_arity(args, arity)) is not None:
+        return error
+    if sub == b"help":
+        return resp.array(resp.simple(line) for line in HELP)
+    if election_key(args[2:3]):
+        return ERR_ELECTION_KEY
+    options = _options(args, sub)
+    if isinstance(options, bytes):
+        return options
+    mkstream, entries_read = options
     ks, key, name = ctx.keyspace, args[2], args[3]
     stream = ks.get_typed(key, StreamValue)
     group = None if stream is None else stream.groups.get(name)
@@ -97,44 +106,40 @@ def xgroup(ctx: Context, args: list[bytes]) -> bytes:
         if group is None and sub in (b"setid", b"createconsumer", b"delconsumer"):
             return nogroup_for_key(key, name)
     if sub == b"create":
-        if len(args) > 8:
-            return subcommand_syntax(args)
-        return _create(ctx, args, stream, entries_read)
+        return (
+            subcommand_syntax(args) if len(args) > 8 else _create(ctx, args, stream, entries_read)
+        )
     assert stream is not None
-    if sub == b"setid":
-        if len(args) not in (5, 7):
-            return subcommand_syntax(args)
-        assert group is not None
-        if cstr(args[4]) == b"$":
-            group.last_id = stream.last_id
-        elif (found := parse_id(args[4], strict=False)) is None:
-            return ERR_INVALID_ID
-        else:
-            group.last_id = found[0]
-        group.entries_read = entries_read
-        event = b"xgroup-setid"
-    elif sub == b"destroy":
+    if sub == b"destroy":
         if group is None:
             return resp.ZERO
         del stream.groups[name]
-        event = b"xgroup-destroy"
+        reply, event = resp.ONE, b"xgroup-destroy"
     else:
         assert group is not None
-        if sub == b"createconsumer":
+        if sub == b"setid":
+            if len(args) not in (5, 7):
+                return subcommand_syntax(args)
+            found = (
+                (stream.last_id, True) if cstr(args[4]) == b"$" else parse_id(args[4], strict=False)
+            )
+            if found is None:
+                return ERR_INVALID_ID
+            group.last_id, group.entries_read = found[0], entries_read
+            reply, event = resp.OK, b"xgroup-setid"
+        elif sub == b"createconsumer":
             if args[4] in group.consumers:
                 return resp.ZERO
             group.consumer(args[4], ks.now // 1000)
-            event = b"xgroup-createconsumer"
+            reply, event = resp.ONE, b"xgroup-createconsumer"
         else:
             if args[4] not in group.consumers:
                 return resp.ZERO
-            pending = group.remove_consumer(args[4])
+            reply = resp.integer(group.remove_consumer(args[4]))
             event = b"xgroup-delconsumer"
     ks.modified(key, stream)
     ks.events.append((event, key))
-    if sub == b"setid":
-        return resp.OK
-    return resp.integer(pending) if sub == b"delconsumer" else resp.ONE
+    return reply
 
 
 def _create(

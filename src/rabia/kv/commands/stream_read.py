@@ -137,17 +137,17 @@ def _new(
     return resp.array(replies)
 
 
-def _read(ctx: Context, args: list[bytes], grouped: bool) -> bytes:
-    read = _parse(args, grouped)
-    if isinstance(read, bytes):
-        return read
-    if grouped and election_key(read.keys):
-        return ERR_ELECTION_KEY
-    ks = ctx.keyspace
+Target = tuple[bytes, StreamValue | None, Group | None, int]
+"""A stream to read: its key, its value, the group (XREADGROUP), the ID to read after."""
+
+
+def _targets(ctx: Context, args: list[bytes], read: _Read) -> list[Target] | bytes:
+    """Every stream with its group and ID, or the first error (before any change)."""
+    grouped = read.group is not None
     ids_at = read.streams_at + len(read.keys)
-    targets: list[tuple[bytes, StreamValue | None, Group | None, int]] = []
+    targets: list[Target] = []
     for position, key in enumerate(read.keys):
-        stream = ks.get_typed(key, StreamValue)
+        stream = ctx.keyspace.get_typed(key, StreamValue)
         group = None
         if read.group is not None:
             group = stream.groups.get(read.group) if stream is not None else None
@@ -167,43 +167,62 @@ def _read(ctx: Context, args: list[bytes], grouped: bool) -> bytes:
         else:
             after = parsed
         targets.append((key, stream, group, after))
+    return targets
+
+
+def _serve(ctx: Context, read: _Read, target: Target) -> bytes | None:
+    """The entries of one stream for this reader, or None if it has none to serve."""
+    key, stream, group, after = target
+    if stream is None:
+        return None
+    if group is None:
+        if not stream.length or stream.last_live() <= after:
+            return None
+        replies: list[bytes] = []
+        for ident, pairs in stream.entries(after + 1, MAX_ID):
+            replies.append(entry(ident, pairs))
+            if len(replies) == read.count:
+                break
+        return resp.array(replies)
+    history = after != NEW
+    if not history:
+        if not stream.length or stream.last_live() <= group.last_id:
+            return None
+        after = group.last_id
+    ks = ctx.keyspace
     now = ks.now // 1000
+    consumer, created = group.consumer(read.consumer, now)
+    if created:
+        ks.events.append((b"xgroup-createconsumer", key))
+    ks.modified(key, stream)
+    if history:
+        return _history(stream, consumer, after + 1, read, now)
+    return _new(stream, group, consumer, after + 1, read, now)
+
+
+def _read(ctx: Context, args: list[bytes], grouped: bool) -> bytes:
+    read = _parse(args, grouped)
+    if isinstance(read, bytes):
+        return read
+    if grouped and election_key(read.keys):
+        return ERR_ELECTION_KEY
+    targets = _targets(ctx, args, read)
+    if isinstance(targets, bytes):
+        return targets
     served: list[bytes] = []
-    for key, stream, group, after in targets:
-        if stream is None:
-            continue
-        if group is None:
-            if not stream.length or stream.last_live() <= after:
-                continue
-            replies = []
-            for ident, pairs in stream.entries(after + 1, MAX_ID):
-                replies.append(entry(ident, pairs))
-                if len(replies) == read.count:
-                    break
-            found = resp.array(replies)
-        else:
-            history = after != NEW
-            if not history:
-                if not stream.length or stream.last_live() <= group.last_id:
-                    continue
-                after = group.last_id
-            consumer, created = group.consumer(read.consumer, now)
-            if created:
-                ks.events.append((b"xgroup-createconsumer", key))
-            found = (
-                _history(stream, consumer, after + 1, read, now)
-                if history
-                else _new(stream, group, consumer, after + 1, read, now)
-            )
-            ks.modified(key, stream)
-        served.append(b"*2\r\n$%d\r\n%s\r\n%s" % (len(key), key, found))
+    for target in targets:
+        found = _serve(ctx, read, target)
+        if found is not None:
+            key = target[0]
+            served.append(b"*2\r\n$%d\r\n%s\r\n%s" % (len(key), key, found))
     if served:
         return resp.array(served)
     if read.timeout == -1:
         return resp.NULL_ARRAY
+    ids_at = read.streams_at + len(read.keys)
     for position, (_, _, _, after) in enumerate(targets):
         if cstr(args[ids_at + position]) == b"$":
-            args[ids_at + position] = format_id(after)
+            args[ids_at + position] = format_id(after)  # what the run again reads after
     return ctx.block(list(dict.fromkeys(read.keys)), read.timeout * 1000, resp.NULL_ARRAY)
 
 
