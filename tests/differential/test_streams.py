@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rabia.kv import resp
+from rabia.kv.commands.table import COMMANDS
 from tests.differential.check import order_free
 from tests.differential.oracle import (
     Command,
@@ -365,3 +366,35 @@ def test_star_ids_after_the_clock_match_redis(diff: Differential) -> None:
     ]
     problems = list(differences(diff.run(commands)))
     assert problems == [], "\n".join(problems)
+
+
+def test_resp3_forms_match_redis(oracle: RedisOracle, diff: Differential) -> None:
+    """RESP3 replies (maps for XREAD, XREADGROUP and XINFO), as a RESP3 client gets them
+    from rabia's connection (``CommandSpec.resp3``, then nulls) and from redis-server."""
+    diff.fresh()
+    sock = socket.create_connection(("127.0.0.1", oracle.port), timeout=5)
+    buffer = b""
+
+    def resp3_call(args: list[bytes]) -> bytes:
+        nonlocal buffer
+        sock.sendall(encode_request(args))
+        while (end := reply_end(buffer)) is None:
+            buffer += sock.recv(1 << 16)
+        reply, buffer = buffer[:end], buffer[end:]
+        return reply
+
+    try:
+        resp3_call([b"HELLO", b"3"])
+        for line in [
+            *(b"XADD s 1 f v", b"XADD s 2 g w", b"XGROUP CREATE s g 0", b"XDEL s 1"),
+            *(b"XREADGROUP GROUP g c STREAMS s 0 >", b"XREAD STREAMS s 0", b"XREAD STREAMS s 9"),
+            *(b"XADD s 3 f v", b"XREADGROUP GROUP g c STREAMS s 0", b"XINFO STREAM s"),
+            *(b"XINFO GROUPS s", b"XINFO CONSUMERS s g", b"XINFO STREAM s FULL COUNT 1"),
+        ]:
+            args = line.split()
+            ours = diff.machine.call(args)
+            spec = COMMANDS[args[0].lower()]
+            ours = resp.to_resp3(spec.resp3(ours) if spec.resp3 is not None else ours)
+            assert normalize(args, ours) == normalize(args, resp3_call(args)), line
+    finally:
+        sock.close()
