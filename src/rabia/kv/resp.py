@@ -226,3 +226,10 @@ def parse_timeout(text: bytes) -> int | bytes:
         return ERR_TIMEOUT_NEGATIVE
     micros = int(seconds * 1_000_000)
     return micros if micros < INT64_MAX else ERR_TIMEOUT
+
+
+def elements(reply: bytes) -> list[bytes]:
+    """The top-level elements of an array reply, each as its own reply bytes ([] for the
+    null array or a reply that is not an array)."""
+    found = _items(reply)
+    return [] if found is None else found[1]

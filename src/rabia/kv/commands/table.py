@@ -21,6 +21,11 @@ from rabia.kv.commands import (
     pubsub,
     setops,
     sets,
+    stream_claims,
+    stream_groups,
+    stream_info,
+    stream_read,
+    streams,
     strings,
     transactions,
 )
@@ -50,6 +55,11 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     hashes.ROWS,
     sets.ROWS,
     setops.ROWS,
+    streams.ROWS,
+    stream_read.ROWS,
+    stream_groups.ROWS,
+    stream_claims.ROWS,
+    stream_info.ROWS,
 )
 
 MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}
