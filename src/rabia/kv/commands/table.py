@@ -18,6 +18,7 @@ from rabia.kv.commands import (
     leases,
     pubsub,
     strings,
+    substrings,
     transactions,
 )
 from rabia.kv.commands.spec import CommandSpec
@@ -36,6 +37,7 @@ def build(*groups: Iterable[CommandSpec]) -> dict[bytes, CommandSpec]:
 
 COMMANDS: Mapping[bytes, CommandSpec] = build(
     strings.ROWS,
+    substrings.ROWS,
     keys.ROWS,
     database.ROWS,
     transactions.ROWS,
