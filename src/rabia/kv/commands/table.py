@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rabia.kv.commands import (
+    bitfield,
+    bitmaps,
     connection,
     database,
     elections,
@@ -38,6 +40,8 @@ def build(*groups: Iterable[CommandSpec]) -> dict[bytes, CommandSpec]:
 COMMANDS: Mapping[bytes, CommandSpec] = build(
     strings.ROWS,
     substrings.ROWS,
+    bitmaps.ROWS,
+    bitfield.ROWS,
     keys.ROWS,
     database.ROWS,
     transactions.ROWS,
