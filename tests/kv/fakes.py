@@ -7,7 +7,7 @@ to it, fed whole commands or raw bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rabia.errors import RabiaError
 from rabia.kv import KVMachine
@@ -29,6 +29,7 @@ class FakeLog:
         self.held: list[tuple[OnOutcome, bytes]] = []
         self.refuse: RabiaError | None = None
         self.now = 1_000_000_000
+        self.connections: list[Connection] = []
 
     def submit(self, entry: bytes, deliver: OnOutcome) -> None:
         if self.refuse is not None:
@@ -49,6 +50,18 @@ class FakeLog:
     def stats(self) -> Mapping[str, object]:
         return {"node_id": 0, "applied_slot": self.machine.revision}
 
+    # what the server commands read (``ServerView``)
+    port = 6379
+    started = 0.0
+    members = 3
+
+    def clients(self) -> Sequence[Connection]:
+        """The connections of the ``Client`` objects made on this log, open or not."""
+        return [c for c in self.connections if not c.finished]
+
+    def replicas(self) -> int:
+        return self.members - 1
+
 
 class Client:
     """One connection to ``log``, fed whole commands or raw bytes."""
@@ -59,17 +72,21 @@ class Client:
         *,
         password: bytes | None = None,
         unsafe: frozenset[str] = frozenset(),
+        client_id: int = 7,
     ) -> None:
         self.log = log or FakeLog()
         self.notified = 0
+        self.clock = 100.0
         self.conn = Connection(
             self.log,
             self._output_ready,
-            client_id=7,
+            client_id=client_id,
             password=password,
             max_request=1 << 20,
             unsafe=unsafe,
+            clock=lambda: self.clock,
         )
+        self.log.connections.append(self.conn)
 
     def _output_ready(self) -> None:
         self.notified += 1

@@ -226,3 +226,10 @@ def parse_timeout(text: bytes) -> int | bytes:
         return ERR_TIMEOUT_NEGATIVE
     micros = int(seconds * 1_000_000)
     return micros if micros < INT64_MAX else ERR_TIMEOUT
+
+
+def array_elements(reply: bytes) -> list[bytes] | None:
+    """The top-level elements of an array reply, each as its own reply bytes; None when
+    ``reply`` is not an array (an error, the null array...)."""
+    found = _items(reply)
+    return None if found is None else found[1]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
 from rabia.kv.connection import Connection, Submit
@@ -63,6 +64,7 @@ class RespServer(Listener):
         self._hub.reset(machine.revision)  # whatever was applied before has no history here
         machine.event_sink = self._hub
         self._unsubscribe_topology = node.topology.subscribe(self._topology)
+        self._started = time.monotonic()
 
     # -- Backend of the connections ------------------------------------------------------
 
@@ -84,6 +86,25 @@ class RespServer(Listener):
     def stats(self) -> Mapping[str, object]:
         """The node's statistics."""
         return self.node.stats()
+
+    @property
+    def port(self) -> int:
+        """The port clients connect to (the bound one once listening)."""
+        return self.address[1] if self._server is not None else self._port
+
+    @property
+    def started(self) -> float:
+        """When this server was made (``time.monotonic``, the connections' clock)."""
+        return self._started
+
+    def clients(self) -> Sequence[Connection]:
+        """The open client connections, oldest first."""
+        found = (p.connection for p in self.connections if isinstance(p, RespProtocol))
+        return sorted(found, key=lambda c: c.client_id)
+
+    def replicas(self) -> int:
+        """The other members of the cluster."""
+        return len(self.node.members()) - 1 if self.node.running else 0
 
     # -- listening -----------------------------------------------------------------------
 
@@ -117,6 +138,13 @@ def _nothing() -> None:
     pass
 
 
+def _address(name: object) -> bytes:
+    """``ip:port`` of a socket name (as Redis's CLIENT LIST writes it)."""
+    if isinstance(name, tuple) and len(name) >= 2:
+        return f"{name[0]}:{name[1]}".encode()
+    return b""
+
+
 class RespProtocol(asyncio.Protocol):
     """Moves one client's bytes between its socket and its ``Connection``."""
 
@@ -130,6 +158,11 @@ class RespProtocol(asyncio.Protocol):
         # uvloop's transports are not asyncio.Transport subclasses; same interface.
         self._transport = cast(asyncio.Transport, transport)
         self._server.connections.add(self)
+        connection = self.connection
+        connection.addr = _address(transport.get_extra_info("peername"))
+        connection.laddr = _address(transport.get_extra_info("sockname"))
+        sock = transport.get_extra_info("socket")
+        connection.fd = sock.fileno() if sock is not None else -1
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)

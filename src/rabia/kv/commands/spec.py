@@ -10,7 +10,7 @@ entry on every replica).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from random import Random
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -63,6 +63,47 @@ class Context(Protocol):
         ``keys`` (returns ``resp.BLOCK``), or inside EXEC/scripts answer ``nil``."""
 
 
+class MachineView(Protocol):
+    """What INFO and CONFIG read of the node's replica of the machine (``KVMachine``)."""
+
+    @property
+    def revision(self) -> int:
+        """The revision of the last command applied."""
+
+    @property
+    def max_value_size(self) -> int:
+        """The longest string a key may hold."""
+
+    def key_counts(self) -> tuple[int, int]:
+        """(keys, keys with a TTL) now, applying nothing."""
+
+
+class ServerView(Protocol):
+    """What the connection-level server commands (INFO, CONFIG, CLIENT, WAIT) read of
+    the node serving the connection (``rabia.kv.server.RespServer``)."""
+
+    @property
+    def machine(self) -> MachineView:
+        """This node's replica of the machine (read only: INFO's key counts)."""
+
+    @property
+    def port(self) -> int:
+        """The port clients connect to."""
+
+    @property
+    def started(self) -> float:
+        """When the server started, on the connections' ``clock``."""
+
+    def stats(self) -> Mapping[str, object]:
+        """The node's statistics, for INFO."""
+
+    def clients(self) -> Sequence[Session]:
+        """The open client connections of this node (CLIENT LIST, CLIENT KILL)."""
+
+    def replicas(self) -> int:
+        """The other members of the cluster (WAIT's answer)."""
+
+
 class Session(Protocol):
     """What a connection-level command's handler works on: one client's connection
     (``rabia.kv.connection.Connection``)."""
@@ -77,6 +118,28 @@ class Session(Protocol):
     watched: dict[bytes, int]
     subs: Subscriptions | None
     closing: bool
+    addr: bytes
+    """The client's address, ``ip:port``."""
+    laddr: bytes
+    """The server's address of the connection, ``ip:port``."""
+    fd: int
+    created: float
+    """When the connection opened (``clock``)."""
+    last_active: float
+    """When its last command came (``clock``)."""
+    last_command: bytes
+    library: dict[bytes, bytes]
+    """CLIENT SETINFO's ``lib-name`` and ``lib-ver``."""
+
+    @property
+    def server(self) -> ServerView:
+        """The node serving this connection."""
+
+    def clock(self) -> float:
+        """Seconds on a monotonic clock (connection ages, idle times)."""
+
+    def kill(self) -> None:
+        """Close the connection now (CLIENT KILL): replies still owed are dropped."""
 
     @property
     def subscribed_resp2(self) -> bool:
