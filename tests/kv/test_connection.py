@@ -290,3 +290,13 @@ def test_quit_inside_multi_runs_at_once() -> None:
     c = Client()
     assert c("MULTI", "SET a 1", "QUIT", "EXEC") == b"+OK\r\n+QUEUED\r\n+OK\r\n"
     assert c.conn.finished and c.log.machine.revision == 0
+
+
+def test_unknown_subcommands_are_refused_when_queued() -> None:
+    c = Client()
+    assert c("MULTI", "OBJECT NOPE k", "CLIENT GETNAME x", "CONFIG GET", "EXEC") == (
+        b"+OK\r\n-ERR unknown subcommand 'NOPE'. Try OBJECT HELP.\r\n"
+        b"-ERR wrong number of arguments for 'client|getname' command\r\n"
+        b"-ERR wrong number of arguments for 'config|get' command\r\n"
+        b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+    )

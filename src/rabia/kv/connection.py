@@ -354,7 +354,10 @@ class Connection:
             return
         if self.multi is not None and (spec is None or not spec.flags & Flag.TRANSACTION):
             if spec is not None and spec.local is not None:  # queued too, as in Redis
-                problem = None if spec.accepts(len(args)) else resp.arity_error(args[0])
+                if spec.accepts(len(args)):
+                    problem = spec.subcommand_error(args)
+                else:
+                    problem = resp.arity_error(args[0])
             else:
                 problem = refusal(spec, args)
             self._queue(args, problem)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rabia.kv import resp
-from rabia.kv.commands.spec import Session
+from rabia.kv.commands.spec import CommandSpec, Flag, Session
 from rabia.kv.resp import ERR_SYNTAX, OK
 
 ERR_NAME = resp.error(b"Client names cannot contain spaces, newlines or special characters.")
@@ -189,14 +189,11 @@ def _on_off(conn: Session, args: list[bytes]) -> None:
 
 def client(conn: Session, args: list[bytes]) -> None:
     """CLIENT subcommand [arguments]."""
+    refused = ROW.subcommand_error(args)
+    if refused is not None:
+        conn.reply(refused)
+        return
     sub = args[1].lower()
-    arity = ARITY.get(sub)
-    if arity is None:
-        conn.reply(resp.error(b"unknown subcommand '%s'. Try CLIENT HELP." % args[1][:128]))
-        return
-    if len(args) != arity if arity >= 0 else len(args) < -arity:
-        conn.reply(resp.arity_error(b"client|" + sub))
-        return
     conn.last_command = b"client|" + sub
     if sub == b"id":
         conn.reply(resp.integer(conn.client_id))
@@ -234,3 +231,7 @@ def _setinfo(conn: Session, args: list[bytes]) -> None:
     else:
         conn.library[attribute] = args[3]
         conn.reply(OK)
+
+
+ROW = CommandSpec(b"client", -2, Flag.LOCAL | Flag.NOSCRIPT, local=client, subcommands=ARITY)
+"""CLIENT's row of the command table (in ``connection.ROWS``)."""

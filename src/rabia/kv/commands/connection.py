@@ -121,7 +121,7 @@ ROWS = (
     CommandSpec(b"select", 2, _LOCAL | _FAST, local=select),
     CommandSpec(b"auth", -2, _LOCAL | _FAST | _NOSCRIPT | _NO_AUTH, local=auth),
     CommandSpec(b"hello", -1, _LOCAL | _FAST | _NOSCRIPT | _NO_AUTH, local=hello),
-    CommandSpec(b"client", -2, _LOCAL | _NOSCRIPT, local=clients.client),
+    clients.ROW,
     CommandSpec(b"command", -1, _LOCAL, local=command),
     CommandSpec(b"reset", -1, _LOCAL | _FAST | _NOSCRIPT | _SUBSCRIBED | _NOW, local=reset),
 )

@@ -134,13 +134,15 @@ HELP = [
 ]
 
 
+OBJECT_SUBCOMMANDS = {b"encoding": 3, b"refcount": 3, b"idletime": 3, b"freq": 3, b"help": 2}
+
+
 def object_(ctx: Context, args: list[bytes]) -> bytes:
     """OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ key, OBJECT HELP."""
+    refused = ctx.commands[b"object"].subcommand_error(args)
+    if refused is not None:
+        return refused
     sub = args[1].lower()
-    if sub not in (b"encoding", b"refcount", b"idletime", b"freq", b"help"):
-        return resp.error(b"unknown subcommand '%s'. Try OBJECT HELP." % args[1][:128])
-    if len(args) != (2 if sub == b"help" else 3):
-        return resp.arity_error(b"object|" + sub)
     if sub == b"help":
         return resp.array(resp.simple(line) for line in HELP)
     value = ctx.keyspace.lookup(args[2])
@@ -163,6 +165,6 @@ ROWS = (
     CommandSpec(b"renamenx", 3, _W | Flag.FAST, _FROM_TO, renamenx),
     CommandSpec(b"copy", -3, _W | Flag.DENYOOM, _FROM_TO, copy),
     CommandSpec(b"randomkey", 1, _R, NO_KEYS, randomkey),
-    CommandSpec(b"object", -2, _R, NO_KEYS, object_),
+    CommandSpec(b"object", -2, _R, NO_KEYS, object_, subcommands=OBJECT_SUBCOMMANDS),
 )
 """The generic key commands' rows of the command table."""

@@ -117,15 +117,16 @@ def _set_failed(name: bytes, reason: bytes) -> bytes:
     )
 
 
+CONFIG_SUBCOMMANDS = {b"get": -3, b"set": -4, b"resetstat": 2, b"rewrite": 2, b"help": 2}
+
+
 def config(conn: Session, args: list[bytes]) -> None:
     """CONFIG GET pattern..., CONFIG SET parameter value..., CONFIG RESETSTAT,
     CONFIG REWRITE (nothing to write: refused)."""
+    refused = CONFIG_ROW.subcommand_error(args)
     sub = args[1].lower()
-    minimum = {b"get": 3, b"set": 4, b"resetstat": 2, b"rewrite": 2, b"help": 2}.get(sub)
-    if minimum is None:
-        conn.reply(resp.error(b"unknown subcommand '%s'. Try CONFIG HELP." % args[1][:128]))
-    elif len(args) < minimum or (minimum == 2 and len(args) != 2):
-        conn.reply(resp.arity_error(b"config|" + sub))
+    if refused is not None:
+        conn.reply(refused)
     elif sub == b"get":
         _config_get(conn, args[2:])
     elif sub == b"set":
@@ -306,10 +307,14 @@ def info(conn: Session, args: list[bytes]) -> None:
 
 _LOCAL = Flag.LOCAL
 
+CONFIG_ROW = CommandSpec(
+    b"config", -2, _LOCAL | Flag.ADMIN | Flag.NOSCRIPT, local=config, subcommands=CONFIG_SUBCOMMANDS
+)
+
 ROWS = (
     CommandSpec(b"time", 1, Flag.READONLY | Flag.FAST, handler=time_),
     CommandSpec(b"wait", 3, _LOCAL | Flag.NOSCRIPT, local=wait),
-    CommandSpec(b"config", -2, _LOCAL | Flag.ADMIN | Flag.NOSCRIPT, local=config),
+    CONFIG_ROW,
     CommandSpec(b"info", -1, _LOCAL, local=info),
 )
 """The server commands' rows of the command table."""

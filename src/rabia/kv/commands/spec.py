@@ -247,6 +247,10 @@ class CommandSpec:
     resp3: Callable[[bytes], bytes] | None = None
     """Turns the machine's (RESP2) reply into its RESP3 form for a RESP3 client, when the
     two differ beyond nulls (maps, sets, doubles: ``rabia.kv.resp``); None: same."""
+    subcommands: Mapping[bytes, int] | None = None
+    """A container command's subcommands (lower case) and their arities, name and
+    subcommand included (Redis's ``object|encoding`` rows): an unknown one or a wrong
+    arity is refused like an unknown command (before consensus, EXECABORT in MULTI)."""
     written_key: int = field(init=False, repr=False, compare=False)
     """Derived, for the election-key guard: 0 if the command writes no key (not
     ``WRITE``, or no keys), the position of its key if it writes exactly one, -1 if it
@@ -261,3 +265,19 @@ class CommandSpec:
         """Whether ``count`` arguments (name included) fit the arity."""
         arity = self.arity
         return count == arity if arity >= 0 else count >= -arity
+
+    def subcommand_error(self, args: list[bytes]) -> bytes | None:
+        """Redis's error for an unknown subcommand or one of the wrong arity (``args``
+        fit the command's own arity); None when fine or not a container command."""
+        table = self.subcommands
+        if table is None:
+            return None
+        sub = args[1].lower()
+        arity = table.get(sub)
+        if arity is None:
+            text = b"unknown subcommand '%s'. Try %s HELP." % (args[1][:128], self.name.upper())
+            return b"-ERR %s\r\n" % text.replace(b"\r", b" ").replace(b"\n", b" ")
+        count = len(args)
+        if count == arity if arity >= 0 else count >= -arity:
+            return None
+        return b"-ERR wrong number of arguments for '%s|%s' command\r\n" % (self.name, sub)
