@@ -61,6 +61,8 @@ def test_config_get_and_set() -> None:
     assert c("CONFIG SET timeout 0 save") == b"-ERR syntax error\r\n"
     assert c("CONFIG FOO") == b"-ERR unknown subcommand 'FOO'. Try CONFIG HELP.\r\n"
     assert c("CONFIG RESETSTAT") == b"+OK\r\n"
+    c("HELLO 3")
+    assert c("CONFIG GET timeout") == b"%1\r\n$7\r\ntimeout\r\n$1\r\n0\r\n"  # a map
 
 
 def test_wait_answers_at_once() -> None:

@@ -79,7 +79,8 @@ def _config_get(conn: Session, patterns: list[bytes]) -> None:
     for pattern in patterns:
         match = matcher(pattern.lower())
         found |= {k: v for k, v in values.items() if match(k)}
-    conn.reply(resp.bulk_array(x for k in sorted(found) for x in (k, found[k])))
+    reply = resp.bulk_array(x for k in sorted(found) for x in (k, found[k]))
+    conn.reply(resp.flat_to_map(reply) if conn.protocol == 3 else reply)
 
 
 def _config_set(conn: Session, args: list[bytes]) -> None:
