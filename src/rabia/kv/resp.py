@@ -233,3 +233,10 @@ def elements(reply: bytes) -> list[bytes]:
     null array or a reply that is not an array)."""
     found = _items(reply)
     return [] if found is None else found[1]
+
+
+def array_elements(reply: bytes) -> list[bytes] | None:
+    """The top-level elements of an array reply, each as its own reply bytes; None when
+    ``reply`` is not an array (an error, the null array...)."""
+    found = _items(reply)
+    return None if found is None else found[1]

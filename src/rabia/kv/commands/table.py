@@ -11,22 +11,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rabia.kv.commands import (
+    bitfield,
+    bitmaps,
     blocking,
     connection,
     database,
     elections,
+    generic,
     hashes,
     keys,
     leases,
     pubsub,
+    server,
     setops,
     sets,
+    sort,
     stream_claims,
     stream_groups,
     stream_info,
     stream_read,
     streams,
     strings,
+    substrings,
     transactions,
 )
 from rabia.kv.commands.spec import CommandSpec
@@ -45,7 +51,13 @@ def build(*groups: Iterable[CommandSpec]) -> dict[bytes, CommandSpec]:
 
 COMMANDS: Mapping[bytes, CommandSpec] = build(
     strings.ROWS,
+    substrings.ROWS,
+    bitmaps.ROWS,
+    bitfield.ROWS,
     keys.ROWS,
+    generic.ROWS,
+    sort.ROWS,
+    server.ROWS,
     database.ROWS,
     transactions.ROWS,
     leases.ROWS,
