@@ -96,3 +96,48 @@ def test_rounding_to_the_format() -> None:
 )
 def test_sort_scores(text: bytes, expected: object) -> None:
     assert parse_double_prefix(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (b"10.5", b"0.1", b"10.6"),
+        (b"5.0e3", b"2.0e2", b"5200"),
+        (b"0.1", b"0.2", b"0.3"),
+        (b"0x10", b"1", b"17"),
+        (b"1", b"0.000003814697265625", b"1.00000381469726562"),  # a tie: to even
+        (b"1", b"1e-17", b"1.00000000000000001"),
+        (b"1", b"5e-18", b"1"),
+        (b"3", b"-1e-20", b"3"),
+        (b"-1.5", b"1.5", b"0"),
+        (b"-1", b"0.5", b"-0.5"),
+    ],
+)
+def test_sums_print_as_redis_hincrbyfloat_prints_them(a: bytes, b: bytes, expected: bytes) -> None:
+    x, y = parse_long_double(a), parse_long_double(b)
+    assert x is not None and y is not None
+    total = add(x, y)
+    assert isinstance(total, Fraction)
+    assert format_human(total) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"",
+        b" 1",
+        b"1 ",
+        b"abc",
+        b"1e",
+        b"0x",
+        b".",
+        b"nan",
+        b"NaN(1)",
+        b"1.2e4932",
+        b"--1",
+        b"infin",
+        b"1" * 6000,
+    ],
+)
+def test_not_long_doubles(text: bytes) -> None:
+    assert parse_long_double(text) is None
