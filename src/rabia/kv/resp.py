@@ -229,10 +229,8 @@ def parse_timeout(text: bytes) -> int | bytes:
 
 
 def elements(reply: bytes) -> list[bytes]:
-    """The top-level elements of an array reply, each as its own reply bytes ([] for the
-    null array or a reply that is not an array)."""
-    found = _items(reply)
-    return [] if found is None else found[1]
+    """``array_elements``, with [] for the null array or a reply that is not an array."""
+    return array_elements(reply) or []
 
 
 def array_elements(reply: bytes) -> list[bytes] | None:
