@@ -16,6 +16,8 @@ from rabia.kv.commands import (
     elections,
     keys,
     leases,
+    list_moves,
+    lists,
     pubsub,
     strings,
     transactions,
@@ -43,4 +45,6 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     elections.ROWS,
     connection.ROWS,
     pubsub.ROWS,
+    lists.ROWS,
+    list_moves.ROWS,
 )
