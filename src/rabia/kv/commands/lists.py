@@ -20,7 +20,6 @@ from rabia.kv.resp import (
     NULL_ARRAY,
     OK,
     ZERO,
-    bulk_array,
     bulk_or_nil,
     integer,
     parse_int,
@@ -41,6 +40,14 @@ def parse_positive(text: bytes, message: bytes) -> int | bytes:
     """A count from 0 up, or ``-ERR message`` (for non-integers too, as Redis does)."""
     n = parse_int(text)
     return resp.error(message) if n is None or n < 0 else n
+
+
+def bulks(elements: list[bytes]) -> bytes:
+    """An array of bulk strings (``resp.bulk_array`` without its generality)."""
+    return b"*%d\r\n%s" % (
+        len(elements),
+        b"".join([b"$%d\r\n%s\r\n" % (len(e), e) for e in elements]),
+    )
 
 
 def oversized(ctx: Context, elements: list[bytes]) -> bool:
@@ -120,7 +127,7 @@ def _pop(ctx: Context, args: list[bytes], left: bool) -> bytes:
         return resp.bulk(pop(ctx, key, value, left, 1)[0])
     if not count:
         return EMPTY_ARRAY
-    return bulk_array(pop(ctx, key, value, left, count))
+    return bulks(pop(ctx, key, value, left, count))
 
 
 def lpop(ctx: Context, args: list[bytes]) -> bytes:
@@ -160,7 +167,7 @@ def lrange(ctx: Context, args: list[bytes]) -> bytes:
     value = ctx.keyspace.get_typed(args[1], ListValue)
     if value is None:
         return EMPTY_ARRAY
-    return bulk_array(value.slice(*span(*bounds, len(value))))
+    return bulks(value.slice(*span(*bounds, len(value))))
 
 
 def ltrim(ctx: Context, args: list[bytes]) -> bytes:

@@ -73,12 +73,16 @@ class Chunk:
         """Elements ``lo`` to ``hi`` (excluded; None: to the end)."""
         starts, blob = self.starts, self.blob
         n = len(starts)
-        hi = n if hi is None else hi
+        if hi is None or hi > n:
+            hi = n
         if lo >= hi:
             return []
+        bounds = starts[lo : hi + 1].tolist()
         base = starts[0]
-        bounds = [s - base for s in starts[lo:hi]]
-        bounds.append(starts[hi] - base if hi < n else len(blob))
+        if hi == n:
+            bounds.append(base + len(blob))
+        if base:
+            return [blob[a - base : b - base] for a, b in pairwise(bounds)]
         return [blob[a:b] for a, b in pairwise(bounds)]
 
     def append(self, items: Sequence[bytes]) -> None:
@@ -97,6 +101,14 @@ class Chunk:
         starts[0:0] = _starts(items, first)
         self.blob = added + self.blob
         self._rebase()
+
+    def replace(self, i: int, value: bytes) -> None:
+        """Make element ``i`` (0 <= i < len) ``value``."""
+        starts, blob = self.starts, self.blob
+        a, b = self._bound(i), self._bound(i + 1)
+        self.blob = blob[:a] + value + blob[b:]
+        if delta := len(value) - (b - a):
+            starts[i + 1 :] = array("i", [s + delta for s in starts[i + 1 :]])
 
     def take_left(self, count: int) -> list[bytes]:
         """Remove and return the first ``count`` elements (in list order)."""
@@ -276,16 +288,20 @@ class ListValue(TypedValue):
         if at is None:
             return False
         chunks, position, offset = self._locate(at)
-        items = chunks[position].items()
-        items[offset] = value
-        chunks[position : position + 1] = pack(items)
-        self._store(chunks)
+        chunk = chunks[position]
+        chunk.replace(offset, value)
+        if len(chunk) > 1 and len(chunk.blob) > CHUNK_BYTES:
+            chunks[position : position + 1] = pack(chunk.items())
+            self._store(chunks)
         return True
 
     def slice(self, lo: int, hi: int) -> list[bytes]:
         """Elements ``lo`` to ``hi`` excluded (0 <= lo <= hi <= len)."""
         if lo >= hi:
             return []
+        chunks = self._chunks
+        if not isinstance(chunks, list):
+            return chunks.items(lo, hi)
         chunks, position, offset = self._locate(lo)
         out: list[bytes] = []
         want = hi - lo
