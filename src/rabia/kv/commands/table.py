@@ -11,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rabia.kv.commands import (
+    blocking,
     connection,
     database,
     elections,
+    hashes,
     keys,
     leases,
     list_moves,
     lists,
     pubsub,
+    setops,
+    sets,
     strings,
     transactions,
 )
@@ -45,6 +49,13 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     elections.ROWS,
     connection.ROWS,
     pubsub.ROWS,
+    hashes.ROWS,
+    sets.ROWS,
+    setops.ROWS,
     lists.ROWS,
     list_moves.ROWS,
 )
+
+MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}
+"""What the machine dispatches: every command, and the node's internal entries (never
+accepted from a client: the connection looks names up in ``COMMANDS`` only)."""
