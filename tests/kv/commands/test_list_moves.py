@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from rabia.kv import encode_exec, resp
+from rabia.kv import KVMachine, encode_exec, resp
+from rabia.kv.blocking import ACK_NEEDED, BLOCKED, SERVED, read_blocked
 from rabia.kv.commands import list_moves, lists
 from rabia.kv.commands.context import MachineContext
 from rabia.kv.commands.spec import Handler, Limits
 from rabia.kv.commands.table import COMMANDS
+from tests.kv.blockfakes import Applier
 from tests.kv.conftest import SEC, Driver
 from tests.kv.replies import p
 
@@ -189,3 +191,54 @@ def test_blocking_argument_errors(r: Driver) -> None:
     r("RPUSH", "l", "a")
     assert r("BLMOVE", "l", "s", "LEFT", "LEFT", "0") == WRONGTYPE
     assert p(r, "LLEN", "l") == 1
+
+
+# -- through the blocking framework (RABIA.BCALL, ADR 0014) ------------------------------
+
+
+def _served_log(apply: Applier) -> list[tuple[bytes, bytes]]:
+    log: list[tuple[bytes, bytes]] = []
+
+    class Sink:
+        def served(self, wid: bytes, marker: bytes) -> None:
+            log.append((wid, marker))
+
+    apply.kv.served_sink = Sink()
+    return log
+
+
+def test_a_waiting_pop_is_served_by_a_push_and_acknowledged() -> None:
+    apply = Applier(KVMachine())
+    served = _served_log(apply)
+    marker = apply(b"RABIA.BCALL", b"1.7.0", b"BRPOP", b"q", b"2.5")
+    assert read_blocked(marker) == (2_500_000, b"*-1\r\n")
+    apply(b"LPUSH", b"q", b"a", b"b")
+    popped = b"*2\r\n$1\r\nq\r\n$1\r\na\r\n"
+    assert served == [(b"1.7.0", ACK_NEEDED + popped)]
+    assert apply(b"LRANGE", b"q", b"0", b"-1") == b"*1\r\n$1\r\nb\r\n"
+    assert apply(b"RABIA.BACK", b"1.7.0") == popped
+
+
+def test_a_served_move_serves_the_destination_waiter_in_the_same_write() -> None:
+    apply = Applier(KVMachine())
+    served = _served_log(apply)
+    marker = apply(b"RABIA.BCALL", b"1.7.0", b"BLMOVE", b"src", b"dst", b"LEFT", b"RIGHT", b"0")
+    assert read_blocked(marker) == (0, b"$-1\r\n")
+    assert apply(b"RABIA.BCALL", b"2.7.0", b"BLPOP", b"dst", b"0").startswith(BLOCKED)
+    apply(b"RPUSH", b"src", b"x")
+    assert served == [
+        (b"1.7.0", SERVED + b"$1\r\nx\r\n"),
+        (b"2.7.0", ACK_NEEDED + b"*2\r\n$3\r\ndst\r\n$1\r\nx\r\n"),
+    ]
+    assert apply(b"DBSIZE") == b":0\r\n"
+
+
+def test_a_returned_multi_pop_goes_back_where_it_was() -> None:
+    apply = Applier(KVMachine())
+    apply(b"RPUSH", b"q", b"1", b"2", b"3", b"4")
+    marker = apply(b"RABIA.BCALL", b"1.7.0", b"BLMPOP", b"0", b"1", b"q", b"RIGHT", b"COUNT", b"2")
+    assert marker == ACK_NEEDED + b"*2\r\n$1\r\nq\r\n*2\r\n$1\r\n4\r\n$1\r\n3\r\n"
+    apply(b"RABIA.BRETURN", b"1.7.0")
+    assert (
+        apply(b"LRANGE", b"q", b"0", b"-1") == b"*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n"
+    )
