@@ -21,6 +21,8 @@ from rabia.kv.commands import (
     hashes,
     keys,
     leases,
+    list_moves,
+    lists,
     pubsub,
     server,
     setops,
@@ -72,6 +74,8 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     stream_groups.ROWS,
     stream_claims.ROWS,
     stream_info.ROWS,
+    lists.ROWS,
+    list_moves.ROWS,
 )
 
 MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}
