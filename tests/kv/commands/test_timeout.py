@@ -36,6 +36,7 @@ NOT_FLOAT = b"-ERR timeout is not a float or out of range\r\n"
         (b"-Infinity", NEGATIVE),
         (b"1e16", NEGATIVE),
         (b"1e308", NEGATIVE),
+        (b"1e4931", NEGATIVE),  # a long double, whose product by 1000 overflows
         (b"9223372036854775.808", NEGATIVE),
         (b"nan", NOT_FLOAT),
         (b"1e5000", NOT_FLOAT),  # past long double: strtold overflows
