@@ -104,7 +104,7 @@ def encoding(value: Value) -> bytes:
     """OBJECT ENCODING: a string's as a plain SET of it gets in Redis (int, embstr,
     raw); a typed value's own."""
     if not isinstance(value, bytes):
-        return value.ENCODING
+        return value.encoding()
     text = value[8:]
     if _is_long(text):
         return b"int"

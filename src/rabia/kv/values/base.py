@@ -35,6 +35,10 @@ class TypedValue:
     def __init__(self) -> None:
         self.revision = 0
 
+    def encoding(self) -> bytes:
+        """``OBJECT ENCODING``'s answer for this value (by default the type's)."""
+        return self.ENCODING
+
     def __len__(self) -> int:
         """Elements held; an empty collection is removed from the keyspace (not streams)."""
         raise NotImplementedError

@@ -53,6 +53,10 @@ class HashValue(TypedValue):
                 return elements[i + 1]
         return None
 
+    def sort_field(self, field: bytes) -> bytes | None:
+        """A field's value, for SORT's ``pattern->field``."""
+        return self.get(field)
+
     def set(self, field: bytes, value: bytes) -> bool:
         """Set ``field`` to ``value``; True when the field is new."""
         data = self._data

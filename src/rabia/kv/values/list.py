@@ -190,6 +190,15 @@ class ListValue(TypedValue):
         for chunk in self._all():
             yield from chunk.items()
 
+    def sort_elements(self) -> list[bytes]:
+        """The elements in list order (SORT)."""
+        return list(self)
+
+    @classmethod
+    def from_elements(cls, items: list[bytes]) -> Self:
+        """A list of ``items`` (SORT ... STORE)."""
+        return cls(items)
+
     # -- both ends -------------------------------------------------------------------
 
     def push_left(self, items: Sequence[bytes]) -> None:

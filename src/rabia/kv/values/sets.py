@@ -103,6 +103,10 @@ class SetValue(TypedValue):
         else:
             self._data = Table(dict.fromkeys(members, b""))
 
+    def sort_elements(self) -> list[bytes]:
+        """The members in the set's own (insertion) order (SORT)."""
+        return self.members()
+
     def members(self) -> list[bytes]:
         """Every member, in order."""
         data = self._data
