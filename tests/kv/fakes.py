@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from rabia.errors import RabiaError
 from rabia.kv import KVMachine
-from rabia.kv.blocked_call import BlockedCall
+from rabia.kv.blocked_call import BlockedCall, Stage
 from rabia.kv.connection import Connection
 from rabia.kv.hub import WatchHub
 from rabia.runtime.pending import OnOutcome
@@ -94,8 +94,10 @@ class FakeLog:
         return lambda: self.timers.remove(timer) if timer in self.timers else None
 
     def advance(self, seconds: float) -> None:
-        """Let ``seconds`` pass: run the timers that come due, in order."""
+        """Let ``seconds`` pass, on the timers' clock and in log time: run the timers
+        that come due, in order."""
         self.clock += seconds
+        self.now += round(seconds * 1e6)
         due = sorted((t for t in self.timers if t[0] <= self.clock), key=lambda t: t[0])
         for timer in due:
             self.timers.remove(timer)
@@ -112,6 +114,9 @@ class FakeLog:
 
     def replicas(self) -> int:
         return self.members - 1
+
+    def blocked_clients(self) -> int:
+        return sum(1 for call in self.calls.values() if call.stage is Stage.WAITING)
 
 
 class Client:

@@ -22,7 +22,6 @@ from rabia.kv.blocking import (
     BLOCKED,
     GONE,
     SERVED,
-    UNBLOCKED,
     read_blocked,
 )
 from rabia.kv.blocking_undo import undo_command
@@ -149,9 +148,9 @@ class BlockedCall:
 
     def _on_unblock(self, outcome: Outcome) -> None:
         if self.stage is not Stage.UNBLOCKING:
-            return  # served meanwhile
-        if isinstance(outcome, bytes) and outcome != UNBLOCKED:
-            return  # served first: its announcement decides
+            return  # served first: its announcement (made while applying) decided
+        # Removed now (UNBLOCKED), or already gone by its deadline in log time (NOTHING:
+        # the UNBLOCK itself applies past it), or not decided: the timeout reply.
         self._end(self._nil)
 
     def abandon(self) -> None:

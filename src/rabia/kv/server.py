@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
 from rabia.errors import RabiaError
-from rabia.kv.blocked_call import BlockedCall
+from rabia.kv.blocked_call import BlockedCall, Stage
 from rabia.kv.blocking import ACK_NEEDED
 from rabia.kv.connection import Connection, Submit
 from rabia.kv.entries import encode_command
@@ -160,6 +160,10 @@ class RespServer(Listener):
         """The open client connections, oldest first."""
         found = (p.connection for p in self.connections if isinstance(p, RespProtocol))
         return sorted(found, key=lambda c: c.client_id)
+
+    def blocked_clients(self) -> int:
+        """This node's clients waiting in a blocking command (their waiter registered)."""
+        return sum(1 for call in self._calls.values() if call.stage is Stage.WAITING)
 
     def replicas(self) -> int:
         """The other members of the cluster."""

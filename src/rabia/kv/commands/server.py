@@ -197,7 +197,7 @@ def _clients(conn: Session) -> list[str]:
         f"connected_clients:{len(clients)}",
         "cluster_connections:0",
         "maxclients:10000",
-        "blocked_clients:0",
+        f"blocked_clients:{conn.server.blocked_clients()}",
         "tracking_clients:0",
         f"pubsub_clients:{subscribed}",
     ]

@@ -130,6 +130,9 @@ class ServerView(Protocol):
     def replicas(self) -> int:
         """The other members of the cluster (WAIT's answer)."""
 
+    def blocked_clients(self) -> int:
+        """This node's clients waiting in a blocking command now."""
+
 
 class Session(Protocol):
     """What a connection-level command's handler works on: one client's connection
