@@ -290,8 +290,8 @@ class Connection:
             spec.local(self, args)
         elif self._broken:
             self._submit_broken(args)
-        elif self.protocol == 3 and spec.resp3 is not None:
-            self.submit(encode_command(args), spec.resp3)
+        elif self.protocol == 3 and (transform := spec.resp3_for(args)) is not None:
+            self.submit(encode_command(args), transform)
         else:
             self.submit(encode_command(args))
 

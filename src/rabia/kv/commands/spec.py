@@ -184,6 +184,9 @@ class CommandSpec:
     resp3: Callable[[bytes], bytes] | None = None
     """Turns the machine's (RESP2) reply into its RESP3 form for a RESP3 client, when the
     two differ beyond nulls (maps, sets, doubles: ``rabia.kv.resp``); None: same."""
+    resp3_args: Callable[[list[bytes]], Callable[[bytes], bytes] | None] | None = None
+    """For a command whose RESP3 form depends on its arguments (WITHSCORES, a COUNT):
+    the arguments -> the transform for this call (None: same); used instead of ``resp3``."""
     written_key: int = field(init=False, repr=False, compare=False)
     """Derived, for the election-key guard: 0 if the command writes no key (not
     ``WRITE``, or no keys), the position of its key if it writes exactly one, -1 if it
@@ -193,6 +196,10 @@ class CommandSpec:
         first, last, _ = self.keys
         writes = bool(self.flags & Flag.WRITE) and first > 0
         object.__setattr__(self, "written_key", (first if first == last else -1) if writes else 0)
+
+    def resp3_for(self, args: list[bytes]) -> Callable[[bytes], bytes] | None:
+        """The RESP3 transform of the reply to ``args`` (None: same as RESP2)."""
+        return self.resp3 if self.resp3_args is None else self.resp3_args(args)
 
     def accepts(self, count: int) -> bool:
         """Whether ``count`` arguments (name included) fit the arity."""

@@ -19,6 +19,7 @@ from rabia.kv.commands import (
     pubsub,
     strings,
     transactions,
+    zsets,
 )
 from rabia.kv.commands.spec import CommandSpec
 
@@ -43,4 +44,5 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     elections.ROWS,
     connection.ROWS,
     pubsub.ROWS,
+    zsets.ROWS,
 )
