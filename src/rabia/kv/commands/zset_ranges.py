@@ -8,7 +8,7 @@ import enum
 from collections.abc import Callable
 
 from rabia.kv import resp
-from rabia.kv.commands.spec import FIRST_KEY, CommandSpec, Context, Flag, KeyPositions
+from rabia.kv.commands.spec import FIRST_KEY, CommandSpec, Context, Flag
 from rabia.kv.commands.zset_args import (
     ERR_LEX_RANGE,
     ERR_RANGE,
@@ -263,7 +263,7 @@ ROWS = (
     _reader(b"zrevrangebyscore", zrevrangebyscore),
     CommandSpec(b"zrangebylex", -4, _R, FIRST_KEY, zrangebylex),
     CommandSpec(b"zrevrangebylex", -4, _R, FIRST_KEY, zrevrangebylex),
-    CommandSpec(b"zrangestore", -5, _W | Flag.DENYOOM, KeyPositions(1, 2, 1), zrangestore),
+    CommandSpec(b"zrangestore", -5, _W | Flag.DENYOOM, FIRST_KEY, zrangestore),
     CommandSpec(b"zcount", 4, _R | Flag.FAST, FIRST_KEY, zcount),
     CommandSpec(b"zlexcount", 4, _R | Flag.FAST, FIRST_KEY, zlexcount),
     CommandSpec(b"zremrangebyrank", 4, _W, FIRST_KEY, zremrangebyrank),

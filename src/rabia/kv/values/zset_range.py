@@ -141,14 +141,14 @@ def lex_span(z: Ordered, rng: LexRange, offset: int, limit: int, reverse: bool) 
         start = stop = first + offset
         while stop < count and stop - start != limit and below(members[stop]):
             stop += 1
-        return start, stop
+        return (start, stop) if start < stop else (0, 0)
     last = next((i for i in range(count - 1, -1, -1) if below(members[i])), None)
     if last is None or not above(members[last]):
         return 0, 0
     stop = start = last - offset + 1
     while start > 0 and stop - start != limit and above(members[start - 1]):
         start -= 1
-    return start, stop
+    return (start, stop) if start < stop else (0, 0)
 
 
 def _bisected(z: Ordered, rng: LexRange) -> tuple[int, int]:
