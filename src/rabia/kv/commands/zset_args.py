@@ -20,6 +20,7 @@ _HEX = rb"0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)
 _NUMBER = re.compile(
     rb"([+-]?)(?:(%s)|(%s)|(inf(?:inity)?)|nan(?:\([0-9A-Za-z_]*\))?)" % (_HEX, _DECIMAL), re.I
 )
+_PLAIN = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?")
 _C_SPACE = b" \t\n\v\f\r"
 _NONZERO = frozenset(b"123456789abcdefABCDEF")
 
@@ -61,6 +62,8 @@ def _strtod(text: bytes) -> tuple[float, bool] | None:
 def parse_score(text: bytes) -> float | None:
     """A score, increment or weight as Redis's ``string2d`` reads it: None when not a
     valid float (NaN, white space, trailing bytes, overflow or underflow to zero)."""
+    if len(text) < 300 and _PLAIN.fullmatch(text):  # the common case, read alike
+        return float(text)
     parsed = _strtod(text)
     if parsed is None:
         return None

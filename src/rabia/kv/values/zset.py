@@ -8,7 +8,9 @@ the like build are packed when small enough.
 
 A command takes the content with ``view()`` (the unpacked lists, or the index itself),
 reads or changes it through the ``Ordered`` protocol, calls ``make_room`` before
-inserting a member, and ``save`` once done (which packs a small set back).
+inserting a member, and ``save`` once done. Unpacking costs microseconds per member, so
+the last ``HOT`` small sets used stay unpacked (``Small``) and are packed again when
+they leave that list: a bounded cache, invisible in replies and snapshots.
 """
 
 from __future__ import annotations
@@ -27,6 +29,24 @@ from rabia.kv.values.zset_small import EMPTY, MAX_ENTRIES, MAX_MEMBER, Small
 
 _PACKED, _INDEX = b"L", b"S"
 _COUNT = struct.Struct("<I")
+
+HOT = 256
+"""Small sets kept unpacked, the most recently used."""
+_hot: dict[ZSetValue, bytes | None] = {}
+"""The sets kept unpacked, least recently used first, with their packed form while
+they are unchanged (None once changed)."""
+
+
+def _keep_unpacked(value: ZSetValue, packed: bytes | None) -> None:
+    """Put ``value`` (holding a ``Small``) last in ``_hot``; pack the oldest past ``HOT``."""
+    _hot.pop(value, None)
+    _hot[value] = packed
+    if len(_hot) > HOT:
+        oldest = next(iter(_hot))
+        clean = _hot.pop(oldest)
+        data = oldest._data
+        if isinstance(data, Small):
+            oldest._data = data.pack() if clean is None else clean
 
 
 def _little(values: array) -> bytes:  # type: ignore[type-arg]
@@ -51,7 +71,7 @@ class ZSetValue(TypedValue):
 
     TYPE = b"zset"
 
-    def __init__(self, data: bytes | ScoreIndex = EMPTY) -> None:
+    def __init__(self, data: bytes | Small | ScoreIndex = EMPTY) -> None:
         super().__init__()
         self._data = data
 
@@ -71,7 +91,7 @@ class ZSetValue(TypedValue):
     @property
     def ENCODING(self) -> bytes:  # type: ignore[override]
         """``OBJECT ENCODING``: ``listpack`` or ``skiplist``."""
-        return b"listpack" if type(self._data) is bytes else b"skiplist"
+        return b"skiplist" if isinstance(self._data, ScoreIndex) else b"listpack"
 
     def __len__(self) -> int:
         data = self._data
@@ -80,7 +100,13 @@ class ZSetValue(TypedValue):
     def view(self) -> Ordered:
         """The content, to read or change (``save`` it after a change)."""
         data = self._data
-        return Small.unpack(data) if isinstance(data, bytes) else data
+        if isinstance(data, bytes):
+            small = self._data = Small.unpack(data)
+            _keep_unpacked(self, data)
+            return small
+        if isinstance(data, Small):
+            _keep_unpacked(self, _hot.get(self))
+        return data
 
     def make_room(self, view: Ordered, member: bytes) -> Ordered:
         """The view to insert ``member`` into: converted to the index (and kept) when a
@@ -88,21 +114,24 @@ class ZSetValue(TypedValue):
         if isinstance(view, Small) and (len(view) >= MAX_ENTRIES or len(member) > MAX_MEMBER):
             index = ScoreIndex.from_sorted(view.scores, view.members)
             self._data = index
+            _hot.pop(self, None)
             return index
         return view
 
     def save(self, view: Ordered) -> None:
         """Keep the changes made to ``view``."""
         if isinstance(view, Small):
-            self._data = view.pack()
+            self._data = view  # (it may have been packed meanwhile)
+            _keep_unpacked(self, None)
 
     # -- snapshots ---------------------------------------------------------------------
 
     def encode(self) -> bytes:
         data = self._data
-        if type(data) is bytes:
+        if isinstance(data, Small):
+            return _PACKED + data.pack()
+        if isinstance(data, bytes):
             return _PACKED + data
-        assert isinstance(data, ScoreIndex)
         members, scores = data.items()
         return b"".join(
             (
@@ -143,8 +172,9 @@ class ZSetValue(TypedValue):
 
     def copy(self) -> Self:
         data = self._data
-        if type(data) is bytes:
+        if isinstance(data, Small):
+            return type(self)(data.pack())
+        if isinstance(data, bytes):
             return type(self)(data)
-        assert isinstance(data, ScoreIndex)
         members, scores = data.items()
         return type(self)(ScoreIndex.from_sorted(scores, members))

@@ -224,22 +224,27 @@ class ScoreIndex:
             del self.dict[member]
         self._by_member = None
         first, pos = self._locate(start)
-        need = stop - start
-        block = first
+        block, need, dropped = first, stop - start, False
         while need > 0:
-            part = self._members[block]
+            scores, part = self._scores[block], self._members[block]
             taken = min(need, len(part) - pos)
-            del part[pos : pos + taken], self._scores[block][pos : pos + taken]
+            del scores[pos : pos + taken], part[pos : pos + taken]
             need -= taken
-            block += 1
+            if not part:  # the next block moves into this place
+                del self._scores[block], self._members[block]
+                dropped = True
+            elif not dropped:
+                if pos == len(part):
+                    self._last_s[block], self._last_m[block] = scores[-1], part[-1]
+                self._add_length(block, -taken)
+                block += 1
+            else:
+                block += 1
             pos = 0
-        kept = [i for i, part in enumerate(self._members) if part]
-        self._scores = [self._scores[i] for i in kept]
-        self._members = [self._members[i] for i in kept]
-        if first < len(kept) and len(self._members[first]) < LOAD // 4:
-            self._merge(first)
-        else:
+        if dropped:
             self._reindex()
+        if first < len(self._members) and len(self._members[first]) < LOAD // 4:
+            self._merge(first)
         return members
 
     def items(self) -> tuple[list[bytes], list[float]]:

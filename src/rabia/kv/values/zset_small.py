@@ -10,10 +10,9 @@ member) order, packed back when the command is done.
 
 from __future__ import annotations
 
-import sys
-from array import array
+import struct
 from bisect import bisect_left, bisect_right
-from itertools import accumulate, pairwise
+from functools import lru_cache
 
 MAX_ENTRIES = 128
 """Redis's ``zset-max-listpack-entries``."""
@@ -23,7 +22,15 @@ MAX_MEMBER = 64
 _FORMATS = {1: "b", 2: "h", 4: "i", 8: "d"}
 EMPTY = b"\x00\x08"
 """The packed form of an empty set."""
-_BIG_ENDIAN = sys.byteorder == "big"
+
+
+@lru_cache(maxsize=512)
+def _layout(head: bytes) -> struct.Struct:
+    """The ``struct`` of the scores and members a packed set's head describes (sets
+    alike in size and member lengths share one)."""
+    count, width = head[0], head[1]
+    members = "".join(map("{}s".format, head[2:]))
+    return struct.Struct(f"<{count}{_FORMATS[width]}{members}")
 
 
 def _width(low: float, high: float) -> int:
@@ -45,22 +52,20 @@ class Small:
 
     @classmethod
     def unpack(cls, data: bytes) -> Small:
-        """The set ``data`` (from ``pack``) holds."""
-        count, width = data[0], data[1]
+        """The set ``data`` (from ``pack``) holds; ``ValueError`` if malformed."""
+        count = data[0]
         if not count:
             return cls([], [])
-        at = 2 + count
-        end = at + count * width
-        numbers: array[float] = array(_FORMATS[width])
-        numbers.frombytes(data[at:end])
-        if _BIG_ENDIAN:
-            numbers.byteswap()
-        scores = numbers.tolist() if width == 8 else list(map(float, numbers))
-        bounds = list(accumulate(data[2:at], initial=end))
-        members = [data[a:b] for a, b in pairwise(bounds)]
-        if len(scores) != count or bounds[-1] != len(data):
-            raise ValueError("malformed packed sorted set")
-        return cls(scores, members)
+        head = data[: 2 + count]
+        try:
+            fields = _layout(head).unpack_from(data, len(head))
+        except (KeyError, struct.error) as exc:
+            raise ValueError(f"malformed packed sorted set: {exc}") from None
+        if _layout(head).size + len(head) != len(data):
+            raise ValueError("malformed packed sorted set: wrong length")
+        numbers = fields[:count]
+        scores = list(numbers) if data[1] == 8 else list(map(float, numbers))
+        return cls(scores, list(fields[count:]))
 
     def pack(self) -> bytes:
         """The packed form (see the module's docstring)."""
@@ -69,13 +74,11 @@ class Small:
         if not count:
             return EMPTY
         width = _width(scores[0], scores[-1])
-        if width != 8 and not all(s.is_integer() for s in scores):
+        if width != 8 and not all(map(float.is_integer, scores)):
             width = 8
-        numbers = array(_FORMATS[width], scores if width == 8 else map(int, scores))
-        if _BIG_ENDIAN:
-            numbers.byteswap()
         head = bytes((count, width)) + bytes(map(len, members))
-        return b"".join((head, numbers.tobytes(), *members))
+        numbers = scores if width == 8 else map(int, scores)
+        return head + _layout(head).pack(*numbers, *members)
 
     # -- the Ordered protocol (rabia.kv.values.zset) -----------------------------------
 
