@@ -122,7 +122,8 @@ def report(name: str, commands: list[Command], members: int) -> None:
     theirs = redis_bytes(commands)
     line = f"{name}: rabia {traced / members:.0f} B/member traced, {rss / members:.0f} by RSS"
     if theirs is not None:
-        line += f"; redis-server {theirs / members:.0f} B/member (rabia/redis {traced / theirs:.2f})"
+        ratio = traced / theirs
+        line += f"; redis-server {theirs / members:.0f} B/member (rabia/redis {ratio:.2f})"
     print(line)
 
 

@@ -129,7 +129,7 @@ class ZSetValue(TypedValue):
     def encode(self) -> bytes:
         data = self._data
         if isinstance(data, Small):
-            return _PACKED + data.pack()
+            return _PACKED + (_hot.get(self) or data.pack())
         if isinstance(data, bytes):
             return _PACKED + data
         members, scores = data.items()
@@ -173,7 +173,7 @@ class ZSetValue(TypedValue):
     def copy(self) -> Self:
         data = self._data
         if isinstance(data, Small):
-            return type(self)(data.pack())
+            return type(self)(_hot.get(self) or data.pack())
         if isinstance(data, bytes):
             return type(self)(data)
         members, scores = data.items()
