@@ -34,6 +34,13 @@ def sorted_pairs(reply: bytes) -> bytes:
 
 ORDER_FREE: dict[bytes, Callable[[bytes], bytes]] = {
     b"KEYS": sorted_items,
+    b"HGETALL": sorted_pairs,
+    b"HKEYS": sorted_items,
+    b"HVALS": sorted_items,
+    b"SMEMBERS": sorted_items,
+    b"SINTER": sorted_items,
+    b"SUNION": sorted_items,
+    b"SDIFF": sorted_items,
 }
 """Commands (upper case) whose reply order is Redis's hash-table order, and how to
 compare them regardless of order. Each type's suite adds its own."""

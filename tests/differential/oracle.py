@@ -57,6 +57,28 @@ def reply_end(data: bytes, start: int = 0) -> int | None:
         return None
 
 
+class RespSocket:
+    """A blocking RESP2 connection: one command, one reply's exact bytes."""
+
+    def __init__(self, port: int) -> None:
+        self._sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self._buffer = b""
+
+    def call(self, args: Command) -> bytes:
+        """Send one command; its reply's bytes."""
+        self._sock.sendall(encode_request(args))
+        while (end := reply_end(self._buffer)) is None:
+            chunk = self._sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            self._buffer += chunk
+        reply, self._buffer = self._buffer[:end], self._buffer[end:]
+        return reply
+
+    def close(self) -> None:
+        self._sock.close()
+
+
 class RedisOracle:
     """One redis-server process and a blocking connection to it."""
 
@@ -75,36 +97,30 @@ class RedisOracle:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        self._conn: RespSocket | None = None
         deadline = time.monotonic() + 10
-        while True:
+        while self._conn is None:
             try:
-                self._sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-                break
+                self._conn = RespSocket(self.port)
             except OSError:
                 if time.monotonic() > deadline or self._process.poll() is not None:
                     self.close()
                     raise RuntimeError("redis-server did not start") from None
                 time.sleep(0.02)  # bounded: the server's port is not open yet
-        self._buffer = b""
 
     def call(self, args: Command) -> bytes:
         """Send one command; its reply's bytes (RESP2)."""
-        self._sock.sendall(encode_request(args))
-        while (end := reply_end(self._buffer)) is None:
-            chunk = self._sock.recv(1 << 16)
-            if not chunk:
-                raise ConnectionError("redis-server closed the connection")
-            self._buffer += chunk
-        reply, self._buffer = self._buffer[:end], self._buffer[end:]
-        return reply
+        assert self._conn is not None
+        return self._conn.call(args)
 
     def reset(self) -> None:
         """An empty database and no scripts."""
         assert self.call([b"FLUSHALL"]) == b"+OK\r\n"
 
     def close(self) -> None:
-        if getattr(self, "_sock", None) is not None:
-            self._sock.close()
+        if getattr(self, "_conn", None) is not None:
+            assert self._conn is not None
+            self._conn.close()
         self._process.kill()
         self._process.wait(timeout=10)
 

@@ -62,6 +62,7 @@ class FakeTransport(asyncio.Transport):
 
 class _Config:
     max_command_bytes = MAX_COMMAND_BYTES
+    node_id = 0
 
 
 class FakeNode:
@@ -72,6 +73,7 @@ class FakeNode:
         self.machine = KVMachine(max_value_size=MAX_COMMAND_BYTES)
         self.topology = TopologyFeed(0)
         self.config = _Config()
+        self.session = 1
         self.now = 1_000_000_000_000
 
     def stats(self) -> dict[str, int | float | str | None]:

@@ -7,10 +7,12 @@ to it, fed whole commands or raw bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Mapping
 
 from rabia.errors import RabiaError
 from rabia.kv import KVMachine
+from rabia.kv.blocked_call import BlockedCall
 from rabia.kv.connection import Connection
 from rabia.kv.hub import WatchHub
 from rabia.runtime.pending import OnOutcome
@@ -21,10 +23,17 @@ class FakeLog:
     """A ``Backend`` whose log is one ``KVMachine``: entries apply when submitted; their
     replies are delivered at once, or held until ``release`` when ``deferred``."""
 
-    def __init__(self, *, deferred: bool = False) -> None:
-        self.machine = KVMachine()
+    def __init__(self, *, deferred: bool = False, machine: KVMachine | None = None) -> None:
+        self.machine = machine or KVMachine()
         self.hub = WatchHub()
         self.machine.event_sink = self.hub
+        self.machine.served_sink = self
+        self.calls: dict[bytes, BlockedCall] = {}
+        self.timers: list[tuple[float, Callable[[], None]]] = []
+        self.clock = 0.0
+        self._wids = itertools.count()
+        self.in_flight: list[tuple[bytes, OnOutcome]] | None = None
+        """When a list, submitted entries wait here (not yet decided) until ``decide``."""
         self.deferred = deferred
         self.held: list[tuple[OnOutcome, bytes]] = []
         self.refuse: RabiaError | None = None
@@ -33,12 +42,25 @@ class FakeLog:
     def submit(self, entry: bytes, deliver: OnOutcome) -> None:
         if self.refuse is not None:
             raise self.refuse
+        if self.in_flight is not None:
+            self.in_flight.append((entry, deliver))
+            return
+        self.apply(entry, deliver)
+
+    def apply(self, entry: bytes, deliver: OnOutcome) -> None:
+        """Apply one entry now (in log order) and deliver or hold its reply."""
         self.now += 1000
         reply = self.machine.apply_at(entry, self.now)
         if self.deferred:
             self.held.append((deliver, reply))
         else:
             deliver(reply)
+
+    def decide(self) -> None:
+        """Apply the entries held in flight, in submission order."""
+        held, self.in_flight = self.in_flight or [], None
+        for entry, deliver in held:
+            self.apply(entry, deliver)
 
     def release(self, *order: int) -> None:
         """Deliver the held replies with these indexes (all, in order, by default)."""
@@ -48,6 +70,35 @@ class FakeLog:
 
     def stats(self) -> Mapping[str, object]:
         return {"node_id": 0, "applied_slot": self.machine.revision}
+
+    # -- what blocked calls need (``Waits``) ---------------------------------------------
+
+    def new_waiter_id(self) -> bytes:
+        return b"0.1.%d" % next(self._wids)
+
+    def track(self, wid: bytes, call: BlockedCall | None) -> None:
+        if call is None:
+            self.calls.pop(wid, None)
+        else:
+            self.calls[wid] = call
+
+    def served(self, wid: bytes, marker: bytes) -> None:
+        call = self.calls.get(wid)
+        if call is not None:
+            call.served(marker)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Callable[[], None]:
+        timer = (self.clock + seconds, callback)
+        self.timers.append(timer)
+        return lambda: self.timers.remove(timer) if timer in self.timers else None
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass: run the timers that come due, in order."""
+        self.clock += seconds
+        due = sorted((t for t in self.timers if t[0] <= self.clock), key=lambda t: t[0])
+        for timer in due:
+            self.timers.remove(timer)
+            timer[1]()
 
 
 class Client:

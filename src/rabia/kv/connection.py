@@ -24,8 +24,9 @@ from typing import Protocol
 from rabia.errors import RabiaError
 from rabia.kv import resp
 from rabia.kv import unsafe as broken
+from rabia.kv.blocked_call import BlockedCall, Stage, Waits
 from rabia.kv.commands.context import refusal
-from rabia.kv.commands.spec import Flag
+from rabia.kv.commands.spec import CommandSpec, Flag
 from rabia.kv.commands.table import COMMANDS
 from rabia.kv.entries import encode_command, encode_exec
 from rabia.kv.hub import WatchHub
@@ -41,8 +42,9 @@ error once, now or later. May raise ``RabiaError`` when the entry is refused at 
 ERR_NOAUTH = resp.coded_error(b"NOAUTH Authentication required.")
 
 
-class Backend(Protocol):
-    """The node side of a connection (a ``RespServer``, or a fake in tests)."""
+class Backend(Waits, Protocol):
+    """The node side of a connection (a ``RespServer``, or a fake in tests); as
+    ``Waits``, what blocked calls need (submit, announcements of served waiters, timers)."""
 
     @property
     def machine(self) -> KVMachine:
@@ -52,12 +54,11 @@ class Backend(Protocol):
     def hub(self) -> WatchHub:
         """The node's change notifications, for SUBSCRIBE and RABIA.WATCH."""
 
-    @property
-    def submit(self) -> Submit:
-        """Replicates a log entry (``Node.submit_callback``)."""
-
     def stats(self) -> Mapping[str, object]:
         """The node's statistics, for INFO."""
+
+    def new_waiter_id(self) -> bytes:
+        """A waiter id no other call of the cluster has (``node.session.counter``)."""
 
 
 class PendingReply:
@@ -119,6 +120,8 @@ class Connection:
         self._parser = RequestParser(max_request)
         self._replies: deque[PendingReply | bytes] = deque()
         self._lost = False
+        self._calls: list[BlockedCall] = []
+        """Blocking commands of this client (done ones are pruned now and then)."""
         self._stale_reads = broken.STALE_READS in unsafe
         self._ack_before_decide = broken.ACK_BEFORE_DECIDE in unsafe
         self._broken = self._stale_reads or self._ack_before_decide
@@ -192,6 +195,9 @@ class Connection:
         self._lost = True
         if self.subs is not None:
             self.subs.close()
+        for call in self._calls:
+            call.abandon()
+        self._calls = []
         self._replies.clear()
 
     # -- what connection-level commands read (``spec.Session``) -------------------------
@@ -288,12 +294,35 @@ class Connection:
             self.reply(resp.arity_error(args[0]))
         elif spec.local is not None:
             spec.local(self, args)
+        elif self.protocol == 3:
+            self._resp3_command(spec, args)
+        elif spec.blocks:
+            self._blocking_call(args, None)
         elif self._broken:
             self._submit_broken(args)
-        elif self.protocol == 3 and (transform := spec.resp3_for(args)) is not None:
-            self.submit(encode_command(args), transform)
         else:
             self.submit(encode_command(args))
+
+    def _resp3_command(self, spec: CommandSpec, args: list[bytes]) -> None:
+        """A log command from a RESP3 client: its reply in RESP3 form."""
+        transform = spec.resp3 if spec.resp3_of is None else spec.resp3_of(args)
+        if spec.blocks:
+            self._blocking_call(args, transform)
+        elif self._broken:
+            self._submit_broken(args)
+        else:
+            self.submit(encode_command(args), transform)
+
+    def _blocking_call(self, args: list[bytes], transform: Callable[[bytes], bytes] | None) -> None:
+        """A blocking command: its reply's place is kept while it waits (ADR 0014)."""
+        pending = PendingReply(self, self.protocol == 3, transform)
+        self._replies.append(pending)
+        calls = self._calls
+        if len(calls) > 32:
+            self._calls = calls = [c for c in calls if c.stage is not Stage.DONE]
+        call = BlockedCall(self.backend.new_waiter_id(), args, pending, self.backend)
+        calls.append(call)
+        call.start()
 
     def _submit_broken(self, args: list[bytes]) -> None:
         """A log command in a deliberately broken build (``rabia.kv.unsafe``)."""

@@ -9,16 +9,18 @@ restores snapshots.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
 from rabia.api import StateMachine
 from rabia.kv import resp
+from rabia.kv.blocking import Blocking, BlockingState, ServedSink
+from rabia.kv.commands.blocking import expire_blocking, serve_ready
 from rabia.kv.commands.context import MachineContext, refusal
 from rabia.kv.commands.leases import expire_leases
-from rabia.kv.commands.spec import Limits
-from rabia.kv.commands.table import COMMANDS
+from rabia.kv.commands.spec import CommandSpec, Limits
+from rabia.kv.commands.table import COMMANDS, MACHINE_COMMANDS
 from rabia.kv.entries import decode_args, encode_command, encode_exec
 from rabia.kv.events import EventSink
 from rabia.kv.leases import Leases, LeaseState
@@ -33,6 +35,8 @@ class _Snapshot(msgspec.Struct, frozen=True, array_like=True):
 
     keyspace: KeyspaceState
     leases: LeaseState
+    blocking: BlockingState = BlockingState()
+    """Waiters and served pops awaiting their ACK (none in older snapshots)."""
 
 
 _encode = msgspec.msgpack.Encoder().encode
@@ -67,9 +71,10 @@ class KVMachine(StateMachine):
         max_value_size: int = 64 * 1024 * 1024,
         max_keys: int = 50_000_000,
         max_leases: int = 1_000_000,
+        commands: Mapping[bytes, CommandSpec] = MACHINE_COMMANDS,
     ) -> None:
         self._context = MachineContext(
-            COMMANDS, Limits(max_key_size, max_value_size, max_keys, max_leases)
+            commands, Limits(max_key_size, max_value_size, max_keys, max_leases)
         )
         self.event_sink: EventSink | None = None
         """Where the notifications of each applied command go (None: nowhere)."""
@@ -127,17 +132,33 @@ class KVMachine(StateMachine):
         heap = ctx.leases.heap
         if heap and heap[0][0] <= ks.now:
             expire_leases(ctx)
+        blocking = ctx.blocking
+        if blocking.waiters or blocking.deliveries:
+            expire_blocking(ctx)
         try:
             args = decode_args(command)
         except msgspec.DecodeError:
             reply = resp.ERR_MALFORMED
         else:
             reply = ctx.run(args)
+            if ks.ready:
+                serve_ready(ctx)
+        if reply == resp.BLOCK:  # a blocking command outside RABIA.BCALL cannot block
+            reply = resp.NULL_ARRAY
         if ks.events:
             events, ks.events = ks.events, []
             if self.event_sink is not None:
                 self.event_sink.publish(revision, events)
         return reply
+
+    @property
+    def served_sink(self) -> ServedSink | None:
+        """Where waiters served by a write are announced (the node's RESP server)."""
+        return self._context.blocking.sink
+
+    @served_sink.setter
+    def served_sink(self, sink: ServedSink | None) -> None:
+        self._context.blocking.sink = sink
 
     @property
     def revision(self) -> int:
@@ -154,7 +175,9 @@ class KVMachine(StateMachine):
         """Deterministic msgpack of keys, values, revisions, expiries, the counters, and
         the leases with their attached keys."""
         ctx = self._context
-        return _encode(_Snapshot(ctx.keyspace.state(ctx.revision), ctx.leases.state()))
+        return _encode(
+            _Snapshot(ctx.keyspace.state(ctx.revision), ctx.leases.state(), ctx.blocking.state())
+        )
 
     def restore(self, data: bytes) -> None:
         """Replace the state by a ``snapshot()``; ``ValueError`` on malformed bytes."""
@@ -165,6 +188,10 @@ class KVMachine(StateMachine):
         ctx = self._context
         ctx.keyspace = Keyspace.from_state(state.keyspace, VALUE_TYPES)
         ctx.leases = Leases.from_state(state.leases)
+        sink = ctx.blocking.sink
+        ctx.blocking = Blocking.from_state(state.blocking)
+        ctx.blocking.sink = sink
+        ctx.keyspace.blocked.update(ctx.blocking.keys())
         ctx.revision = state.keyspace.revision
         if self.event_sink is not None:
             self.event_sink.reset(ctx.revision)

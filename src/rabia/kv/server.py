@@ -11,17 +11,23 @@ iteration, and drops subscribers that stop reading.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 from collections.abc import Callable, Mapping
 from typing import cast
 
+from rabia.errors import RabiaError
+from rabia.kv.blocked_call import BlockedCall
+from rabia.kv.blocking import ACK_NEEDED
 from rabia.kv.connection import Connection, Submit
+from rabia.kv.entries import encode_command
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine
 from rabia.kv.request import MAX_INLINE
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
+from rabia.runtime.pending import Outcome
 from rabia.runtime.topology import TopologyEvent
 
 log = logging.getLogger("rabia.resp")
@@ -62,6 +68,14 @@ class RespServer(Listener):
         self._hub = WatchHub(watch_history)
         self._hub.reset(machine.revision)  # whatever was applied before has no history here
         machine.event_sink = self._hub
+        machine.served_sink = self
+        self.submit: Submit = node.submit_callback
+        """Replicates a log entry through the node."""
+        self._calls: dict[bytes, BlockedCall] = {}
+        """Blocked calls of this node's clients, by waiter id."""
+        self._wid_prefix = b"%d.%d." % (node.config.node_id, node.session)
+        self._wids = itertools.count()
+        self._serving = False
         self._unsubscribe_topology = node.topology.subscribe(self._topology)
 
     # -- Backend of the connections ------------------------------------------------------
@@ -76,14 +90,59 @@ class RespServer(Listener):
         """Change notifications in commit order, for SUBSCRIBE and RABIA.WATCH."""
         return self._hub
 
-    @property
-    def submit(self) -> Submit:
-        """Replicates a log entry through the node."""
-        return self.node.submit_callback
+    def track(self, wid: bytes, call: BlockedCall | None) -> None:
+        """Route the machine's announcement that ``wid`` was served to ``call``."""
+        if call is None:
+            self._calls.pop(wid, None)
+        else:
+            self._calls[wid] = call
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run ``callback`` after ``seconds`` on the event loop."""
+        return asyncio.get_running_loop().call_later(seconds, callback).cancel
+
+    def new_waiter_id(self) -> bytes:
+        """``node.session.counter``: unique in the cluster (the session is the node's
+        random client id of this run)."""
+        return b"%s%d" % (self._wid_prefix, next(self._wids))
+
+    # -- the machine's announcements ------------------------------------------------------
+
+    def served(self, wid: bytes, marker: bytes) -> None:
+        """A waiter was served while this node applied a write: its call continues; a
+        served pop nobody here waits for any more (its client left, or an earlier run of
+        this node made it) goes back."""
+        call = self._calls.get(wid)
+        if call is not None:
+            call.served(marker)
+        elif marker.startswith(ACK_NEEDED) and wid.startswith(self._wid_prefix):
+            with contextlib.suppress(RabiaError):
+                self.submit(encode_command([b"RABIA.BRETURN", wid]), _ignore)
+
+    def _reset_earlier_sessions(self) -> None:
+        """Tell the cluster this node runs a new session: waiters of its earlier runs go,
+        their served pops are put back. Retried until decided."""
+        node, session = self.node.config.node_id, self.node.session
+
+        def done(outcome: Outcome) -> None:
+            if not isinstance(outcome, bytes) and self._serving:
+                asyncio.get_running_loop().call_later(0.5, self._reset_earlier_sessions)
+
+        entry = encode_command([b"RABIA.BRESET", b"%d" % node, b"%d" % session])
+        try:
+            self.submit(entry, done)
+        except RabiaError as exc:
+            done(exc)
 
     def stats(self) -> Mapping[str, object]:
         """The node's statistics."""
         return self.node.stats()
+
+    async def start(self) -> None:
+        """Serve, and reset this node's earlier sessions' blocked calls."""
+        await super().start()
+        self._serving = True
+        self._reset_earlier_sessions()
 
     # -- listening -----------------------------------------------------------------------
 
@@ -94,8 +153,11 @@ class RespServer(Listener):
         """Stop serving; the machine stops publishing to this server's hub."""
         self._unsubscribe_topology()
         self._unsubscribe_topology = _nothing
+        self._serving = False
         if self._machine.event_sink is self._hub:
             self._machine.event_sink = None
+        if self._machine.served_sink is self:
+            self._machine.served_sink = None
         await super().close()
 
     def _protocol(self) -> asyncio.Protocol:
@@ -114,6 +176,10 @@ class RespServer(Listener):
 
 
 def _nothing() -> None:
+    pass
+
+
+def _ignore(outcome: Outcome) -> None:
     pass
 
 

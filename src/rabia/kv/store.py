@@ -80,8 +80,9 @@ class Keyspace:
         """``(event, key)`` notifications of the command being applied (Redis event names)."""
         self.blocked: set[bytes] = set()
         """Keys some blocked client waits on (kept by the blocking commands, ADR 0014)."""
-        self.ready: set[bytes] = set()
-        """Keys among ``blocked`` that the command being applied wrote: their waiters
+        self.ready: dict[bytes, None] = {}
+        """Keys among ``blocked`` that the command being applied wrote, in the order they
+        became ready (a dict: a set's order would differ between replicas): their waiters
         are served once it is done."""
 
     @property
@@ -177,7 +178,7 @@ class Keyspace:
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
         if key in self.blocked:
-            self.ready.add(key)
+            self.ready[key] = None
 
     def modified(self, key: bytes, value: TypedValue) -> None:
         """A typed value was changed in place: stamp its revision; a collection left
@@ -188,7 +189,7 @@ class Keyspace:
             self._remove(key)
             self.events.append((b"del", key))
         elif key in self.blocked:
-            self.ready.add(key)
+            self.ready[key] = None
 
     def delete(self, key: bytes) -> bool:
         """Remove a key of any type; False when it was not live."""

@@ -1,9 +1,11 @@
-"""The protocol core's figures, as a node reports them in ``Node.stats()``."""
+"""The protocol core's figures and a snapshot's, as a node reports them in
+``Node.stats()``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rabia.core.ready import SnapshotRecord
 from rabia.core.replica import Replica
 
 
@@ -25,3 +27,11 @@ def replica_figures(replica: Replica) -> dict[str, Any]:
         "member_count": len(replica.configuration.members),
         "epoch": replica.configuration.epoch,
     }
+
+
+def snapshot_figures(snapshot: SnapshotRecord | None) -> dict[str, Any]:
+    """The slot and size of a node's latest snapshot (None before the first)."""
+    if snapshot is None:
+        return {"snapshot_slot": None, "snapshot_bytes": None}
+    size = len(snapshot.app_state) + len(snapshot.core_state)
+    return {"snapshot_slot": snapshot.slot, "snapshot_bytes": size}

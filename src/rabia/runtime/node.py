@@ -35,7 +35,7 @@ from rabia.runtime.applying import ApplyStage
 from rabia.runtime.batching import Batcher
 from rabia.runtime.clock import Clock, wall_clock
 from rabia.runtime.config import NodeConfig
-from rabia.runtime.figures import replica_figures
+from rabia.runtime.figures import replica_figures, snapshot_figures
 from rabia.runtime.membership import MembershipFollower
 from rabia.runtime.pending import OnOutcome
 from rabia.runtime.quorum import QuorumWatch
@@ -109,8 +109,7 @@ class Node:
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
-        """Start the replica, the transport and the tick timer (once per Node object:
-        to restart, create a new Node over the same storage or data directory)."""
+        """Start the replica, transport and ticks (once: to restart, make a new Node)."""
         if self._running:
             return
         if self._replica is not None:
@@ -164,6 +163,11 @@ class Node:
     def running(self) -> bool:
         """True between start() and stop() (False after a fatal apply error too)."""
         return self._running
+
+    @property
+    def session(self) -> int:
+        """This run's client id: the commands it submits itself carry it."""
+        return self._requests.session
 
     @property
     def transport(self) -> Transport:
@@ -453,7 +457,6 @@ class Node:
         replica = self._replica
         transport = self._transport
         connected = len(transport.connected()) if transport is not None else 0
-        snapshot = self._snapshots.latest
         out: dict[str, Any] = {
             "node_id": self.config.node_id,
             "applied_slot": self._applying.applied_slot,
@@ -463,10 +466,7 @@ class Node:
             "connected_peers": connected,
             "quorum_up": int(self._running and self._quorum.reaches(connected)),
             "snapshots_taken": self._snapshots.taken,
-            "snapshot_slot": None if snapshot is None else snapshot.slot,
-            "snapshot_bytes": None
-            if snapshot is None
-            else len(snapshot.app_state) + len(snapshot.core_state),
+            **snapshot_figures(self._snapshots.latest),
         }
         if replica is not None:
             out.update(replica_figures(replica))

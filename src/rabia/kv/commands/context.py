@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from random import Random
-from typing import NamedTuple
 
 from rabia.kv import resp
-from rabia.kv.commands.spec import CommandSpec, Limits
+from rabia.kv.blocking import Blocking
+from rabia.kv.commands.spec import BlockRequest, CommandSpec, Limits
 from rabia.kv.leases import Leases
 from rabia.kv.store import Keyspace
 from rabia.kv.values.base import WrongType
@@ -38,21 +38,13 @@ def refusal(spec: CommandSpec | None, args: list[bytes]) -> bytes | None:
     return None
 
 
-class BlockRequest(NamedTuple):
-    """What a blocked command waits for: any of ``keys`` to become ready, for at most
-    ``timeout_us`` of log time (0: forever)."""
-
-    keys: list[bytes]
-    timeout_us: int
-
-
 class MachineContext:
     """The state a handler works on (``spec.Context``), shared by every command of one
     machine."""
 
     __slots__ = (
-        *("block_request", "commands", "keyspace", "leases", "limits", "nested"),
-        "revision",
+        *("block_request", "blocking", "blocking_call", "commands", "keyspace", "leases"),
+        *("limits", "nested", "revision"),
     )
 
     def __init__(self, commands: Mapping[bytes, CommandSpec], limits: Limits) -> None:
@@ -67,14 +59,23 @@ class MachineContext:
         """True while EXEC or a script runs commands: blocking commands do not block."""
         self.block_request: BlockRequest | None = None
         """What the blocking command just applied waits for (``block``), if it blocked."""
+        self.blocking = Blocking()
+        self.blocking_call = False
 
-    def block(self, keys: list[bytes], timeout_us: int, nil: bytes = resp.NULL_ARRAY) -> bytes:
+    def block(
+        self,
+        keys: list[bytes],
+        timeout_us: int,
+        nil: bytes = resp.NULL_ARRAY,
+        args: list[bytes] | None = None,
+    ) -> bytes:
         """Called by a blocking command's handler that has nothing to serve now (having
         changed nothing): returns ``resp.BLOCK`` and records what it waits for (ADR
-        0014); inside EXEC or a script it does not block and answers ``nil`` instead."""
-        if self.nested:
+        0014); outside a blocking call (EXEC, scripts, a bare entry) it does not block
+        and answers ``nil`` instead."""
+        if self.nested or not self.blocking_call:
             return nil
-        self.block_request = BlockRequest(keys, timeout_us)
+        self.block_request = BlockRequest(keys, timeout_us, nil, args)
         return resp.BLOCK
 
     def run(self, args: list[bytes]) -> bytes:

@@ -19,8 +19,20 @@ from rabia.kv.leases import Leases
 from rabia.kv.store import Keyspace
 
 if TYPE_CHECKING:
+    from rabia.kv.blocking import Blocking
     from rabia.kv.hub import WatchHub
     from rabia.kv.subscriptions import Subscriptions
+
+
+class BlockRequest(NamedTuple):
+    """What a blocked command waits for: any of ``keys`` to be written, for at most
+    ``timeout_us`` of log time (0: forever); ``nil`` is its reply on timeout; ``args``
+    the command to re-run when served (None: the one that blocked)."""
+
+    keys: list[bytes]
+    timeout_us: int
+    nil: bytes
+    args: list[bytes] | None = None
 
 
 class Limits(NamedTuple):
@@ -43,6 +55,13 @@ class Context(Protocol):
     """The revision of the command being applied (the machine's apply counter)."""
     nested: bool
     """True while EXEC (or a script) runs commands: blocking commands do not block."""
+    blocking_call: bool
+    """True while a blocking call (``RABIA.BCALL``, or serving a waiter) runs: only then
+    may a blocking command block; anywhere else it answers its timeout reply."""
+    blocking: Blocking
+    """The waiters and served pops (ADR 0014)."""
+    block_request: BlockRequest | None
+    """What the blocking command just run waits for, if it blocked."""
 
     @property
     def commands(self) -> Mapping[bytes, CommandSpec]:
@@ -58,9 +77,17 @@ class Context(Protocol):
         """A random source seeded by the log entry being applied: the same draws on every
         replica (SPOP, SRANDMEMBER, HRANDFIELD, RANDOMKEY...)."""
 
-    def block(self, keys: list[bytes], timeout_us: int, nil: bytes = ...) -> bytes:
+    def block(
+        self,
+        keys: list[bytes],
+        timeout_us: int,
+        nil: bytes = ...,
+        args: list[bytes] | None = None,
+    ) -> bytes:
         """For a blocking command with nothing to serve (and nothing changed): wait for
-        ``keys`` (returns ``resp.BLOCK``), or inside EXEC/scripts answer ``nil``."""
+        ``keys`` (returns ``resp.BLOCK``), or outside a blocking call (EXEC, scripts)
+        answer ``nil``. ``args``: the command to re-run when served, if not the one
+        given (XREAD turns ``$`` into the last id it saw)."""
 
 
 class Session(Protocol):
@@ -141,6 +168,9 @@ class Flag(enum.IntFlag):
     """Allowed before the client has authenticated."""
     SUBSCRIBED = enum.auto()
     """Allowed on a RESP2 connection in subscribe mode."""
+    INTERNAL = enum.auto()
+    """Written by the node itself (blocking commands' entries), never by a client: in
+    the machine's table only."""
 
 
 class KeyPositions(NamedTuple):
@@ -184,9 +214,12 @@ class CommandSpec:
     resp3: Callable[[bytes], bytes] | None = None
     """Turns the machine's (RESP2) reply into its RESP3 form for a RESP3 client, when the
     two differ beyond nulls (maps, sets, doubles: ``rabia.kv.resp``); None: same."""
-    resp3_args: Callable[[list[bytes]], Callable[[bytes], bytes] | None] | None = None
-    """For a command whose RESP3 form depends on its arguments (WITHSCORES, a COUNT):
-    the arguments -> the transform for this call (None: same); used instead of ``resp3``."""
+    resp3_of: Callable[[list[bytes]], Callable[[bytes], bytes] | None] | None = None
+    """When the RESP3 form depends on the arguments (HRANDFIELD ... WITHVALUES): picks
+    the transform for a command's arguments (None: same as RESP2); overrides ``resp3``."""
+    blocks: bool = field(init=False, repr=False, compare=False)
+    """Derived: a client's blocking command (``BLOCKING``, not internal), which the
+    connection runs as a ``BlockedCall``."""
     written_key: int = field(init=False, repr=False, compare=False)
     """Derived, for the election-key guard: 0 if the command writes no key (not
     ``WRITE``, or no keys), the position of its key if it writes exactly one, -1 if it
@@ -196,10 +229,8 @@ class CommandSpec:
         first, last, _ = self.keys
         writes = bool(self.flags & Flag.WRITE) and first > 0
         object.__setattr__(self, "written_key", (first if first == last else -1) if writes else 0)
-
-    def resp3_for(self, args: list[bytes]) -> Callable[[bytes], bytes] | None:
-        """The RESP3 transform of the reply to ``args`` (None: same as RESP2)."""
-        return self.resp3 if self.resp3_args is None else self.resp3_args(args)
+        blocks = bool(self.flags & Flag.BLOCKING) and not self.flags & Flag.INTERNAL
+        object.__setattr__(self, "blocks", blocks)
 
     def accepts(self, count: int) -> bool:
         """Whether ``count`` arguments (name included) fit the arity."""

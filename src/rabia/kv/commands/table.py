@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rabia.kv.commands import (
+    blocking,
     connection,
     database,
     elections,
+    hashes,
     keys,
     leases,
     pubsub,
+    setops,
+    sets,
     strings,
     transactions,
     zsets,
@@ -44,5 +48,12 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     elections.ROWS,
     connection.ROWS,
     pubsub.ROWS,
+    hashes.ROWS,
+    sets.ROWS,
+    setops.ROWS,
     zsets.ROWS,
 )
+
+MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}
+"""What the machine dispatches: every command, and the node's internal entries (never
+accepted from a client: the connection looks names up in ``COMMANDS`` only)."""

@@ -196,9 +196,9 @@ ROWS = (
     CommandSpec(b"zunionstore", -4, _STORE, FIRST_KEY, zunionstore),
     CommandSpec(b"zinterstore", -4, _STORE, FIRST_KEY, zinterstore),
     CommandSpec(b"zdiffstore", -4, _STORE, FIRST_KEY, zdiffstore),
-    CommandSpec(b"zunion", -3, Flag.READONLY, handler=zunion, resp3_args=_pairs_if_withscores),
-    CommandSpec(b"zinter", -3, Flag.READONLY, handler=zinter, resp3_args=_pairs_if_withscores),
-    CommandSpec(b"zdiff", -3, Flag.READONLY, handler=zdiff, resp3_args=_pairs_if_withscores),
+    CommandSpec(b"zunion", -3, Flag.READONLY, handler=zunion, resp3_of=_pairs_if_withscores),
+    CommandSpec(b"zinter", -3, Flag.READONLY, handler=zinter, resp3_of=_pairs_if_withscores),
+    CommandSpec(b"zdiff", -3, Flag.READONLY, handler=zdiff, resp3_of=_pairs_if_withscores),
     CommandSpec(b"zintercard", -3, Flag.READONLY, handler=zintercard),
 )
 """The set algebra commands' rows of the command table."""

@@ -161,10 +161,10 @@ _ALL_BUT_TIMEOUT = KeyPositions(1, -2, 1)
 
 ROWS = (
     CommandSpec(
-        b"zpopmin", -2, _W | Flag.FAST, KeyPositions(1, 1, 1), zpopmin, resp3_args=_zpop_resp3
+        b"zpopmin", -2, _W | Flag.FAST, KeyPositions(1, 1, 1), zpopmin, resp3_of=_zpop_resp3
     ),
     CommandSpec(
-        b"zpopmax", -2, _W | Flag.FAST, KeyPositions(1, 1, 1), zpopmax, resp3_args=_zpop_resp3
+        b"zpopmax", -2, _W | Flag.FAST, KeyPositions(1, 1, 1), zpopmax, resp3_of=_zpop_resp3
     ),
     CommandSpec(b"zmpop", -4, _W, handler=zmpop, resp3=resp.keyed_pairs_to_doubles),
     CommandSpec(

@@ -253,7 +253,7 @@ _W, _R = Flag.WRITE, Flag.READONLY
 
 
 def _reader(name: bytes, handler: Callable[[Context, list[bytes]], bytes]) -> CommandSpec:
-    return CommandSpec(name, -4, _R, FIRST_KEY, handler, resp3_args=_pairs_if_withscores)
+    return CommandSpec(name, -4, _R, FIRST_KEY, handler, resp3_of=_pairs_if_withscores)
 
 
 ROWS = (

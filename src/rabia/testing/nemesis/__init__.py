@@ -14,13 +14,14 @@ From the shell: ``rabia jepsen --runs 3 --duration 20``. ``docs/jepsen.md`` desc
 the fault model, the workloads and every check.
 """
 
+from rabia.testing.nemesis.catalog import WORKLOADS
 from rabia.testing.nemesis.checks import Check
 from rabia.testing.nemesis.cluster import NemesisCluster
 from rabia.testing.nemesis.faults import NEMESES, Nemesis
 from rabia.testing.nemesis.history import History, Op, read_jsonl
 from rabia.testing.nemesis.linearizable import CheckerMissing, check_history
 from rabia.testing.nemesis.runner import ROTATE, RunConfig, RunResult, execute, plan, run
-from rabia.testing.nemesis.workloads import WORKLOADS, Workload
+from rabia.testing.nemesis.workloads import Workload
 
 __all__ = [
     "NEMESES",

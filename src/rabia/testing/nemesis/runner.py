@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from rabia.runtime.config import parse_address
+from rabia.testing.nemesis.catalog import WORKLOADS
 from rabia.testing.nemesis.checks import Check
 from rabia.testing.nemesis.clients import RequestFailed, RespClient
 from rabia.testing.nemesis.cluster import NemesisCluster
 from rabia.testing.nemesis.faults import NEMESES, FaultLog
 from rabia.testing.nemesis.history import History
 from rabia.testing.nemesis.linearizable import CheckerMissing, check_history
-from rabia.testing.nemesis.workloads import WORKLOADS, Context, Workload
+from rabia.testing.nemesis.workloads import Context, Workload
 
 ROTATE = "rotate"
 BROKEN_TIMEOUT = 5.0

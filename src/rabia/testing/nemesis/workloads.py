@@ -314,7 +314,3 @@ class Append(Workload):
 
     def check(self, final_from: float) -> list[Check]:
         return check_append(self.history.ops, final_from)
-
-
-WORKLOADS: dict[str, type[Workload]] = {w.name: w for w in (Register, SetWorkload, Append)}
-"""Every workload by name (``rotate`` draws one per run)."""
