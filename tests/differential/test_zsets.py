@@ -231,6 +231,10 @@ writers = st.one_of(
 )
 fresh_string = st.tuples(keys, values).map(lambda t: [[b"DEL", t[0]], [b"SET", t[0], t[1]]])
 """SET on a key that holds nothing (SET over a sorted set is the strings' suite's)."""
+a_set = st.tuples(keys, st.lists(st.one_of(members, ints_text), min_size=1, max_size=4)).map(
+    lambda t: [[b"DEL", t[0]], [b"SADD", t[0], *t[1]]]
+)
+"""A set (score 1 in the set algebra; WRONGTYPE for the other sorted set commands)."""
 others = st.one_of(
     command(b"GET", keys),
     variadic(b"DEL", [keys], keys),
@@ -266,7 +270,7 @@ setup = st.lists(
 )
 """A few sorted sets to start from."""
 single = small_commands.map(lambda c: [c])
-small_steps = st.one_of(single, single, single, single, single, single, single, fresh_string)
+small_steps = st.one_of(single, single, single, single, single, single, fresh_string, a_set)
 
 
 def flat(steps: list[list[list[bytes]]]) -> list[list[bytes]]:

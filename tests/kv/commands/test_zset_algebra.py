@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Self
-
 import pytest
 
-from rabia.kv.values.base import TypedValue
 from tests.kv.conftest import Driver
 from tests.kv.replies import p
-
-
-class StandInSet(TypedValue):
-    """A set value as the sets' module will have one: iterating gives its members."""
-
-    __slots__ = ("members",)
-    TYPE = b"set"
-
-    def __init__(self, *members: bytes) -> None:
-        super().__init__()
-        self.members = set(members)
-
-    def __len__(self) -> int:
-        return len(self.members)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(sorted(self.members))
-
-    def encode(self) -> bytes:
-        return b"\0".join(sorted(self.members))
-
-    @classmethod
-    def decode(cls, data: bytes) -> Self:
-        return cls(*data.split(b"\0"))
 
 
 @pytest.fixture
@@ -106,7 +78,7 @@ def test_errors(two: Driver, args: list[str], error: bytes) -> None:
 
 
 def test_sets_are_inputs_whose_members_score_1(two: Driver) -> None:
-    two.m._context.keyspace.put_value(b"set", StandInSet(b"x", b"w", b"q"))
+    two("SADD", "set", "x", "w", "q")
     assert p(two, "ZUNION", "2", "set", "a", "WITHSCORES") == [
         b"q",
         b"1",

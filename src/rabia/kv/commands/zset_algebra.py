@@ -8,15 +8,16 @@ times a score that is NaN counts as 0, and a sum that is NaN (inf + -inf) is 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import cast
+from collections.abc import Callable
 
 from rabia.kv import resp
 from rabia.kv.commands.spec import FIRST_KEY, CommandSpec, Context, Flag
 from rabia.kv.commands.zset_args import members_reply, option_after, parse_score
 from rabia.kv.resp import ERR_NOT_INT, ERR_SYNTAX, ZERO, integer, parse_int
-from rabia.kv.values.base import TypedValue, WrongType
+from rabia.kv.values.base import WrongType
+from rabia.kv.values.sets import SetValue
 from rabia.kv.values.zset import ZSetValue
+from rabia.kv.values.zset_index import ScoreIndex
 
 ERR_WEIGHT = resp.error(b"weight value is not a float")
 ERR_LIMIT = resp.error(b"LIMIT can't be negative")
@@ -30,16 +31,20 @@ class Source:
 
     __slots__ = ("scores", "weight")
 
-    def __init__(self, value: TypedValue | None) -> None:
+    def __init__(self, value: ZSetValue | SetValue | None) -> None:
         self.weight = 1.0
         self.scores: dict[bytes, float]
         if value is None:
             self.scores = {}
-        elif isinstance(value, ZSetValue):
-            members, scores = value.view().items()
-            self.scores = dict(zip(members, scores, strict=True))
+        elif isinstance(value, SetValue):
+            self.scores = dict.fromkeys(value.members(), 1.0)
         else:
-            self.scores = dict.fromkeys(cast(Iterable[bytes], value), 1.0)
+            view = value.view()
+            if isinstance(view, ScoreIndex):
+                self.scores = view.dict  # read only
+            else:
+                members, scores = view.items()
+                self.scores = dict(zip(members, scores, strict=True))
 
 
 def _aggregate(how: bytes) -> Callable[[float, float], float]:
@@ -99,13 +104,12 @@ def _command(
         return resp.error(b"at least 1 input key is needed for '%s' command" % name)
     if setnum > len(args) - at - 1:
         return ERR_SYNTAX
-    lookup = ctx.keyspace.lookup
-    values = [lookup(key) for key in args[at + 1 : at + 1 + setnum]]
-    if any(
-        v is not None and (isinstance(v, bytes) or v.TYPE not in (b"zset", b"set")) for v in values
-    ):
-        raise WrongType
-    sources = [Source(cast(TypedValue | None, v)) for v in values]
+    sources = []
+    for key in args[at + 1 : at + 1 + setnum]:
+        value = ctx.keyspace.lookup(key)
+        if value is not None and not isinstance(value, ZSetValue | SetValue):
+            raise WrongType
+        sources.append(Source(value))
     how, withscores, limit = b"sum", False, 0
     j = at + 1 + setnum
     while j < len(args):

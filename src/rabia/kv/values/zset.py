@@ -93,6 +93,10 @@ class ZSetValue(TypedValue):
         """``OBJECT ENCODING``: ``listpack`` or ``skiplist``."""
         return b"skiplist" if isinstance(self._data, ScoreIndex) else b"listpack"
 
+    def encoding(self) -> bytes:
+        """The same as ``ENCODING`` (for callers that ask each value by a method)."""
+        return self.ENCODING
+
     def __len__(self) -> int:
         data = self._data
         return data[0] if type(data) is bytes else len(data)
