@@ -22,7 +22,6 @@ from rabia.kv.blocking import (
     BLOCKED,
     GONE,
     SERVED,
-    UNBLOCKED,
     read_blocked,
 )
 from rabia.kv.blocking_undo import undo_command
@@ -150,8 +149,9 @@ class BlockedCall:
     def _on_unblock(self, outcome: Outcome) -> None:
         if self.stage is not Stage.UNBLOCKING:
             return  # served meanwhile
-        if isinstance(outcome, bytes) and outcome != UNBLOCKED:
-            return  # served first: its announcement decides
+        # UNBLOCKED, or NOTHING: the waiter is gone and was not served (a serve is announced
+        # while its write applies, before this later outcome): its deadline passed in log
+        # time first. Either way the call times out.
         self._end(self._nil)
 
     def abandon(self) -> None:
