@@ -5,8 +5,12 @@ across nodes. Scores come back as strings on RESP2 (redis-py) and as doubles on 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import redis
 
 from tests.e2e.redis_clients.steps import NODES, NOT_INT, SYNTAX, E, Step, arity, run_steps
 from tests.e2e.redis_up import Conn, RabiaUp, SyncConn
@@ -196,3 +200,29 @@ def test_resp3_forms_through_redis_py(cluster: RabiaUp) -> None:
     finally:
         for conn in conns:
             conn.close()
+
+
+def test_blocking_pops_wait_for_a_write_at_another_node(cluster: RabiaUp) -> None:
+    waiting = [redis.Redis(port=cluster.ports[0], protocol=p) for p in (2, 3)]
+    writer = redis.Redis(port=cluster.ports[1])
+    for client in waiting:
+        client.response_callbacks.clear()  # replies as sent
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            pops = [
+                pool.submit(waiting[0].execute_command, "BZPOPMIN", "bq", "10"),
+                pool.submit(waiting[1].execute_command, "BZMPOP", "10", "1", "bq", "MAX"),
+            ]
+            time.sleep(0.5)  # both calls are waiting, in this order
+            assert not any(pop.done() for pop in pops)
+            assert writer.zadd("bq", {"a": 1, "b": 2.5}) == 2
+            first, second = (pop.result(timeout=10) for pop in pops)
+        assert first == [b"bq", b"a", b"1"]
+        assert second == [b"bq", [[b"b", 2.5]]]
+        assert writer.exists("bq") == 0
+        started = time.monotonic()
+        assert waiting[0].execute_command("BZPOPMAX", "bq", "0.3") is None
+        assert time.monotonic() - started >= 0.25
+    finally:
+        for client in (*waiting, writer):
+            client.close()
