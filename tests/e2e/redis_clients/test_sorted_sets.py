@@ -92,6 +92,8 @@ def sorted_sets(p: str) -> list[Step]:
         (2, ["ZRANK", z, "d"], 2),
         (0, ["ZREVRANK", z, "d"], 0),
         (1, ["ZRANK", z, "nope"], None),
+        (2, ["ZRANDMEMBER", z, 10], ["c", "b", "d"]),  # all of them, in order
+        (0, ["ZRANDMEMBER", z, -4], lambda v: len(v) == 4 and set(v) <= {"b", "c", "d"}),
         # ranges
         (2, ["ZCOUNT", z, "(2.5", "+inf"], 2),
         (0, ["ZRANGEBYSCORE", z, "-inf", "(3", "WITHSCORES"], pairs(("c", "2.5"))),

@@ -263,3 +263,38 @@ def test_resp3_forms() -> None:
 
 def test_the_table_rows_apply() -> None:
     assert apply([b"ZADD", b"k", b"1", b"m"]) == b":1\r\n"
+
+
+def test_zrandmember(r: Driver) -> None:
+    r("ZADD", "z", "1", "a", "2", "b", "3", "c")
+    assert p(r, "ZRANDMEMBER", "z") in ([b"a"], b"a", b"b", b"c")
+    assert p(r, "ZRANDMEMBER", "z", "5", "WITHSCORES") == [b"a", b"1", b"b", b"2", b"c", b"3"]
+    two = p(r, "ZRANDMEMBER", "z", "2")
+    assert isinstance(two, list) and len(set(two)) == 2 and set(two) <= {b"a", b"b", b"c"}
+    many = p(r, "ZRANDMEMBER", "z", "-20", "WITHSCORES")
+    assert isinstance(many, list) and len(many) == 40
+    assert all(
+        {m: s for m, s in zip(many[0::2], many[1::2], strict=True)}[m] in (b"1", b"2", b"3")
+        for m in many[0::2]
+    )
+    assert p(r, "ZRANDMEMBER", "z", "0") == [] and p(r, "ZRANDMEMBER", "none", "3") == []
+    assert r("ZRANDMEMBER", "none") == b"$-1\r\n"
+    assert r("ZRANDMEMBER", "z", "1", "SCORES") == SYNTAX
+    assert r("ZRANDMEMBER", "z", "x") == b"-ERR value is not an integer or out of range\r\n"
+    assert r("ZRANDMEMBER", "z", str(2**62), "WITHSCORES") == b"-ERR value is out of range\r\n"
+    assert r("ZRANDMEMBER", "z", str(-(2**63))).startswith(
+        b"-ERR value is out of range, value must"
+    )
+    r.m.max_value_size = 10
+    assert r("ZRANDMEMBER", "z", "-11") == b"-ERR count exceeds what one reply may hold\r\n"
+
+
+def test_zrandmember_draws_the_same_on_every_replica() -> None:
+    replies = []
+    for _ in range(2):
+        r = Driver()
+        r("ZADD", "big", *[x for i in range(300) for x in (str(i), f"m{i:03d}")])
+        replies.append([r("ZRANDMEMBER", "big", n) for n in ("5", "-5", "1", "299")])
+    assert replies[0] == replies[1]
+    got = p(r, "ZRANDMEMBER", "big", "299")
+    assert isinstance(got, list) and len(set(got)) == 299

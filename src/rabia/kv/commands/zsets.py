@@ -1,5 +1,5 @@
 """Sorted set commands: ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZCARD, ZRANK, ZREVRANK,
-ZSCAN here; ranges (``zset_ranges``), pops (``zset_pops``) and set algebra
+ZSCAN, ZRANDMEMBER here; ranges (``zset_ranges``), pops (``zset_pops``) and set algebra
 (``zset_algebra``) beside; ``ROWS`` holds them all.
 
 Replies, errors, keyspace events and the encodings follow Redis 7.0 (``t_zset.c``).
@@ -7,25 +7,36 @@ Replies, errors, keyspace events and the encodings follow Redis 7.0 (``t_zset.c`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rabia.kv import resp
 from rabia.kv.commands import zset_algebra, zset_pops, zset_ranges
+from rabia.kv.commands.elements import (
+    EMPTY_SCAN,
+    ERR_OUT_OF_RANGE,
+    ERR_TOO_MANY,
+    draw,
+    parse_count,
+    parse_cursor,
+    parse_scan_options,
+    scan_reply,
+)
 from rabia.kv.commands.spec import FIRST_KEY, CommandSpec, Context, Flag
 from rabia.kv.commands.zset_args import (
     ERR_NAN,
     ERR_NOT_FLOAT,
     listpack_text,
+    members_reply,
     parse_score,
     score_reply,
 )
-from rabia.kv.glob import matcher
-from rabia.kv.resp import ERR_NOT_INT, ERR_SYNTAX, NIL, ZERO, integer, parse_int
+from rabia.kv.resp import ERR_SYNTAX, INT64_MAX, NIL, ZERO, integer
 from rabia.kv.values.zset import ZSetValue
 from rabia.kv.values.zset_index import ScoreIndex
 
 ERR_XX_NX = resp.error(b"XX and NX options at the same time are not compatible")
 ERR_GT_LT_NX = resp.error(b"GT, LT, and/or NX options at the same time are not compatible")
 ERR_INCR_PAIR = resp.error(b"INCR option supports a single increment-element pair")
-EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 
 _ADD_OPTIONS = {b"nx", b"xx", b"ch", b"incr", b"gt", b"lt"}
 
@@ -164,58 +175,64 @@ def zrevrank(ctx: Context, args: list[bytes]) -> bytes:
     return _rank(ctx, args, True)
 
 
-def parse_cursor(text: bytes) -> int | None:
-    """A SCAN cursor as Redis reads it (C's ``strtoul``: a sign allowed, a negative
-    number wraps around, no leading space); None if invalid."""
-    digits = text[1:] if text[:1] in (b"+", b"-") else text
-    if not text:
-        return 0
-    if not digits.isdigit() or not digits.isascii():
-        return None
-    stripped = digits.lstrip(b"0")
-    if len(stripped) > 20 or int(stripped or b"0") >= 1 << 64:
-        return None
-    value = int(stripped or b"0")
-    return (-value) % (1 << 64) if text[:1] == b"-" else value
-
-
 def zscan(ctx: Context, args: list[bytes]) -> bytes:
     """``ZSCAN key cursor [MATCH pattern] [COUNT n]``: a small set whole (cursor 0), a
-    large one in member order (cursor: the next member's first 8 bytes)."""
+    large one as HSCAN walks a large hash (``ScoreIndex.scan``)."""
     cursor = parse_cursor(args[2])
     if cursor is None:
         return resp.ERR_INVALID_CURSOR
     zs = ctx.keyspace.get_typed(args[1], ZSetValue)
     if zs is None:
         return EMPTY_SCAN
-    count, pattern, at = 10, b"*", 3
-    while at < len(args):
-        option = args[at].lower()
-        if option == b"count" and at + 1 < len(args):
-            n = parse_int(args[at + 1])
-            if n is None:
-                return ERR_NOT_INT
-            if n < 1:
-                return ERR_SYNTAX
-            count = n
-        elif option == b"match" and at + 1 < len(args):
-            pattern = args[at + 1]
-        else:
-            return ERR_SYNTAX
-        at += 2
+    options = parse_scan_options(args, novalues=False)
+    if isinstance(options, bytes):
+        return options
     z = zs.view()
     if isinstance(z, ScoreIndex):
-        members, cursor = z.scan(cursor, count)
+        members, cursor = z.scan(cursor, options.batch)
         scores = [b"%.17g" % z.dict[m] for m in members]
     else:
         members, floats = z.items()
         scores, cursor = [listpack_text(s) for s in floats], 0
-    if pattern != b"*":
-        match = matcher(pattern)
-        kept = [i for i, member in enumerate(members) if match(member)]
-        members, scores = [members[i] for i in kept], [scores[i] for i in kept]
-    flat = [item for pair in zip(members, scores, strict=True) for item in pair]
-    return resp.array([resp.bulk(b"%d" % cursor), resp.bulk_array(flat)])
+    match = options.match
+    pairs = zip(members, scores, strict=True)
+    return scan_reply(cursor, [x for m, s in pairs if match is None or match(m) for x in (m, s)])
+
+
+def zrandmember(ctx: Context, args: list[bytes]) -> bytes:
+    """``ZRANDMEMBER key [count [WITHSCORES]]``, drawn from the entry's seed as
+    HRANDFIELD draws (``elements.draw``: the same draws, by rank here)."""
+    rng = ctx.random()
+    if len(args) == 2:
+        zs = ctx.keyspace.get_typed(args[1], ZSetValue)
+        if zs is None:
+            return NIL
+        z = zs.view()
+        rank = rng.randrange(len(z))
+        return resp.bulk(z.slice(rank, rank + 1)[0][0])
+    count = parse_count(args[2])
+    if isinstance(count, bytes):
+        return count
+    if len(args) > 4 or (len(args) == 4 and args[3].lower() != b"withscores"):
+        return ERR_SYNTAX
+    withscores = len(args) == 4
+    if withscores and not -(INT64_MAX // 2) <= count <= INT64_MAX // 2:
+        return ERR_OUT_OF_RANGE
+    zs = ctx.keyspace.get_typed(args[1], ZSetValue)
+    if zs is None or count == 0:
+        return b"*0\r\n"
+    if -count > ctx.limits.max_value_size:
+        return ERR_TOO_MANY
+    z = zs.view()
+    ranks = draw(rng, range(len(z)), -1 if count == 1 else count)
+    chosen = [z.slice(rank, rank + 1) for rank in ranks]
+    members = [m[0] for m, _ in chosen]
+    return members_reply(members, [s[0] for _, s in chosen] if withscores else None)
+
+
+def _randmember_resp3(args: list[bytes]) -> Callable[[bytes], bytes] | None:
+    """RESP3: WITHSCORES answers [member, score] pairs."""
+    return resp.flat_to_pairs if len(args) == 4 else None
 
 
 _W, _R, _FAST, _DENYOOM = Flag.WRITE, Flag.READONLY, Flag.FAST, Flag.DENYOOM
@@ -232,6 +249,7 @@ ROWS = (
     CommandSpec(b"zrank", 3, _R | _FAST, FIRST_KEY, zrank),
     CommandSpec(b"zrevrank", 3, _R | _FAST, FIRST_KEY, zrevrank),
     CommandSpec(b"zscan", -3, _R, FIRST_KEY, zscan),
+    CommandSpec(b"zrandmember", -2, _R, FIRST_KEY, zrandmember, resp3_of=_randmember_resp3),
     *zset_ranges.ROWS,
     *zset_pops.ROWS,
     *zset_algebra.ROWS,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from zlib import crc32
 
 LOAD = 512
 """Blocks are split past ``2 * LOAD`` pairs and merged below ``LOAD // 4``."""
@@ -32,7 +33,7 @@ class ScoreIndex:
         self._last_m: list[bytes] = []
         self._tree: list[int] = [0]
         self._by_member: list[bytes] | None = None
-        """The members in byte order, for ZSCAN (dropped when one is added or removed)."""
+        """The members in ZSCAN's order (dropped when one is added or removed)."""
 
     @classmethod
     def from_sorted(cls, scores: list[float], members: list[bytes]) -> ScoreIndex:
@@ -263,18 +264,19 @@ class ScoreIndex:
             self.insert(member, score)
 
     def scan(self, cursor: int, count: int) -> tuple[list[bytes], int]:
-        """ZSCAN of a large set: ``count`` members (plus those sharing the last one's
-        8-byte prefix) in byte order from the first whose prefix is >= ``cursor``, and
-        the next cursor (0: done). A member present for the whole scan is returned."""
-        ordered = self._by_member
-        if ordered is None:
-            ordered = self._by_member = sorted(self.dict)
-        start = bisect_left(ordered, cursor.to_bytes(8, "big").rstrip(b"\0"))
-        end = min(start + count, len(ordered))
-        if end == len(ordered):
-            return ordered[start:end], 0
-        last = ordered[end - 1][:8].ljust(8, b"\0")
-        while end < len(ordered) and ordered[end][:8].ljust(8, b"\0") == last:
-            end += 1
-        following = int.from_bytes(last, "big") + 1 if end < len(ordered) else 0
-        return ordered[start:end], following
+        """ZSCAN of a large set, as HSCAN and SSCAN walk theirs
+        (``rabia.kv.commands.elements``): ``count`` members (plus those sharing the last
+        one's CRC-32) in CRC-32 order from ``cursor`` (the next one's CRC-32 plus one),
+        and the cursor after them (0: done). A member present for the whole scan is
+        returned once, whatever else is added or removed meanwhile."""
+        order = self._by_member
+        if order is None:
+            order = self._by_member = sorted(self.dict, key=crc32)
+        start = bisect_left(order, cursor - 1, key=crc32)
+        end = min(start + count, len(order))
+        if end < len(order):
+            last = crc32(order[end - 1])
+            while end < len(order) and crc32(order[end]) == last:
+                end += 1
+        following = crc32(order[end]) + 1 if end < len(order) else 0
+        return order[start:end], following
