@@ -3,8 +3,9 @@ BZMPOP.
 
 A blocking pop with an element to pop pops it at once; otherwise its handler changes
 nothing and returns ``ctx.block(keys, timeout)`` (ADR 0014): the machine registers the
-waiter and runs the handler again when one of the keys is written (inside EXEC it
-answers the null array instead, as Redis does).
+waiter and runs the handler again when one of the keys is written; outside a blocking
+call (inside EXEC, say) that answers the null array, as Redis does. A served pop's reply
+is all the framework needs to put the members back (``blocking_undo``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rabia.kv import resp
-from rabia.kv.commands.spec import CommandSpec, Context, Flag, KeyPositions
+from rabia.kv.commands.spec import FIRST_KEY, CommandSpec, Context, Flag, KeyPositions
 from rabia.kv.resp import ERR_SYNTAX, NULL_ARRAY, parse_int, parse_timeout
 from rabia.kv.values.zset import ZSetValue
 
@@ -160,12 +161,8 @@ _W, _BLOCKS = Flag.WRITE, Flag.WRITE | Flag.BLOCKING
 _ALL_BUT_TIMEOUT = KeyPositions(1, -2, 1)
 
 ROWS = (
-    CommandSpec(
-        b"zpopmin", -2, _W | Flag.FAST, KeyPositions(1, 1, 1), zpopmin, resp3_of=_zpop_resp3
-    ),
-    CommandSpec(
-        b"zpopmax", -2, _W | Flag.FAST, KeyPositions(1, 1, 1), zpopmax, resp3_of=_zpop_resp3
-    ),
+    CommandSpec(b"zpopmin", -2, _W | Flag.FAST, FIRST_KEY, zpopmin, resp3_of=_zpop_resp3),
+    CommandSpec(b"zpopmax", -2, _W | Flag.FAST, FIRST_KEY, zpopmax, resp3_of=_zpop_resp3),
     CommandSpec(b"zmpop", -4, _W, handler=zmpop, resp3=resp.keyed_pairs_to_doubles),
     CommandSpec(
         b"bzpopmin",
