@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rabia.kv.values.zset import ZSetValue
-from tests.differential.check import same_behaviour
+from tests.differential.check import same_behaviour, sorted_pairs
 from tests.differential.oracle import Command, Differential, array_items
 from tests.differential.strategies import (
     KEYS,
@@ -207,6 +207,7 @@ pops = st.one_of(
     .map(lambda t: t[0] + t[1]),
 )
 readers = st.one_of(
+    command(b"OBJECT", st.just(b"ENCODING"), keys),
     command(b"ZRANDMEMBER", keys),
     command(b"ZRANDMEMBER", keys, st.sampled_from([b"2", b"-3", b"0", b"10", b"x", b"1"])),
     command(b"ZRANDMEMBER", keys, st.sampled_from([b"2", b"-3", b"9"]), st.just(b"WITHSCORES")),
@@ -282,8 +283,13 @@ def flat(steps: list[list[list[bytes]]]) -> list[list[bytes]]:
 
 def random_draws(command: Command, reply: bytes) -> bytes:
     """ZRANDMEMBER's draws differ (each side its own random source): an array keeps
-    its length, a member becomes any member; errors, nil and empty stay exact."""
-    if command[0].upper() != b"ZRANDMEMBER" or reply in (b"*0\r\n", b"$-1\r\n"):
+    its length, a member becomes any member; errors, nil and empty stay exact. ZSCAN of
+    a set SORT turned into a skiplist walks Redis's hash table: its pairs are sorted."""
+    name = command[0].upper()
+    if name == b"ZSCAN" and reply.startswith(b"*2\r\n"):
+        cursor, batch = array_items(reply)
+        return b"*2\r\n" + cursor + sorted_pairs(batch)
+    if name != b"ZRANDMEMBER" or reply in (b"*0\r\n", b"$-1\r\n"):
         return reply
     if reply.startswith(b"*"):
         return reply[: reply.index(b"\r\n")]
@@ -395,3 +401,27 @@ def test_scores_are_parsed_and_written_like_redis(diff: Differential, texts: lis
     commands += [[b"ZRANGE", b"k1", b"0", b"-1", b"WITHSCORES"], [b"ZSCAN", b"k1", b"0"]]
     commands += [[b"ZCOUNT", b"k1", text, b"+inf"] for text in texts]
     same_behaviour(diff, commands)
+
+
+sorts = st.one_of(
+    command(b"SORT", keys, st.sampled_from([b"ALPHA", b"DESC", b"LIMIT", b"STORE"])),
+    command(b"SORT_RO", keys, st.just(b"BY"), st.just(b"nosort")),
+    command(b"SORT", keys, st.just(b"BY"), st.just(b"nosort"), st.just(b"DESC")),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    setup,
+    st.lists(
+        st.one_of(sorts, readers, zadd, command(b"OBJECT", st.just(b"ENCODING"), keys)), max_size=8
+    ),
+)
+def test_sort_of_sorted_sets_matches_redis(
+    diff: Differential, start: list[list[bytes]], commands: list[list[bytes]]
+) -> None:
+    """SORT reads a sorted set by score, and (as Redis 7.0) turns it into a skiplist."""
+    same_behaviour(
+        diff, start + [c for c in commands if c[0] != b"ZSCAN" or c[2] == b"0"], random_draws
+    )
+    encodings_match(diff)

@@ -9,6 +9,8 @@ from rabia.kv.commands.table import COMMANDS
 
 MACHINE_COMMANDS = sorted(name for name, spec in COMMANDS.items() if spec.local is None)
 SUBSCRIBE_COMMANDS = sorted(name for name, spec in COMMANDS.items() if spec.flags & Flag.PUBSUB)
+BLOCKING_COMMANDS = sorted(name for name, spec in COMMANDS.items() if spec.flags & Flag.BLOCKING)
+"""A blocking command with nothing to serve answers only once its timeout passes."""
 CONNECTION_COMMANDS = sorted(
     name
     for name, spec in COMMANDS.items()
@@ -46,9 +48,10 @@ def command(names: list[bytes]) -> st.SearchStrategy[list[bytes]]:
 
 machine_commands = command(MACHINE_COMMANDS)
 one_reply_commands = st.one_of(
-    command(MACHINE_COMMANDS),
+    command([name for name in MACHINE_COMMANDS if name not in BLOCKING_COMMANDS]),
     command(CONNECTION_COMMANDS),
     st.lists(st.binary(min_size=1, max_size=12), min_size=1, max_size=4).filter(
-        lambda args: args[0].lower() not in (*SUBSCRIBE_COMMANDS, b"quit")
+        lambda args: args[0].lower() not in (*SUBSCRIBE_COMMANDS, *BLOCKING_COMMANDS, b"quit")
     ),
 )
+"""Commands answered at once, each with exactly one reply."""

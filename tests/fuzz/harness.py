@@ -136,9 +136,14 @@ class RespHarness:
         await asyncio.sleep(0)
 
     def close(self) -> None:
-        self.protocol.connection_lost(None)
-        self.loop.run_until_complete(self._settle())
+        self.loop.run_until_complete(self._lose())
         self.loop.close()
+
+    async def _lose(self) -> None:
+        """The connection is lost inside the loop, as asyncio reports it (a blocked
+        command's client then submits its UNBLOCK)."""
+        self.protocol.connection_lost(None)
+        await self._settle()
 
     def __enter__(self) -> RespHarness:
         return self

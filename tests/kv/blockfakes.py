@@ -9,6 +9,7 @@ from typing import Self
 from rabia.kv import resp
 from rabia.kv.commands.spec import FIRST_KEY, CommandSpec, Context, Flag, KeyPositions
 from rabia.kv.commands.table import MACHINE_COMMANDS, build
+from rabia.kv.commands.timeout import parse_seconds
 from rabia.kv.entries import encode_command
 from rabia.kv.machine import KVMachine
 from rabia.kv.values.base import TypedValue
@@ -45,7 +46,7 @@ def bagadd(ctx: Context, args: list[bytes]) -> bytes:
 
 
 def bbagpop(ctx: Context, args: list[bytes]) -> bytes:
-    timeout = resp.parse_timeout(args[-1])
+    timeout = parse_seconds(args[-1])
     if isinstance(timeout, bytes):
         return timeout
     ks = ctx.keyspace

@@ -8,7 +8,7 @@ to it, fed whole commands or raw bytes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from rabia.errors import RabiaError
 from rabia.kv import KVMachine
@@ -38,6 +38,7 @@ class FakeLog:
         self.held: list[tuple[OnOutcome, bytes]] = []
         self.refuse: RabiaError | None = None
         self.now = 1_000_000_000
+        self.connections: list[Connection] = []
 
     def submit(self, entry: bytes, deliver: OnOutcome) -> None:
         if self.refuse is not None:
@@ -100,6 +101,18 @@ class FakeLog:
             self.timers.remove(timer)
             timer[1]()
 
+    # what the server commands read (``ServerView``)
+    port = 6379
+    started = 0.0
+    members = 3
+
+    def clients(self) -> Sequence[Connection]:
+        """The connections of the ``Client`` objects made on this log, open or not."""
+        return [c for c in self.connections if not c.finished]
+
+    def replicas(self) -> int:
+        return self.members - 1
+
 
 class Client:
     """One connection to ``log``, fed whole commands or raw bytes."""
@@ -110,17 +123,21 @@ class Client:
         *,
         password: bytes | None = None,
         unsafe: frozenset[str] = frozenset(),
+        client_id: int = 7,
     ) -> None:
         self.log = log or FakeLog()
         self.notified = 0
+        self.clock = 100.0
         self.conn = Connection(
             self.log,
             self._output_ready,
-            client_id=7,
+            client_id=client_id,
             password=password,
             max_request=1 << 20,
             unsafe=unsafe,
+            clock=lambda: self.clock,
         )
+        self.log.connections.append(self.conn)
 
     def _output_ready(self) -> None:
         self.notified += 1

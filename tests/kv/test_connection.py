@@ -83,7 +83,7 @@ def test_a_command_refused_when_queued_aborts_the_transaction() -> None:
         b"+OK\r\n+QUEUED\r\n"
         b"-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n"
         b"-ERR wrong number of arguments for 'get' command\r\n"
-        b"-ERR unknown command 'PING', with args beginning with: \r\n"  # not queueable
+        b"+QUEUED\r\n"  # connection commands are queued too, as in Redis
         b"-EXECABORT Transaction discarded because of previous errors.\r\n"
     )
     assert c.log.machine.revision == 0 and c("GET a") == b"$-1\r\n"
@@ -155,8 +155,9 @@ def test_unknown_commands_and_wrong_arity_never_reach_the_log() -> None:
 
 def test_connection_errors_carry_their_own_code() -> None:
     assert Client()("SELECT 1", "SELECT 0", "CLIENT BOGUS", "CLIENT", "INFO x").startswith(
-        b"-ERR DB index is out of range\r\n+OK\r\n-ERR unknown subcommand for 'client'\r\n"
-        b"-ERR unknown subcommand for 'client'\r\n$"
+        b"-ERR DB index is out of range\r\n+OK\r\n"
+        b"-ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.\r\n"
+        b"-ERR wrong number of arguments for 'client' command\r\n$"
     )
 
 
@@ -218,8 +219,8 @@ def test_reset_leaves_transactions_and_subscriptions() -> None:
     assert c("WATCH k", "RESET", "MULTI", "SET k v") == b"+OK\r\n+RESET\r\n+OK\r\n+QUEUED\r\n"
     other("SET k theirs")  # no longer watched: no conflict
     assert c("EXEC") == b"*1\r\n+OK\r\n"
-    assert c("MULTI", "RESET", "DISCARD") == (  # inside MULTI, as before, RESET is refused
-        b"+OK\r\n-ERR unknown command 'RESET', with args beginning with: \r\n+OK\r\n"
+    assert c("MULTI", "RESET", "DISCARD") == (  # inside MULTI, RESET runs at once
+        b"+OK\r\n+RESET\r\n-ERR DISCARD without MULTI\r\n"
     )
     c("PSUBSCRIBE *", "RESET")
     assert not c.conn.subscribed and not c.log.hub.subscribers
@@ -248,3 +249,54 @@ def test_broken_builds_answer_before_the_log(unsafe: str) -> None:
         assert c("MULTI", "SET k v", "EXEC") == b"+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n"
         log.release()
         assert c.conn.data_to_send() == b""  # the real outcomes are ignored
+
+
+def test_connection_commands_are_queued_and_answered_in_exec() -> None:
+    c = Client()
+    assert c("MULTI", "SET a 1", "PING", "ECHO x", "CLIENT SETNAME foo", "UNWATCH", "GET a") == (
+        b"+OK\r\n" + b"+QUEUED\r\n" * 6
+    )
+    assert c("CLIENT GETNAME") == b"+QUEUED\r\n"
+    assert c("PING a b") == b"+QUEUED\r\n"  # arity -1 fits: the error comes from EXEC
+    assert c("EXEC") == (
+        b"*8\r\n+OK\r\n+PONG\r\n$1\r\nx\r\n+OK\r\n+OK\r\n$1\r\n1\r\n$3\r\nfoo\r\n"
+        b"-ERR wrong number of arguments for 'ping' command\r\n"
+    )
+    assert c("MULTI", "ECHO", "EXEC") == (
+        b"+OK\r\n-ERR wrong number of arguments for 'echo' command\r\n"
+        b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+    )
+    assert c("MULTI", "PING", "EXEC") == b"+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"  # no log command
+
+
+def test_queued_connection_commands_do_not_run_when_exec_fails() -> None:
+    log = FakeLog()
+    c, other = Client(log), Client(log)
+    c("WATCH k", "MULTI", "CLIENT SETNAME changed", "GET k")
+    other("SET k theirs")
+    assert c("EXEC") == b"*-1\r\n"
+    assert c("CLIENT GETNAME") == b"$-1\r\n"
+
+
+def test_exec_replies_take_their_resp3_forms() -> None:
+    c = Client()
+    c("HELLO 3", "MSET a ohmytext b mynewtext")
+    reply = c("MULTI", "LCS a b IDX", "PING", "GET none", "EXEC")
+    assert reply.startswith(b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n%2\r\n$7\r\nmatches")
+    assert reply.endswith(b"$3\r\nlen\r\n:6\r\n+PONG\r\n_\r\n")
+
+
+def test_quit_inside_multi_runs_at_once() -> None:
+    c = Client()
+    assert c("MULTI", "SET a 1", "QUIT", "EXEC") == b"+OK\r\n+QUEUED\r\n+OK\r\n"
+    assert c.conn.finished and c.log.machine.revision == 0
+
+
+def test_unknown_subcommands_are_refused_when_queued() -> None:
+    c = Client()
+    assert c("MULTI", "OBJECT NOPE k", "CLIENT GETNAME x", "CONFIG GET", "EXEC") == (
+        b"+OK\r\n-ERR unknown subcommand 'NOPE'. Try OBJECT HELP.\r\n"
+        b"-ERR wrong number of arguments for 'client|getname' command\r\n"
+        b"-ERR wrong number of arguments for 'config|get' command\r\n"
+        b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+    )

@@ -83,3 +83,32 @@ def test_restore_tells_the_sink_where_history_resumes() -> None:
     other.event_sink = rec
     other.restore(r.m.snapshot())
     assert rec.resets == [2] and other.revision == 2
+
+
+def test_events_of_the_string_key_and_bitmap_commands() -> None:
+    r, rec = recorded()
+    steps: list[tuple[list[str], list[tuple[bytes, bytes]]]] = [
+        (["SETEX", "a", "10", "v"], [(b"set", b"a"), (b"expire", b"a")]),
+        (["GETEX", "a", "PERSIST"], [(b"persist", b"a")]),
+        (["GETEX", "a", "PX", "500"], [(b"expire", b"a")]),
+        (["GETEX", "a", "EXAT", "1"], [(b"del", b"a")]),
+        (["GETSET", "a", "1"], [(b"set", b"a")]),
+        (["SETNX", "a", "2"], []),
+        (["MSETNX", "b", "1", "c", "2"], [(b"set", b"b"), (b"set", b"c")]),
+        (["INCRBYFLOAT", "a", "1.5"], [(b"incrbyfloat", b"a")]),
+        (["SETRANGE", "a", "0", "x"], [(b"setrange", b"a")]),
+        (["SETBIT", "a", "1", "1"], []),  # already 1 ("x"): no change, no event
+        (["SETBIT", "a", "1", "0"], [(b"setbit", b"a")]),
+        (["BITFIELD", "a", "SET", "u8", "0", "1"], [(b"setbit", b"a")]),
+        (["BITOP", "NOT", "d", "a"], [(b"set", b"d")]),
+        (["BITOP", "AND", "d", "none"], [(b"del", b"d")]),
+        (["RENAME", "b", "e"], [(b"rename_from", b"b"), (b"rename_to", b"e")]),
+        (["COPY", "e", "f"], [(b"copy_to", b"f")]),
+        (["PEXPIREAT", "f", str(r.now // 1000 + 10_000)], [(b"expire", b"f")]),
+        (["UNLINK", "f"], [(b"del", b"f")]),
+        (["FLUSHALL"], [(b"flushdb", b"")]),
+    ]
+    for command, expected in steps:
+        before = len(rec.events)
+        r(*command)
+        assert [(e, k) for _, e, k in rec.events[before:]] == expected, command

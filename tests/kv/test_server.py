@@ -219,7 +219,7 @@ def test_connection_errors_carry_their_own_code_once() -> None:
         assert replies[:6] == [
             b"-ERR DB index is out of range\r\n",
             b"-ERR AUTH called without any password configured\r\n",
-            b"-ERR unknown subcommand for 'client'\r\n",
+            b"-ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.\r\n",
             b"-ERR EXEC without MULTI\r\n",
             b"-ERR DISCARD without MULTI\r\n",
             b"-NOPROTO unsupported protocol version\r\n",

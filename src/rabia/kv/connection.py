@@ -17,6 +17,7 @@ level commands run their ``local`` handler; every other command becomes one log 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Protocol
@@ -26,7 +27,7 @@ from rabia.kv import resp
 from rabia.kv import unsafe as broken
 from rabia.kv.blocked_call import BlockedCall, Stage, Waits
 from rabia.kv.commands.context import refusal
-from rabia.kv.commands.spec import CommandSpec, Flag
+from rabia.kv.commands.spec import CommandSpec, Flag, ServerView
 from rabia.kv.commands.table import COMMANDS
 from rabia.kv.entries import encode_command, encode_exec
 from rabia.kv.hub import WatchHub
@@ -42,9 +43,11 @@ error once, now or later. May raise ``RabiaError`` when the entry is refused at 
 ERR_NOAUTH = resp.coded_error(b"NOAUTH Authentication required.")
 
 
-class Backend(Waits, Protocol):
-    """The node side of a connection (a ``RespServer``, or a fake in tests); as
-    ``Waits``, what blocked calls need (submit, announcements of served waiters, timers)."""
+class Backend(Waits, ServerView, Protocol):
+    """The node side of a connection (a ``RespServer``, or a fake in tests): what the
+    server commands read (``ServerView``: stats, clients, ...), the machine, the watch
+    hub, and as ``Waits`` log submission and what blocked calls need (announcements of
+    served waiters, timers)."""
 
     @property
     def machine(self) -> KVMachine:
@@ -53,9 +56,6 @@ class Backend(Waits, Protocol):
     @property
     def hub(self) -> WatchHub:
         """The node's change notifications, for SUBSCRIBE and RABIA.WATCH."""
-
-    def stats(self) -> Mapping[str, object]:
-        """The node's statistics, for INFO."""
 
     def new_waiter_id(self) -> bytes:
         """A waiter id no other call of the cluster has (``node.session.counter``)."""
@@ -101,7 +101,8 @@ class Connection:
 
     ``max_request``: the largest request accepted, in bytes (larger ones are a protocol
     error); ``password``: what AUTH or HELLO must give (None: no authentication);
-    ``unsafe``: deliberately broken builds (``rabia.kv.unsafe``), for tests only.
+    ``unsafe``: deliberately broken builds (``rabia.kv.unsafe``), for tests only;
+    ``clock``: seconds, for the connection's age and idle time (CLIENT LIST).
     """
 
     def __init__(
@@ -113,6 +114,7 @@ class Connection:
         max_request: int,
         password: bytes | None = None,
         unsafe: frozenset[str] = frozenset(),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.backend = backend
         self._submit = backend.submit
@@ -142,6 +144,15 @@ class Connection:
         self.closing = False
         """QUIT or a protocol error was seen: input is ignored, the connection closes
         once every reply before it is sent."""
+        self._clock = clock
+        self.created = self.last_active = clock()
+        self.last_command = b"NULL"
+        self.addr = self.laddr = b""
+        """The peer's and the server's ``ip:port`` (set by the transport)."""
+        self.fd = -1
+        self.library: dict[bytes, bytes] = {}
+        self._captured: list[bytes] | None = None
+        """Replies of a connection-level command run inside EXEC go here."""
 
     # -- bytes in, bytes out ------------------------------------------------------------
 
@@ -203,6 +214,25 @@ class Connection:
     # -- what connection-level commands read (``spec.Session``) -------------------------
 
     @property
+    def server(self) -> ServerView:
+        """The node serving this connection."""
+        return self.backend
+
+    def clock(self) -> float:
+        """Seconds on the connection's clock."""
+        return self._clock()
+
+    def kill(self) -> None:
+        """Close now (CLIENT KILL from another connection): owed replies are dropped and
+        subscriptions end; the transport closes at its next flush."""
+        self.closing = True
+        self._replies.clear()
+        if self.subs is not None:
+            self.subs.close()
+        if not self._lost:
+            self._on_output()
+
+    @property
     def revision(self) -> int:
         """The revision the node's machine applied last."""
         return self.backend.machine.revision
@@ -220,7 +250,12 @@ class Connection:
 
     def reply(self, data: bytes) -> None:
         """Queue a reply known now (RESP2 bytes; converted for a RESP3 client)."""
-        self._replies.append(resp.to_resp3(data) if self.protocol == 3 else data)
+        if self.protocol == 3:
+            data = resp.to_resp3(data)
+        if self._captured is None:
+            self._replies.append(data)
+        else:
+            self._captured.append(data)
 
     def submit(self, entry: bytes, transform: Callable[[bytes], bytes] | None = None) -> None:
         """Replicate ``entry``; its reply takes the next place in the answer order."""
@@ -232,12 +267,50 @@ class Connection:
             pending(exc)
 
     def submit_transaction(self, watched: dict[bytes, int], queued: list[list[bytes]]) -> None:
-        """Replicate a transaction as one log entry (EXEC)."""
-        entry = encode_exec(sorted(watched.items()), queued)
-        if self._ack_before_decide and (early := broken.early_exec(self.backend.machine, queued)):
+        """Replicate a transaction as one log entry (EXEC). Connection-level commands
+        queued in it (PING, ECHO, CLIENT...) are not logged: they run when the entry's
+        reply comes, their replies spliced into its array in queue order (none run if
+        the transaction fails)."""
+        specs = [COMMANDS[command[0].lower()] for command in queued]
+        logged = [c for c, spec in zip(queued, specs, strict=True) if spec.local is None]
+        entry = encode_exec(sorted(watched.items()), logged)
+        if self._ack_before_decide and (early := broken.early_exec(self.backend.machine, logged)):
             self._in_background(entry, early)
-        else:
+        elif len(logged) == len(queued) and self.protocol == 2:
             self.submit(entry)
+        else:
+            pending = PendingReply(self, False, lambda r: self._exec_reply(queued, specs, r))
+            self._replies.append(pending)
+            try:
+                self._submit(entry, pending)
+            except RabiaError as exc:
+                pending(exc)
+
+    def _exec_reply(
+        self, queued: list[list[bytes]], specs: list[CommandSpec], reply: bytes
+    ) -> bytes:
+        """EXEC's reply: the log entry's array with the connection-level commands' replies
+        in their places, each in the client's protocol (RESP3 forms included)."""
+        items = resp.array_elements(reply)
+        if items is None:  # an error, or a watched key changed
+            return resp.to_resp3(reply) if self.protocol == 3 else reply
+        logged = iter(items)
+        out: list[bytes] = []
+        for command, spec in zip(queued, specs, strict=True):
+            if spec.local is not None:
+                captured: list[bytes] = []
+                self._captured = captured
+                try:
+                    spec.local(self, command)
+                finally:
+                    self._captured = None
+                out.append(b"".join(captured))
+            else:
+                item = next(logged)
+                if self.protocol == 3:
+                    item = resp.to_resp3(item if spec.resp3 is None else spec.resp3(item))
+                out.append(item)
+        return b"*%d\r\n%s" % (len(out), b"".join(out))
 
     def subscriptions(self) -> Subscriptions:
         """This connection's channels, patterns and watches (created on first use)."""
@@ -265,6 +338,9 @@ class Connection:
     def _dispatch(self, args: list[bytes]) -> None:
         name = args[0].lower()
         spec = COMMANDS.get(name)
+        self.last_active = self._clock()
+        if spec is not None:
+            self.last_command = name
         if not self.authenticated and (spec is None or not spec.flags & Flag.NO_AUTH):
             self.reply(ERR_NOAUTH)
             return
@@ -283,7 +359,14 @@ class Connection:
             )
             return
         if self.multi is not None and (spec is None or not spec.flags & Flag.TRANSACTION):
-            self._queue(args, refusal(spec, args))
+            if spec is not None and spec.local is not None:  # queued too, as in Redis
+                if spec.accepts(len(args)):
+                    problem = spec.subcommand_error(args)
+                else:
+                    problem = resp.arity_error(args[0])
+            else:
+                problem = refusal(spec, args)
+            self._queue(args, problem)
             return
         if spec is None:
             self.reply(resp.unknown_command(args))

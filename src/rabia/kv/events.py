@@ -2,10 +2,12 @@
 
 Every applied command that changes keys yields ``(event, key)`` pairs named as Redis
 names its keyspace events (``set``, ``del``, ``expire``, ``expired``, ``incrby``,
-``decrby``, ``append``, ``persist``, ``flushdb`` with an empty key), all stamped with the
-command's revision. Election keys (ADR 0008) get ``set`` when won, ``del`` on resign or
-lease revocation, ``expired`` when their lease expires. They are computed during
-``apply``, so every replica produces the same events in the same order.
+``decrby``, ``incrbyfloat``, ``append``, ``setrange``, ``setbit``, ``persist``,
+``rename_from``, ``rename_to``, ``copy_to``, ``sortstore``, ``flushdb`` with an empty
+key...), all stamped with the command's revision. Election keys (ADR 0008) get ``set``
+when won, ``del`` on resign or lease revocation, ``expired`` when their lease expires.
+They are computed during ``apply``, so every replica produces the same events in the same
+order.
 """
 
 from __future__ import annotations

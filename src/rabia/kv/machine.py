@@ -165,6 +165,12 @@ class KVMachine(StateMachine):
         """The revision of the last applied command (0 before the first)."""
         return self._context.revision
 
+    def key_counts(self) -> tuple[int, int]:
+        """(keys, keys with a TTL) as this replica holds them now, applying nothing
+        (expired keys not purged yet included, as Redis counts them): for INFO."""
+        ks = self._context.keyspace
+        return len(ks.data), len(ks.expires)
+
     def peek(self, key: bytes) -> bytes | None:
         """``key``'s value as this replica holds it now, applying nothing (no expiry, no
         revision): for the deliberately broken ``stale-reads`` build only."""

@@ -213,19 +213,16 @@ def flat_to_pairs(reply: bytes, second_is_double: bool = True) -> bytes:
     return b"*%d\r\n%s" % (len(pairs), b"".join(pairs))
 
 
-def parse_timeout(text: bytes) -> int | bytes:
-    """A blocking command's timeout in seconds (a float, as Redis reads it) as
-    microseconds (0: forever), or the error reply."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        return ERR_TIMEOUT
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
-        return ERR_TIMEOUT
-    if seconds < 0:
-        return ERR_TIMEOUT_NEGATIVE
-    micros = int(seconds * 1_000_000)
-    return micros if micros < INT64_MAX else ERR_TIMEOUT
+def elements(reply: bytes) -> list[bytes]:
+    """``array_elements``, with [] for the null array or a reply that is not an array."""
+    return array_elements(reply) or []
+
+
+def array_elements(reply: bytes) -> list[bytes] | None:
+    """The top-level elements of an array reply, each as its own reply bytes; None when
+    ``reply`` is not an array (an error, the null array...)."""
+    found = _items(reply)
+    return None if found is None else found[1]
 
 
 # -- RESP3 forms of sorted sets' replies ----------------------------------------------

@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
 from rabia.errors import RabiaError
@@ -77,6 +78,7 @@ class RespServer(Listener):
         self._wids = itertools.count()
         self._serving = False
         self._unsubscribe_topology = node.topology.subscribe(self._topology)
+        self._started = time.monotonic()
 
     # -- Backend of the connections ------------------------------------------------------
 
@@ -144,6 +146,25 @@ class RespServer(Listener):
         self._serving = True
         self._reset_earlier_sessions()
 
+    @property
+    def port(self) -> int:
+        """The port clients connect to (the bound one once listening)."""
+        return self.address[1] if self._server is not None else self._port
+
+    @property
+    def started(self) -> float:
+        """When this server was made (``time.monotonic``, the connections' clock)."""
+        return self._started
+
+    def clients(self) -> Sequence[Connection]:
+        """The open client connections, oldest first."""
+        found = (p.connection for p in self.connections if isinstance(p, RespProtocol))
+        return sorted(found, key=lambda c: c.client_id)
+
+    def replicas(self) -> int:
+        """The other members of the cluster."""
+        return len(self.node.members()) - 1 if self.node.running else 0
+
     # -- listening -----------------------------------------------------------------------
 
     def _topology(self, event: TopologyEvent) -> None:
@@ -183,6 +204,13 @@ def _ignore(outcome: Outcome) -> None:
     pass
 
 
+def _address(name: object) -> bytes:
+    """``ip:port`` of a socket name (as Redis's CLIENT LIST writes it)."""
+    if isinstance(name, tuple) and len(name) >= 2:
+        return f"{name[0]}:{name[1]}".encode()
+    return b""
+
+
 class RespProtocol(asyncio.Protocol):
     """Moves one client's bytes between its socket and its ``Connection``."""
 
@@ -196,6 +224,11 @@ class RespProtocol(asyncio.Protocol):
         # uvloop's transports are not asyncio.Transport subclasses; same interface.
         self._transport = cast(asyncio.Transport, transport)
         self._server.connections.add(self)
+        connection = self.connection
+        connection.addr = _address(transport.get_extra_info("peername"))
+        connection.laddr = _address(transport.get_extra_info("sockname"))
+        sock = transport.get_extra_info("socket")
+        connection.fd = sock.fileno() if sock is not None else -1
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)

@@ -44,6 +44,14 @@ class KeyspaceState(msgspec.Struct, frozen=True, array_like=True):
     typed: list[tuple[bytes, int, bytes, bytes]] = []
     """Other types: (key, revision, type name, the value's ``encode()``). Snapshots of
     older versions have none."""
+    far_expires: list[tuple[bytes, int, int]] = []
+    """Expiries from ``FAR`` microseconds on (Redis allows times up to 2^63-1 ms, which
+    msgpack's 64-bit integers cannot hold in microseconds): (key, expiry // 1000,
+    expiry % 1000). Snapshots of older versions have none."""
+
+
+FAR = 1 << 63
+"""Expiries from here on go to ``KeyspaceState.far_expires``."""
 
 
 class Keyspace:
@@ -311,8 +319,11 @@ class Keyspace:
                 entries.append((key, int(_unstamp(raw)[0]), raw[8:]))
             else:
                 typed.append((key, raw.revision, raw.TYPE, raw.encode()))
-        expires = sorted(self.expires.items())
-        return KeyspaceState(revision, self.now, self.deleted_revision, entries, expires, typed)
+        expires = sorted((k, t) for k, t in self.expires.items() if t < FAR)
+        far = sorted((k, t // 1000, t % 1000) for k, t in self.expires.items() if t >= FAR)
+        return KeyspaceState(
+            revision, self.now, self.deleted_revision, entries, expires, typed, far
+        )
 
     @classmethod
     def from_state(cls, state: KeyspaceState, types: Mapping[bytes, type[TypedValue]]) -> Keyspace:
@@ -330,7 +341,8 @@ class Keyspace:
             data[key] = value
         ks.data = data
         ks.expires = dict(state.expires)
-        ks._heap = [(t, k) for k, t in state.expires]
+        ks.expires.update((k, ms * 1000 + us) for k, ms, us in state.far_expires)
+        ks._heap = [(t, k) for k, t in ks.expires.items()]
         heapq.heapify(ks._heap)
         ks.now = state.now
         ks.deleted_revision = state.deleted_revision

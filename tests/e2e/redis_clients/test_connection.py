@@ -35,7 +35,7 @@ def test_connection_commands_at_every_node(conns: list[Conn]) -> None:
                 (0, ["CLIENT", "SETNAME", f"tester{node}"], "OK"),
                 (0, ["CLIENT", "GETNAME"], f"tester{node}"),
                 (0, ["CLIENT", "ID"], between(1, 1 << 62)),
-                (0, ["CLIENT", "BOGUS"], E("ERR unknown subcommand for 'client'")),
+                (0, ["CLIENT", "BOGUS"], E("ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.")),
                 (0, ["INFO"], lambda v, node=node: "# Consensus" in v and f"node_id:{node}" in v),
                 (0, ["COMMAND"], []),
                 (0, ["AUTH", "pw"], E("ERR AUTH called without any password configured")),

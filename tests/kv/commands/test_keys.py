@@ -71,7 +71,7 @@ def test_expire_options(r: Driver) -> None:
     assert r("EXPIRE", "k", "1", "FOO") == b"-ERR Unsupported option FOO\r\n"
     assert r("EXPIRE", "k", "x") == b"-ERR value is not an integer or out of range\r\n"
     assert r("EXPIRE", "k", str(2**62)) == b"-ERR invalid expire time in 'expire' command\r\n"
-    assert r("PEXPIRE", "k", str(2**62)) == b"-ERR invalid expire time in 'pexpire' command\r\n"
+    assert r("PEXPIRE", "k", str(2**63 - 1)) == b"-ERR invalid expire time in 'pexpire' command\r\n"
     assert r("EXPIRE", "k") == b"-ERR wrong number of arguments for 'expire' command\r\n"
     assert r("PERSIST", "k") == b":1\r\n"
     assert r("PERSIST", "k") == b":0\r\n"
@@ -129,3 +129,45 @@ def test_del_exists(r: Driver) -> None:
     assert r("DEL", "a", "a", "c") == b":1\r\n"
     assert r("DEL", "a", "b") == b":1\r\n"
     assert r("DBSIZE") == b":0\r\n"
+
+
+def test_expireat_and_expiretime(r: Driver) -> None:
+    r("SET", "k", "v")
+    assert r("EXPIRETIME", "k") == b":-1\r\n"
+    assert r("PEXPIRETIME", "none") == b":-2\r\n"
+    at = r.now // SEC + 100
+    assert r("EXPIREAT", "k", str(at)) == b":1\r\n"
+    assert r("EXPIRETIME", "k") == b":%d\r\n" % at
+    assert r("PEXPIRETIME", "k") == b":%d\r\n" % (at * 1000)
+    assert r("TTL", "k") == b":100\r\n"
+    assert r("PEXPIREAT", "k", str(at * 1000 + 1500), "GT") == b":1\r\n"
+    assert r("EXPIRETIME", "k") == b":%d\r\n" % (at + 2)  # rounded to the nearest second
+    assert r("PEXPIREAT", "k", str(at * 1000), "GT") == b":0\r\n"
+    assert r("EXPIREAT", "none", "1") == b":0\r\n"
+    assert r("EXPIREAT", "k", "1") == b":1\r\n"  # in the past: deleted
+    assert r("EXISTS", "k") == b":0\r\n"
+
+
+def test_expire_range_is_redis_milliseconds(r: Driver) -> None:
+    r("SET", "k", "v")
+    assert r("EXPIRE", "none", "9223372036854") == b":0\r\n"
+    assert r("PEXPIREAT", "k", str(2**63 - 1)) == b":1\r\n"
+    assert r("PEXPIRETIME", "k") == b":9223372036854775807\r\n"
+    assert r("EXPIREAT", "k", "9223372036854775") == b":1\r\n"
+    assert r("EXPIREAT", "k", "9223372036854776") == (
+        b"-ERR invalid expire time in 'expireat' command\r\n"
+    )
+    assert r("EXPIRE", "k", "-9223372036854775") == b":1\r\n"  # C's LLONG_MIN / 1000
+    r("SET", "k", "v")
+    assert r("EXPIRE", "k", "-9223372036854776") == (
+        b"-ERR invalid expire time in 'expire' command\r\n"
+    )
+    assert r("PEXPIREAT", "k", str(-(2**63))) == b":1\r\n"
+    assert r("EXISTS", "k") == b":0\r\n"
+
+
+def test_unlink_and_touch(r: Driver) -> None:
+    r("MSET", "a", "1", "b", "2")
+    assert r("TOUCH", "a", "b", "c", "a") == b":3\r\n"
+    assert r("UNLINK", "a", "c") == b":1\r\n"
+    assert r("EXISTS", "a", "b") == b":1\r\n"

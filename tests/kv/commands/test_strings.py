@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rabia.kv import KVMachine
+from tests.kv.commands.fake_values import FakeList, put
 from tests.kv.conftest import SEC, Driver
 
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
@@ -142,3 +143,103 @@ def test_mset_is_atomic_under_limits() -> None:
     r("SET", "a", "0")
     assert r("MSET", "a", "1", "b", "2", "c", "3") == b"-ERR max number of keys reached\r\n"
     assert r("MGET", "a", "b") == b"*2\r\n$1\r\n0\r\n$-1\r\n"
+
+
+WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+
+
+def typed(r: Driver, key: str) -> None:
+    """Give ``key`` a value of another type (as the type modules will)."""
+    put(r, key, FakeList([b"x"]))
+
+
+def test_setnx_setex_psetex_getset(r: Driver) -> None:
+    assert r("SETNX", "k", "1") == b":1\r\n"
+    assert r("SETNX", "k", "2") == b":0\r\n"
+    assert r("GETSET", "k", "3") == b"$1\r\n1\r\n"
+    assert r("GETSET", "new", "x") == b"$-1\r\n"
+    assert r("SETEX", "e", "10", "v") == b"+OK\r\n"
+    assert r("TTL", "e") == b":10\r\n"
+    assert r("GETSET", "e", "w") == b"$1\r\nv\r\n"
+    assert r("TTL", "e") == b":-1\r\n"  # GETSET clears the TTL
+    assert r("PSETEX", "p", "1500", "v") == b"+OK\r\n"
+    assert r("PTTL", "p") == b":1500\r\n"
+    assert r("SETEX", "e", "0", "v") == b"-ERR invalid expire time in 'setex' command\r\n"
+    assert r("PSETEX", "e", "-1", "v") == b"-ERR invalid expire time in 'psetex' command\r\n"
+    assert r("SETEX", "e", "x", "v") == NOT_INT
+    assert r("PSETEX", "e", str(2**63 - 1), "v") == (
+        b"-ERR invalid expire time in 'psetex' command\r\n"
+    )
+
+
+def test_replacing_commands_overwrite_any_type_and_readers_refuse_it(r: Driver) -> None:
+    for command in (["SET", "t", "v"], ["SETEX", "t", "5", "v"], ["MSET", "t", "v"]):
+        typed(r, "t")
+        assert r(*command) == b"+OK\r\n"
+        assert r("GET", "t") == b"$1\r\nv\r\n"
+    typed(r, "t")
+    assert r("SETNX", "t", "v") == b":0\r\n"
+    assert r("MSETNX", "t", "v", "u", "w") == b":0\r\n"
+    assert r("SET", "t", "v", "NX") == b"$-1\r\n"
+    for command in (["GET", "t"], ["GETSET", "t", "v"], ["GETEX", "t"], ["INCRBYFLOAT", "t", "1"]):
+        assert r(*command) == WRONGTYPE
+    assert r("SET", "t", "v", "GET") == WRONGTYPE
+    assert r("MGET", "t", "u") == b"*2\r\n$-1\r\n$-1\r\n"  # MGET: nil for other types
+
+
+def test_getex(r: Driver) -> None:
+    assert r("GETEX", "k") == b"$-1\r\n"
+    assert r("GETEX", "k", "EX", "0") == b"$-1\r\n"  # no key: the time is not checked
+    r("SET", "k", "v")
+    assert r("GETEX", "k", "EX", "0") == b"-ERR invalid expire time in 'getex' command\r\n"
+    assert r("GETEX", "k", "EX", "10") == b"$1\r\nv\r\n"
+    assert r("TTL", "k") == b":10\r\n"
+    assert r("GETEX", "k", "PX", "2000", "PX", "3000") == b"$1\r\nv\r\n"
+    assert r("PTTL", "k") == b":3000\r\n"
+    assert r("GETEX", "k", "PERSIST") == b"$1\r\nv\r\n"
+    assert r("TTL", "k") == b":-1\r\n"
+    assert r("GETEX", "k", "PXAT", str(r.now // 1000 + 500)) == b"$1\r\nv\r\n"
+    assert r("PTTL", "k") == b":500\r\n"
+    for bad in (["EX", "1", "PX", "1"], ["PERSIST", "EX", "1"], ["KEEPTTL"], ["NX"], ["EX"]):
+        assert r("GETEX", "k", *bad) == SYNTAX, bad
+    assert r("GETEX", "k", "EXAT", "1") == b"$1\r\nv\r\n"  # in the past: deleted
+    assert r("EXISTS", "k") == b":0\r\n"
+
+
+def test_msetnx(r: Driver) -> None:
+    assert r("MSETNX", "a", "1", "b", "2") == b":1\r\n"
+    assert r("MSETNX", "b", "3", "c", "4") == b":0\r\n"
+    assert r("MGET", "a", "b", "c") == b"*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
+    assert r("MSETNX", "a", "1", "b") == b"-ERR wrong number of arguments for 'msetnx' command\r\n"
+
+
+def test_incrbyfloat(r: Driver) -> None:
+    assert r("INCRBYFLOAT", "f", "10.5") == b"$4\r\n10.5\r\n"
+    assert r("INCRBYFLOAT", "f", "0.1") == b"$4\r\n10.6\r\n"
+    assert r("INCRBYFLOAT", "f", "-5.0e3") == b"$23\r\n-4989.39999999999999991\r\n"  # as Redis
+    assert r("INCRBYFLOAT", "f", "x") == b"-ERR value is not a valid float\r\n"
+    r("SET", "s", "abc", "EX", "100")
+    assert r("INCRBYFLOAT", "s", "1") == b"-ERR value is not a valid float\r\n"
+    r("SET", "s", "1", "EX", "100")
+    assert r("INCRBYFLOAT", "s", "inf") == b"-ERR increment would produce NaN or Infinity\r\n"
+    assert r("INCRBYFLOAT", "s", "1.5") == b"$3\r\n2.5\r\n"
+    assert r("TTL", "s") == b":100\r\n"  # kept
+
+
+def test_expiry_times_up_to_redis_limit(r: Driver) -> None:
+    far = str(2**63 - 1)
+    assert r("SET", "k", "v", "PXAT", far) == b"+OK\r\n"
+    assert r("PEXPIRETIME", "k") == b":%s\r\n" % far.encode()
+    assert r("EXPIRETIME", "k") == b":9223372036854776\r\n"  # rounded, as Redis does
+    assert r("SET", "k", "v", "EXAT", str((2**63 - 1) // 1000)) == b"+OK\r\n"
+    assert r("SET", "k", "v", "EXAT", str((2**63 - 1) // 1000 + 1)) == (
+        b"-ERR invalid expire time in 'set' command\r\n"
+    )
+    assert r("SET", "k", "v", "PX", far) == b"-ERR invalid expire time in 'set' command\r\n"
+    assert r("SET", "k", "v", "EX", str((2**63 - 1 - r.now // 1000) // 1000 + 1)) == (
+        b"-ERR invalid expire time in 'set' command\r\n"
+    )
+    twin = KVMachine()
+    twin.restore(r.m.snapshot())  # beyond msgpack's 64 bits: kept exactly
+    assert twin.snapshot() == r.m.snapshot()
+    assert Driver(twin)("PEXPIRETIME", "k") == r("PEXPIRETIME", "k")

@@ -15,6 +15,9 @@ LOG_ROWS = [spec for spec in ROWS if spec.handler is not None and spec.name != b
 LOCAL_ROWS = [spec for spec in ROWS if spec.local is not None]
 FILLER = b"1"
 """An argument every command takes where it expects something (an integer, a key...)."""
+AT_MOST = {b"lpop": 3, b"rpop": 3}
+"""Commands of variable arity whose handler answers more arguments than this with the
+arity error, as Redis's does (LPOP key [count])."""
 
 
 def least(spec: CommandSpec) -> list[bytes]:
@@ -63,8 +66,7 @@ def test_key_positions_fit_the_arity(spec: CommandSpec) -> None:
         return
     assert step >= 1 and 1 <= first < abs(spec.arity)
     assert last < 0 or first <= last < abs(spec.arity)
-    keys = spec.keys.of(least(spec))  # one key, or several (SMOVE src dst)
-    assert keys and set(keys) == {FILLER}
+    assert 1 <= len(spec.keys.of(least(spec))) < abs(spec.arity)  # keys within the least
     assert bool(spec.written_key) == bool(spec.flags & Flag.WRITE)
 
 
@@ -72,10 +74,11 @@ def test_key_positions_fit_the_arity(spec: CommandSpec) -> None:
 def test_the_machine_accepts_what_the_arity_allows(spec: CommandSpec) -> None:
     args = least(spec)
     longer = [*args, FILLER, FILLER]
-    for accepted in [args] if spec.arity >= 0 else [args, longer]:
+    bounded = spec.arity >= 0 or len(longer) > AT_MOST.get(spec.name, len(longer))
+    for accepted in [args] if bounded else [args, longer]:
         reply = apply(accepted)  # and no exception: the handler reads no missing argument
         assert not reply.startswith((arity_error(spec), b"-ERR unknown command")), reply
-    if spec.arity >= 0:
+    if bounded:
         assert apply(longer) == arity_error(spec)
     if len(args) > 1:
         assert apply(args[:-1]) == arity_error(spec)

@@ -1,14 +1,15 @@
 """Connection commands, answered by the client's connection and never logged: PING, ECHO,
-QUIT, SELECT, AUTH, HELLO, CLIENT, COMMAND, INFO, RESET."""
+QUIT, SELECT, AUTH, HELLO, COMMAND, RESET (CLIENT: ``clients.py``; INFO, CONFIG, WAIT:
+``server.py``)."""
 
 from __future__ import annotations
 
 from rabia.kv import resp
+from rabia.kv.commands import clients
+from rabia.kv.commands.server import REDIS_VERSION
 from rabia.kv.commands.spec import CommandSpec, Flag, Session
 
 ERR_WRONGPASS = resp.coded_error(b"WRONGPASS invalid username-password pair")
-
-SERVER_VERSION = b"0.1.0"
 
 
 def ping(conn: Session, args: list[bytes]) -> None:
@@ -67,6 +68,9 @@ def hello(conn: Session, args: list[bytes]) -> None:
             conn.authenticated = True
             options = options[3:]
         elif option == b"setname" and len(options) >= 2:
+            if any(not 33 <= c <= 126 for c in options[1]):
+                conn.reply(clients.ERR_NAME)
+                return
             conn.name = options[1]
             options = options[2:]
         else:
@@ -78,10 +82,10 @@ def hello(conn: Session, args: list[bytes]) -> None:
     conn.protocol = proto
     fields = [
         (b"server", resp.bulk(b"rabia")),
-        (b"version", resp.bulk(SERVER_VERSION)),
+        (b"version", resp.bulk(REDIS_VERSION)),
         (b"proto", resp.integer(proto)),
         (b"id", resp.integer(conn.client_id)),
-        (b"mode", resp.bulk(b"cluster")),
+        (b"mode", resp.bulk(b"standalone")),
         (b"role", resp.bulk(b"master")),
         (b"modules", b"*0\r\n"),
     ]
@@ -92,32 +96,8 @@ def hello(conn: Session, args: list[bytes]) -> None:
         conn.reply(resp.array(x for k, v in fields for x in (resp.bulk(k), v)))
 
 
-def client(conn: Session, args: list[bytes]) -> None:
-    """CLIENT SETNAME|GETNAME|ID (and SETINFO, NO-EVICT, NO-TOUCH, accepted and ignored)."""
-    sub = args[1].lower() if len(args) > 1 else b""
-    if sub == b"setname" and len(args) == 3:
-        conn.name = args[2]
-        conn.reply(resp.OK)
-    elif sub == b"getname":
-        conn.reply(resp.bulk_or_nil(conn.name or None))
-    elif sub == b"id":
-        conn.reply(resp.integer(conn.client_id))
-    elif sub in (b"setinfo", b"no-evict", b"no-touch"):
-        conn.reply(resp.OK)
-    else:
-        conn.reply(resp.coded_error(b"ERR unknown subcommand for 'client'"))
-
-
 def command(conn: Session, args: list[bytes]) -> None:
     conn.reply(b"*0\r\n")  # enough for redis-cli: no command docs or hints
-
-
-def info(conn: Session, args: list[bytes]) -> None:
-    """The server section and the node's consensus statistics."""
-    stats = conn.stats()
-    lines = [b"# Server", b"rabia_version:" + SERVER_VERSION, b"redis_mode:rabia", b"# Consensus"]
-    lines += [f"{k}:{v}".encode() for k, v in sorted(stats.items())]
-    conn.reply(resp.bulk(b"\r\n".join(lines) + b"\r\n"))
 
 
 def reset(conn: Session, args: list[bytes]) -> None:
@@ -130,20 +110,21 @@ def reset(conn: Session, args: list[bytes]) -> None:
 
 
 _LOCAL, _FAST, _NOSCRIPT = Flag.LOCAL, Flag.FAST, Flag.NOSCRIPT
-_SUBSCRIBED, _NO_AUTH = Flag.SUBSCRIBED, Flag.NO_AUTH
+_SUBSCRIBED, _NO_AUTH, _NOW = Flag.SUBSCRIBED, Flag.NO_AUTH, Flag.TRANSACTION
 
 ROWS = (
     CommandSpec(b"ping", -1, _LOCAL | _FAST | _NO_AUTH | _SUBSCRIBED, local=ping),
     CommandSpec(b"echo", 2, _LOCAL | _FAST, local=echo),
-    CommandSpec(b"quit", -1, _LOCAL | _FAST | _NOSCRIPT | _NO_AUTH | _SUBSCRIBED, local=quit_),
+    CommandSpec(
+        b"quit", -1, _LOCAL | _FAST | _NOSCRIPT | _NO_AUTH | _SUBSCRIBED | _NOW, local=quit_
+    ),
     CommandSpec(b"select", 2, _LOCAL | _FAST, local=select),
     CommandSpec(b"auth", -2, _LOCAL | _FAST | _NOSCRIPT | _NO_AUTH, local=auth),
     CommandSpec(b"hello", -1, _LOCAL | _FAST | _NOSCRIPT | _NO_AUTH, local=hello),
-    CommandSpec(b"client", -1, _LOCAL | _NOSCRIPT, local=client),
+    clients.ROW,
     CommandSpec(b"command", -1, _LOCAL, local=command),
-    CommandSpec(b"info", -1, _LOCAL, local=info),
-    CommandSpec(b"reset", -1, _LOCAL | _FAST | _NOSCRIPT | _SUBSCRIBED, local=reset),
+    CommandSpec(b"reset", -1, _LOCAL | _FAST | _NOSCRIPT | _SUBSCRIBED | _NOW, local=reset),
 )
-"""The connection commands' rows of the command table. Where Redis's arity is stricter
-(CLIENT -2, RESET 1), these keep answering as before: CLIENT alone is an unknown
-subcommand, RESET ignores arguments."""
+"""The connection commands' rows of the command table. QUIT and RESET run at once even
+inside MULTI (``TRANSACTION``), as in Redis; the others are queued there. Where Redis's
+arity is stricter (RESET 1), RESET keeps ignoring arguments."""

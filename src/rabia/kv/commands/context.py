@@ -30,12 +30,13 @@ ERR_ELECTION_KEY = resp.error(
 
 def refusal(spec: CommandSpec | None, args: list[bytes]) -> bytes | None:
     """The error log command ``args`` (not empty) gets before running, given its row
-    (None: unknown): unknown name or connection-level only, or wrong arity; else None."""
+    (None: unknown): unknown name or connection-level only, wrong arity, or an unknown
+    subcommand or one of the wrong arity; else None."""
     if spec is None or spec.handler is None:
         return resp.unknown_command(args)
     if not spec.accepts(len(args)):
         return resp.arity_error(args[0])
-    return None
+    return spec.subcommand_error(args)
 
 
 class MachineContext:

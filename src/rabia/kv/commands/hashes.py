@@ -8,8 +8,9 @@ replica); Redis uses its hash-table order, which only small hashes share with us
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 
-from rabia.kv import long_double, resp
+from rabia.kv import numbers, resp
 from rabia.kv.commands.elements import (
     EMPTY_SCAN,
     ERR_OUT_OF_RANGE,
@@ -179,22 +180,22 @@ def hincrby(ctx: Context, args: list[bytes]) -> bytes:
 
 
 def hincrbyfloat(ctx: Context, args: list[bytes]) -> bytes:
-    delta = long_double.parse(args[3])
+    delta = numbers.parse_long_double(args[3])
     if delta is None:
         return ERR_NOT_FLOAT
-    if not long_double.is_finite(delta):
+    if not isinstance(delta, Fraction):
         return ERR_NAN_OR_INF
     h = _for_write(ctx, args[1])
     if isinstance(h, bytes):
         return h
     old = h.get(args[2])
-    current = long_double.ZERO if old is None else long_double.parse(old)
+    current = Fraction(0) if old is None else numbers.parse_long_double(old)
     if current is None:
         return ERR_HASH_NOT_FLOAT
-    value = long_double.add(current, delta)
+    value = numbers.add(current, delta)
     if isinstance(value, float):
         return ERR_WOULD_BE_NAN_OR_INF
-    text = long_double.format_human(value)
+    text = numbers.format_human(value)
     h.set(args[2], text)
     _store(ctx, args[1], h, b"hincrbyfloat")
     return resp.bulk(text)

@@ -10,7 +10,7 @@ entry on every replica).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from random import Random
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -90,6 +90,47 @@ class Context(Protocol):
         given (XREAD turns ``$`` into the last id it saw)."""
 
 
+class MachineView(Protocol):
+    """What INFO and CONFIG read of the node's replica of the machine (``KVMachine``)."""
+
+    @property
+    def revision(self) -> int:
+        """The revision of the last command applied."""
+
+    @property
+    def max_value_size(self) -> int:
+        """The longest string a key may hold."""
+
+    def key_counts(self) -> tuple[int, int]:
+        """(keys, keys with a TTL) now, applying nothing."""
+
+
+class ServerView(Protocol):
+    """What the connection-level server commands (INFO, CONFIG, CLIENT, WAIT) read of
+    the node serving the connection (``rabia.kv.server.RespServer``)."""
+
+    @property
+    def machine(self) -> MachineView:
+        """This node's replica of the machine (read only: INFO's key counts)."""
+
+    @property
+    def port(self) -> int:
+        """The port clients connect to."""
+
+    @property
+    def started(self) -> float:
+        """When the server started, on the connections' ``clock``."""
+
+    def stats(self) -> Mapping[str, object]:
+        """The node's statistics, for INFO."""
+
+    def clients(self) -> Sequence[Session]:
+        """The open client connections of this node (CLIENT LIST, CLIENT KILL)."""
+
+    def replicas(self) -> int:
+        """The other members of the cluster (WAIT's answer)."""
+
+
 class Session(Protocol):
     """What a connection-level command's handler works on: one client's connection
     (``rabia.kv.connection.Connection``)."""
@@ -104,6 +145,28 @@ class Session(Protocol):
     watched: dict[bytes, int]
     subs: Subscriptions | None
     closing: bool
+    addr: bytes
+    """The client's address, ``ip:port``."""
+    laddr: bytes
+    """The server's address of the connection, ``ip:port``."""
+    fd: int
+    created: float
+    """When the connection opened (``clock``)."""
+    last_active: float
+    """When its last command came (``clock``)."""
+    last_command: bytes
+    library: dict[bytes, bytes]
+    """CLIENT SETINFO's ``lib-name`` and ``lib-ver``."""
+
+    @property
+    def server(self) -> ServerView:
+        """The node serving this connection."""
+
+    def clock(self) -> float:
+        """Seconds on a monotonic clock (connection ages, idle times)."""
+
+    def kill(self) -> None:
+        """Close the connection now (CLIENT KILL): replies still owed are dropped."""
 
     @property
     def subscribed_resp2(self) -> bool:
@@ -220,6 +283,10 @@ class CommandSpec:
     blocks: bool = field(init=False, repr=False, compare=False)
     """Derived: a client's blocking command (``BLOCKING``, not internal), which the
     connection runs as a ``BlockedCall``."""
+    subcommands: Mapping[bytes, int] | None = None
+    """A container command's subcommands (lower case) and their arities, name and
+    subcommand included (Redis's ``object|encoding`` rows): an unknown one or a wrong
+    arity is refused like an unknown command (before consensus, EXECABORT in MULTI)."""
     written_key: int = field(init=False, repr=False, compare=False)
     """Derived, for the election-key guard: 0 if the command writes no key (not
     ``WRITE``, or no keys), the position of its key if it writes exactly one, -1 if it
@@ -236,3 +303,19 @@ class CommandSpec:
         """Whether ``count`` arguments (name included) fit the arity."""
         arity = self.arity
         return count == arity if arity >= 0 else count >= -arity
+
+    def subcommand_error(self, args: list[bytes]) -> bytes | None:
+        """Redis's error for an unknown subcommand or one of the wrong arity (``args``
+        fit the command's own arity); None when fine or not a container command."""
+        table = self.subcommands
+        if table is None:
+            return None
+        sub = args[1].lower()
+        arity = table.get(sub)
+        if arity is None:
+            text = b"unknown subcommand '%s'. Try %s HELP." % (args[1][:128], self.name.upper())
+            return b"-ERR %s\r\n" % text.replace(b"\r", b" ").replace(b"\n", b" ")
+        count = len(args)
+        if count == arity if arity >= 0 else count >= -arity:
+            return None
+        return b"-ERR wrong number of arguments for '%s|%s' command\r\n" % (self.name, sub)

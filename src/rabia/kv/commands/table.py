@@ -11,17 +11,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rabia.kv.commands import (
+    bitfield,
+    bitmaps,
     blocking,
     connection,
     database,
     elections,
+    generic,
     hashes,
     keys,
     leases,
+    list_moves,
+    lists,
     pubsub,
+    server,
     setops,
     sets,
+    sort,
+    stream_claims,
+    stream_groups,
+    stream_info,
+    stream_read,
+    streams,
     strings,
+    substrings,
     transactions,
     zsets,
 )
@@ -41,7 +54,13 @@ def build(*groups: Iterable[CommandSpec]) -> dict[bytes, CommandSpec]:
 
 COMMANDS: Mapping[bytes, CommandSpec] = build(
     strings.ROWS,
+    substrings.ROWS,
+    bitmaps.ROWS,
+    bitfield.ROWS,
     keys.ROWS,
+    generic.ROWS,
+    sort.ROWS,
+    server.ROWS,
     database.ROWS,
     transactions.ROWS,
     leases.ROWS,
@@ -51,6 +70,13 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     hashes.ROWS,
     sets.ROWS,
     setops.ROWS,
+    streams.ROWS,
+    stream_read.ROWS,
+    stream_groups.ROWS,
+    stream_claims.ROWS,
+    stream_info.ROWS,
+    lists.ROWS,
+    list_moves.ROWS,
     zsets.ROWS,
 )
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from rabia.kv import resp
 from rabia.kv.commands.spec import FIRST_KEY, CommandSpec, Context, Flag, KeyPositions
-from rabia.kv.resp import ERR_SYNTAX, NULL_ARRAY, parse_int, parse_timeout
+from rabia.kv.commands.timeout import parse_seconds
+from rabia.kv.resp import ERR_SYNTAX, NULL_ARRAY, parse_int
 from rabia.kv.values.zset import ZSetValue
 
 ERR_NOT_POSITIVE = resp.error(b"value is out of range, must be positive")
@@ -92,7 +93,7 @@ def _first_set(ctx: Context, keys: list[bytes]) -> tuple[bytes, ZSetValue] | Non
 
 def _bzpop(ctx: Context, args: list[bytes], highest: bool) -> bytes:
     """BZPOPMIN/BZPOPMAX key [key ...] timeout."""
-    timeout = parse_timeout(args[-1])
+    timeout = parse_seconds(args[-1])
     if isinstance(timeout, bytes):
         return timeout
     keys = args[1:-1]
@@ -133,7 +134,7 @@ def _mpop(ctx: Context, args: list[bytes], at: int, timeout: bytes | None) -> by
     keys = args[at + 1 : where]
     wait = 0
     if timeout is not None:
-        parsed = parse_timeout(timeout)
+        parsed = parse_seconds(timeout)
         if isinstance(parsed, bytes):
             return parsed
         wait = parsed

@@ -112,6 +112,15 @@ class ZSetValue(TypedValue):
             _keep_unpacked(self, _hot.get(self))
         return data
 
+    def sort_elements(self) -> list[bytes]:
+        """SORT's view (``rabia.kv.commands.sort``): the members by score. Like Redis
+        7.0's SORT (SORT_RO too), it turns a packed set into the index for good."""
+        view = self.view()
+        if isinstance(view, Small):
+            self._data = ScoreIndex.from_sorted(view.scores, view.members)
+            _hot.pop(self, None)
+        return list(view.items()[0])
+
     def make_room(self, view: Ordered, member: bytes) -> Ordered:
         """The view to insert ``member`` into: converted to the index (and kept) when a
         packed set would grow past 128 members or get a member over 64 bytes."""
