@@ -16,14 +16,15 @@ from tests.differential.strategies import sequences
 from tests.differential.test_hashes import hash_commands
 from tests.differential.test_sets import set_commands
 from tests.differential.test_strings_and_keys import key_commands, string_commands
+from tests.differential.test_zsets import small_commands as zset_commands
 
 NOT_HERE = frozenset([b"SPOP", b"SRANDMEMBER", b"HRANDFIELD", b"SSCAN", b"HSCAN"])
 """Commands whose replies their own suites compare with a custom normalization (random
 draws, scan batches): left out of the cluster mix."""
 
-every_type = st.one_of(string_commands, key_commands, hash_commands, set_commands).filter(
-    lambda command: command[0].upper() not in NOT_HERE
-)
+every_type = st.one_of(
+    string_commands, key_commands, hash_commands, set_commands, zset_commands
+).filter(lambda command: command[0].upper() not in NOT_HERE)
 """Each type's suite contributes its command strategy here."""
 
 

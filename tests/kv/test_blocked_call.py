@@ -131,3 +131,11 @@ def test_a_pop_served_to_a_client_that_left_goes_back() -> None:
     assert got == []
     reply = log.machine.apply_at(_entry(b"BBAGPOP", b"q", b"0"), log.now + 1)
     assert reply == resp.bulk_array([b"q", b"x"])
+
+
+def test_times_out_when_log_time_dropped_its_waiter_before_the_unblock() -> None:
+    log = _log()
+    call, got = _call(log, b"BBAGPOP", b"q", b"1")
+    log.now += 2_000_000  # the UNBLOCK applies after the waiter's deadline in log time
+    log.advance(1.0)
+    assert got == [resp.NULL_ARRAY] and call.stage is Stage.DONE and log.calls == {}

@@ -223,3 +223,37 @@ def array_elements(reply: bytes) -> list[bytes] | None:
     ``reply`` is not an array (an error, the null array...)."""
     found = _items(reply)
     return None if found is None else found[1]
+
+
+# -- RESP3 forms of sorted sets' replies ----------------------------------------------
+
+
+def bulks_to_doubles(reply: bytes) -> bytes:
+    """An array of bulk-string numbers and nulls (ZMSCORE) as doubles and nulls."""
+    found = _items(reply)
+    if found is None:
+        return reply
+    header, items = found
+    return header + b"".join(bulk_to_double(item) for item in items)
+
+
+def last_to_double(reply: bytes) -> bytes:
+    """An array whose last element is a bulk-string number (ZPOPMIN's [member, score],
+    BZPOPMIN's [key, member, score]) with that element as a double."""
+    found = _items(reply)
+    if found is None or not found[1]:
+        return reply
+    header, items = found
+    return header + b"".join(items[:-1]) + bulk_to_double(items[-1])
+
+
+def keyed_pairs_to_doubles(reply: bytes) -> bytes:
+    """ZMPOP's [key, [[member, score], ...]] with the scores as doubles."""
+    found = _items(reply)
+    if found is None or len(found[1]) != 2:
+        return reply
+    header, (key, pairs) = found
+    inner = _items(pairs)
+    if inner is None:
+        return reply
+    return header + key + inner[0] + b"".join(last_to_double(pair) for pair in inner[1])

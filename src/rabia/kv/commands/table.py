@@ -36,6 +36,7 @@ from rabia.kv.commands import (
     strings,
     substrings,
     transactions,
+    zsets,
 )
 from rabia.kv.commands.spec import CommandSpec
 
@@ -76,6 +77,7 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     stream_info.ROWS,
     lists.ROWS,
     list_moves.ROWS,
+    zsets.ROWS,
 )
 
 MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}
