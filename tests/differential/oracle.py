@@ -61,6 +61,7 @@ class RespSocket:
     """A blocking RESP2 connection: one command, one reply's exact bytes."""
 
     def __init__(self, port: int) -> None:
+        self.port = port
         self._sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         self._buffer = b""
 
