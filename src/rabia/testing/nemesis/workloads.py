@@ -213,23 +213,28 @@ class Register(Workload):
         expected = self.last[key]
 
         async def cas() -> tuple[Outcome, Any]:
-            try:
-                await client.call("WATCH", key)
-                if _int_or_none(await client.call("GET", key)) != expected:
-                    await client.call("UNWATCH")
-                    return "fail", None
-                await client.call("MULTI")
-                await client.call("SET", key, value)
-            except RequestFailed as exc:
-                if isinstance(client, RespClient):
-                    client.close()  # leave no MULTI or WATCH state behind
-                raise RequestFailed("fail", f"before EXEC: {exc}") from None
-            if await client.call("EXEC") is None:
+            if not await self.compare_and_set(client, key, expected, value):
                 return "fail", None
             self.last[key] = value
             return "ok", None
 
         return (await self.perform(process, "cas", key, [expected, value], cas))[0]
+
+    async def compare_and_set(self, client: Caller, key: str, expected: int, value: int) -> bool:
+        """Set ``key`` to ``value`` if it holds ``expected``: WATCH, GET, MULTI, SET, EXEC.
+        False when it did not hold it; ``RequestFailed`` when the outcome is not known."""
+        try:
+            await client.call("WATCH", key)
+            if _int_or_none(await client.call("GET", key)) != expected:
+                await client.call("UNWATCH")
+                return False
+            await client.call("MULTI")
+            await client.call("SET", key, value)
+        except RequestFailed as exc:
+            if isinstance(client, RespClient):
+                client.close()  # leave no MULTI or WATCH state behind
+            raise RequestFailed("fail", f"before EXEC: {exc}") from None
+        return await client.call("EXEC") is not None
 
     async def final_reads(self, deadline: float) -> list[str]:
         return await self.read_everywhere(
