@@ -20,7 +20,7 @@ LuaRuntime = Any
 """``lupa.lua51.LuaRuntime`` (lupa has no type stubs)."""
 
 PRELUDE: Final = r"""
-local raw_strings, fail, fail_bare, last_error, last_narg = ...
+local raw_strings, fail, fail_bare, last_error, last_narg, take, tuples = ...
 local getinfo, error, type, rawequal = debug.getinfo, error, type, rawequal
 local format, gsub, byte, setmetatable, next, rawset =
     string.format, string.gsub, string.byte, setmetatable, next, rawset
@@ -77,6 +77,14 @@ function H.check(fn, result)
   return result
 end
 
+-- The values a Python function kept (its result was their count), as multiple results.
+if tuples then
+  H.spread = take
+else
+  local unpack = unpack
+  H.spread = function(n) return unpack(take(), 1, n) end
+end
+
 local HEX = {}
 for i = 0, 255 do HEX[string.char(i)] = format("%02x", i) end
 if raw_strings then
@@ -115,12 +123,20 @@ class Boundary:
         self.fail_bare = lua.table()
         self._error = b""
         self._narg: int | None = None
+        self._kept: list[Any] = []
+        self.tuples = lua.eval("function(f) return select('#', f()) == 2 end")(lambda: (1, 2))
         try:
             self.raw_strings = isinstance(lua.eval("'\\255'"), bytes)
         except UnicodeDecodeError:
             self.raw_strings = False
         self.helpers = self.run(PRELUDE, "=rabia.boundary")(
-            self.raw_strings, self.fail, self.fail_bare, self.last_error, self.last_narg
+            self.raw_strings,
+            self.fail,
+            self.fail_bare,
+            self.last_error,
+            self.last_narg,
+            self.take,
+            self.tuples,
         )
 
     def run(self, source: str, name: str) -> Any:
@@ -132,6 +148,15 @@ class Boundary:
 
     def last_error(self) -> bytes:
         return self._error
+
+    def keep(self, values: list[Any]) -> int:
+        """Keep ``values`` for ``H.spread`` (the Lua side's next call); their count."""
+        self._kept = values
+        return len(values)
+
+    def take(self, *_count: object) -> Any:
+        values, self._kept = self._kept, []
+        return tuple(values) if self.tuples else self.lua.table_from(values)
 
     def last_narg(self) -> int | None:
         return self._narg

@@ -79,6 +79,7 @@ class Decoder:
 
     def __init__(self, lua: Any, null: Any, data: bytes, max_depth: int, invalid: bool) -> None:
         self.lua, self.null, self.max_depth, self.invalid = lua, null, max_depth, invalid
+        self.wide = len(data) >= 2 and (data[0] == 0 or data[1] == 0)
         end = data.find(b"\x00")
         self.data = data if end < 0 else data[:end]
         self.pos = 0
@@ -157,7 +158,7 @@ class Decoder:
 
     def decode(self) -> Any:
         """The decoded value; ``JsonError`` with cjson's message if the text is not JSON."""
-        if len(self.data) >= 2 and (self.data[0] == 0 or self.data[1] == 0):
+        if self.wide:
             raise JsonError("JSON parser does not support UTF-16 or UTF-32")
         expected = "value"
         try:

@@ -141,8 +141,8 @@ class Unpacker:
         table[key] = value
 
 
-def unpack(lua: Any, data: bytes, limit: int, offset: int, with_offset: bool) -> list[Any]:
-    """Up to ``limit`` values (0: all) from ``offset``, after the next offset if asked."""
+def unpack(lua: Any, data: bytes, limit: int, offset: int) -> list[Any]:
+    """Up to ``limit`` values from ``offset``, after the next offset; all (0): just them."""
     if offset < 0 or limit < 0:
         raise UnpackError(
             f"Invalid request to unpack with offset of {_c_int(offset)} "
@@ -157,7 +157,7 @@ def unpack(lua: Any, data: bytes, limit: int, offset: int, with_offset: bool) ->
         if len(values) >= MAX_VALUES:
             raise UnpackError(_TOO_MANY)
         values.append(unpacker.value())
-    if with_offset:
+    if limit > 0 or offset > 0:
         values.insert(0, float(unpacker.pos if unpacker.pos < len(data) else -1))
     return values
 
@@ -272,8 +272,8 @@ end
 local unpack_
 unpack_ = function(...)
   local data = data_arg(unpack_, (...), select("#", ...) >= 1)
-  local values = H.check(unpack_, py.unpack(data, 0, 0, false))
-  return unpack(values, 1, values.n)
+  local count = H.check(unpack_, py.unpack(data, 0, 0))
+  return H.spread(count)
 end
 
 local unpack_one
@@ -282,8 +282,8 @@ unpack_one = function(...)
   local s, offset = ...
   local data = data_arg(unpack_one, s, count >= 1)
   offset = int_arg(unpack_one, 2, offset, count >= 2, 0)
-  local values = H.check(unpack_one, py.unpack(data, 1, offset, true))
-  return unpack(values, 1, values.n)
+  local count = H.check(unpack_one, py.unpack(data, 1, offset))
+  return H.spread(count)
 end
 
 local unpack_limit
@@ -293,8 +293,8 @@ unpack_limit = function(...)
   local data = data_arg(unpack_limit, s, count >= 1)
   limit = int_arg(unpack_limit, 2, limit, count >= 2, nil)
   offset = int_arg(unpack_limit, 3, offset, count >= 3, 0)
-  local values = H.check(unpack_limit, py.unpack(data, limit, offset, true))
-  return unpack(values, 1, values.n)
+  local count = H.check(unpack_limit, py.unpack(data, limit, offset))
+  return H.spread(count)
 end
 
 lib.pack, lib.unpack, lib.unpack_one, lib.unpack_limit = pack, unpack_, unpack_one, unpack_limit
@@ -311,16 +311,12 @@ def _c_int64(x: float) -> int:
 def build(boundary: Boundary) -> Any:
     """The ``cmsgpack`` table (a Lua table) for ``boundary``'s runtime."""
 
-    def lua_unpack(data: Any, limit: float, offset: float, with_offset: bool) -> Any:
+    def lua_unpack(data: Any, limit: float, offset: float) -> Any:
         try:
-            values = unpack(
-                boundary.lua, from_lua(data), _c_int64(limit), _c_int64(offset), with_offset
-            )
+            values = unpack(boundary.lua, from_lua(data), _c_int64(limit), _c_int64(offset))
         except UnpackError as exc:
             return boundary.failure(str(exc).encode(), bare=exc.bare)
-        table = boundary.lua.table_from(values)
-        table[b"n"] = len(values)
-        return table
+        return boundary.keep(values)
 
     functions = boundary.functions({"float": pack_float, "unpack": lua_unpack})
     return boundary.run(LUA, "=rabia.cmsgpack")(boundary.helpers, functions)

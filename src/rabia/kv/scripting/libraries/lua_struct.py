@@ -43,11 +43,14 @@ def _number(fmt: bytes, i: int, default: int) -> tuple[int, int]:
 
 
 def items(fmt: bytes, *, strict: bool = True) -> Iterator[tuple[str, int, int, bool]]:
-    """Each data option of ``fmt``: (option, size, alignment, little endian)."""
+    """Each option of ``fmt``: (option, size, alignment, little endian); the option is ""
+    for a space or a setting (``<``, ``>``, ``!``)."""
     little, max_align, i = True, 1, 0
     while i < len(fmt):
         opt = chr(fmt[i])
         i += 1
+        if opt in " <>!":
+            yield "", 0, 1, little
         if opt == " ":
             continue
         if opt in "<>":
@@ -109,6 +112,8 @@ def pack(fmt: bytes, count: int, numbers: dict[int, float], strings: dict[int, b
     ``types[i]``."""
     out, arg = bytearray(), 2
     for opt, size, align, little in items(fmt):
+        if not opt:
+            continue
         out += bytes(_padding(len(out), align))
         if opt == "x":
             out.append(0)
@@ -142,9 +147,13 @@ def unpack(fmt: bytes, data: bytes, position: int) -> list[Any]:
     """``struct.unpack(fmt, data, position)``: the values, then the next position."""
     if position == 0:
         raise StructError("offset must be 1 or greater", 3)
-    pos = (position - 1) & _M64
+    pos = position - 1
     values: list[Any] = []
     for opt, size, align, little in items(fmt):
+        if (pos & _M64) > len(data):
+            raise StructError("data string too short", 2)
+        if not opt:
+            continue
         pos += _padding(pos, align)
         if opt == "x":
             pos += 1
@@ -154,13 +163,13 @@ def unpack(fmt: bytes, data: bytes, position: int) -> list[Any]:
                 raise StructError("format 'c0' needs a previous size")
             size = c_uint64(values.pop())
         if opt == "s":
-            end = data.find(b"\x00", pos) if pos <= len(data) else -1
+            end = data.find(b"\x00", pos) if 0 <= pos <= len(data) else -1
             if end < 0:
                 raise StructError("unfinished string in data")
             values.append(data[pos:end])
             pos = end + 1
             continue
-        if pos + size > len(data):
+        if (pos & _M64) + size > len(data):
             raise StructError("data string too short", 2)
         chunk = data[pos : pos + size]
         pos += size
@@ -243,8 +252,8 @@ unpack_ = function(...)
     position = type(position) == "number" and position or tonumber(position)
     if position == nil then H.typeerror(unpack_, 3, "number", true, (select(3, ...))) end
   end
-  local values = H.check(unpack_, py.unpack(fmt, H.tobytes(data), position))
-  return unpack(values, 1, values.n)
+  local count = H.check(unpack_, py.unpack(fmt, H.tobytes(data), position))
+  return H.spread(count)
 end
 
 local size
@@ -279,9 +288,7 @@ def build(boundary: Boundary) -> Any:
             values = unpack(from_lua(fmt), from_lua(data), c_int64(position))
         except StructError as exc:
             return fail(exc)
-        table = boundary.lua.table_from(values)
-        table[b"n"] = len(values)
-        return table
+        return boundary.keep(values)
 
     def lua_size(fmt: Any) -> Any:
         try:
