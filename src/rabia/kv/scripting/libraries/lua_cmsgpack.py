@@ -142,7 +142,8 @@ class Unpacker:
 
 
 def unpack(lua: Any, data: bytes, limit: int, offset: int) -> list[Any]:
-    """Up to ``limit`` values from ``offset``, after the next offset; all (0): just them."""
+    """Up to ``limit`` values from ``offset``, after the next offset (-1 at the end); with
+    ``limit`` and ``offset`` both 0, every value and no offset."""
     if offset < 0 or limit < 0:
         raise UnpackError(
             f"Invalid request to unpack with offset of {_c_int(offset)} "
@@ -153,11 +154,12 @@ def unpack(lua: Any, data: bytes, limit: int, offset: int) -> list[Any]:
             f"Start offset {_c_int(offset)} greater than input length {len(data)}."
         )
     unpacker, values = Unpacker(lua, data, offset), []
-    while unpacker.pos < len(data) and (limit == 0 or len(values) < limit):
+    every = limit == 0 and offset == 0
+    while unpacker.pos < len(data) and (every or len(values) < limit):
         if len(values) >= MAX_VALUES:
             raise UnpackError(_TOO_MANY)
         values.append(unpacker.value())
-    if limit > 0 or offset > 0:
+    if not every:
         values.insert(0, float(unpacker.pos if unpacker.pos < len(data) else -1))
     return values
 
