@@ -179,7 +179,7 @@ class Boundary:
                 return function(*args)
             except lua51.LuaMemoryError:
                 return self.failure(b"not enough memory", bare=True)
-            except Exception as exc:  # noqa: BLE001 - never raise through Lua
+            except Exception as exc:  # never raise through Lua
                 return self.failure(f"internal error: {type(exc).__name__}".encode(), bare=True)
 
         return guarded

@@ -10,6 +10,7 @@ arguments (with LuaBitOp's errors) and Python computes.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any, Final
 
 from rabia.kv.scripting.libraries.boundary import Boundary
@@ -23,8 +24,8 @@ _MASK: Final = 0xFFFFFFFF
 def tobit(x: float) -> int:
     """The 32-bit signed integer LuaBitOp makes of the Lua number ``x``."""
     if type(x) is int and -0x80000000 <= x <= 0x7FFFFFFF:
-        return x
-    bits = _BITS.unpack(_DOUBLE.pack(float(x) + _MAGIC))[0] & _MASK
+        return int(x)
+    bits: int = _BITS.unpack(_DOUBLE.pack(float(x) + _MAGIC))[0] & _MASK
     return bits - 0x100000000 if bits & 0x80000000 else bits
 
 
@@ -163,7 +164,7 @@ lib.tohex = tohex
 return lib
 """
 
-_OPERATIONS: Final = {
+_OPERATIONS: Final[dict[str, Callable[..., Any]]] = {
     "tobit": tobit,
     "bnot": bnot,
     "bswap": bswap,

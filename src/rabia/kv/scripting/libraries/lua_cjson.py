@@ -18,7 +18,8 @@ LUA: Final = r"""
 local H, py_decode, newproxy = ...
 local type, select, tostring, tonumber, next, rawget, rawequal, setmetatable, getmetatable =
     type, select, tostring, tonumber, next, rawget, rawequal, setmetatable, getmetatable
-local format, gsub, concat, floor, huge = string.format, string.gsub, table.concat, math.floor, math.huge
+local format, gsub, concat = string.format, string.gsub, table.concat
+local floor, huge = math.floor, math.huge
 
 local null = newproxy(true)
 local null_meta = getmetatable(null)
@@ -142,7 +143,8 @@ local function new_instance()
     local t = type(s)
     if t == "number" then s = tostring(s)
     elseif t ~= "string" then H.typeerror(decode, 1, "string", true, s) end
-    local result = H.check(decode, py_decode(H.tobytes(s), cfg.decode_max_depth, cfg.decode_invalid))
+    local decoded = py_decode(H.tobytes(s), cfg.decode_max_depth, cfg.decode_invalid)
+    local result = H.check(decode, decoded)
   return result
   end
 
@@ -239,7 +241,9 @@ def build(boundary: Boundary) -> tuple[Any, Any]:
 
     def decode(data: bytes | str, max_depth: int, invalid: bool) -> Any:
         try:
-            return Decoder(boundary.lua, null_holder[0], from_lua(data), max_depth, invalid).decode()
+            return Decoder(
+                boundary.lua, null_holder[0], from_lua(data), max_depth, invalid
+            ).decode()
         except JsonError as exc:
             return boundary.failure(str(exc).encode())
 

@@ -20,7 +20,9 @@ _FLOAT: Final = struct.Struct(">f")
 _DOUBLE: Final = struct.Struct(">d")
 _MISSING: Final = "Missing bytes in input."
 _BAD: Final = "Bad data format in input."
-_TOO_MANY: Final = "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)"
+_TOO_MANY: Final = (
+    "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)"
+)
 _UINT: Final = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8}
 _INT: Final = {0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8}
 _STR: Final = {0xD9: 1, 0xDA: 2, 0xDB: 4}
@@ -150,10 +152,8 @@ def unpack(lua: Any, data: bytes, limit: int, offset: int) -> list[Any]:
             f"and limit of {_c_int(len(data))}."
         )
     if offset > len(data):
-        raise UnpackError(
-            f"Start offset {_c_int(offset)} greater than input length {len(data)}."
-        )
-    unpacker, values = Unpacker(lua, data, offset), []
+        raise UnpackError(f"Start offset {_c_int(offset)} greater than input length {len(data)}.")
+    unpacker, values = Unpacker(lua, data, offset), list[Any]()
     every = limit == 0 and offset == 0
     while unpacker.pos < len(data) and (every or len(values) < limit):
         if len(values) >= MAX_VALUES:

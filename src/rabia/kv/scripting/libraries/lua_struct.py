@@ -105,8 +105,13 @@ def _pack_float(opt: str, little: bool, x: float) -> bytes:
         return struct.pack(code, math.copysign(math.inf, x))
 
 
-def pack(fmt: bytes, count: int, numbers: dict[int, float], strings: dict[int, bytes],
-         types: dict[int, str]) -> bytes:
+def pack(
+    fmt: bytes,
+    count: int,
+    numbers: dict[int, float],
+    strings: dict[int, bytes],
+    types: dict[int, str],
+) -> bytes:
     """``struct.pack(fmt, ...)``: argument ``i`` (from 2) is ``numbers[i]`` if it is or
     converts to a number, ``strings[i]`` if it is or converts to a string, else of type
     ``types[i]``."""
