@@ -7,7 +7,7 @@ pushed messages, in order) must be redis-server's."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -98,14 +98,15 @@ def reply_end(data: bytes, pos: int) -> int | None:
     return end + 2
 
 
-def read_until_pong(recv: object, data: bytes) -> list[bytes]:
-    """The replies in ``data`` (more read with ``recv``) up to and including a PONG."""
+def read_until_pong(recv: Callable[[int], bytes] | None, data: bytes) -> list[bytes]:
+    """The replies in ``data`` (more read with ``recv``, if given) up to and including a
+    PONG."""
     out: list[bytes] = []
     start = 0
     while True:
         end = reply_end(data, start)
         if end is None:
-            assert callable(recv), f"incomplete output: {data!r}"
+            assert recv is not None, f"incomplete output: {data!r}"
             chunk = recv(1 << 16)
             assert chunk, "redis-server closed the connection"
             data += chunk
