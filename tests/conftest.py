@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-ONE_WORKER_SCOPES = ("tests/e2e/redis_clients/", "tests/e2e/test_redis_auth.py")
+ONE_WORKER_SCOPES = (
+    "tests/e2e/redis_clients/",
+    "tests/e2e/test_redis_auth.py",
+    *(
+        f"tests/e2e/apps/test_{name}.py"
+        for name in ("celery", "rq", "redis_py_lock", "python_redis_lock", "django_cache")
+    ),
+)
 """Folders and modules whose tests share one `rabia up` cluster (a package- or module-scoped
 fixture): under pytest-xdist all of their tests run on one worker, so each cluster starts
 once. (xdist's own ``--dist loadgroup`` marks do not reach it with pytest 9's node ids.)"""

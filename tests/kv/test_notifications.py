@@ -13,12 +13,14 @@ from tests.support import poll_until
 WRITES = 60
 
 
-async def _collect(pubsub: aioredis.client.PubSub, count: int) -> list[tuple[bytes, bytes]]:
+async def _collect(
+    pubsub: aioredis.client.PubSub, count: int, kinds: tuple[str, ...] = ("pmessage",)
+) -> list[tuple[bytes, bytes]]:
     got: list[tuple[bytes, bytes]] = []
     async with asyncio.timeout(20):
         while len(got) < count:
             message = await pubsub.get_message(timeout=1.0)
-            if message is not None and message["type"] == "pmessage":
+            if message is not None and message["type"] in kinds:
                 got.append((message["channel"], message["data"]))
     return got
 
@@ -56,6 +58,45 @@ def test_keyspace_notifications_arrive_in_commit_order_at_every_node() -> None:
                 assert (await clients[2].get("n")) == str(
                     sum(1 for ch, data in keyspace if data == b"incrby")
                 ).encode()
+            finally:
+                for sub in subs:
+                    await sub.aclose()
+                for client in clients:
+                    await client.aclose()
+
+    asyncio.run(main())
+
+
+def test_published_messages_reach_every_node_in_commit_order() -> None:
+    async def main() -> None:
+        async with kv_cluster() as (_, servers):
+            clients = [aioredis.Redis(host=s.address[0], port=s.address[1]) for s in servers]
+            subs = [c.pubsub() for c in clients]
+            try:
+                for sub in subs:
+                    await sub.subscribe("jobs")
+                    await sub.psubscribe("__keyevent@0__:set")
+                    for _ in range(2):
+                        assert (await sub.get_message(timeout=5.0)) is not None
+                receivers = await asyncio.gather(
+                    *(
+                        clients[i % 3].publish("jobs", f"m{i}")
+                        if i % 4
+                        else clients[i % 3].set("k", f"v{i}")
+                        for i in range(WRITES)
+                    )
+                )
+                # Each node's reply counts its own subscribers (one per node here).
+                assert [r for i, r in enumerate(receivers) if i % 4] == [1] * (WRITES - 15)
+                kinds = ("message", "pmessage")
+                seen = await asyncio.gather(*(_collect(sub, WRITES, kinds) for sub in subs))
+                assert seen[0] == seen[1] == seen[2]
+                assert sorted(seen[0]) == sorted(
+                    (b"jobs", f"m{i}".encode()) if i % 4 else (b"__keyevent@0__:set", b"k")
+                    for i in range(WRITES)
+                )
+                numsub = [await c.pubsub_numsub("jobs") for c in clients]
+                assert numsub == [[(b"jobs", 1)]] * 3
             finally:
                 for sub in subs:
                     await sub.aclose()

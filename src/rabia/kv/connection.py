@@ -27,7 +27,7 @@ from rabia.kv import resp
 from rabia.kv import unsafe as broken
 from rabia.kv.blocked_call import BlockedCall, Stage, Waits
 from rabia.kv.commands.context import refusal
-from rabia.kv.commands.spec import CommandSpec, Flag, ServerView
+from rabia.kv.commands.spec import CommandSpec, Flag, ServerView, Session
 from rabia.kv.commands.table import COMMANDS
 from rabia.kv.entries import encode_command, encode_exec
 from rabia.kv.hub import WatchHub
@@ -94,6 +94,31 @@ def _rabia_error(exc: RabiaError) -> bytes:
 
 def _ignore(outcome: Outcome) -> None:
     pass
+
+
+def _refusal(spec: CommandSpec | None, args: list[bytes]) -> bytes | None:
+    """The error a command gets before anything else (unknown, wrong arity, unknown
+    subcommand), connection-level ones included; None if it may run."""
+    if spec is None or spec.local is None:
+        return refusal(spec, args)
+    if not spec.accepts(len(args)):
+        return resp.arity_error(args[0])
+    return spec.subcommand_error(args)
+
+
+def _not_subscribed(spec: CommandSpec | None, args: list[bytes]) -> bytes:
+    """The error for a command RESP2 subscribe mode does not allow (EXEC's, as Redis
+    words a refused EXEC, says the transaction is discarded)."""
+    name = args[0].lower()
+    if spec is not None and spec.subcommands is not None:
+        name += b"|" + args[1].lower()
+    text = (
+        b"Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / RABIA.(UN)WATCH"
+        b" / PING / QUIT / RESET are allowed in this context" % name
+    )
+    if name == b"exec":
+        return resp.coded_error(b"EXECABORT Transaction discarded because of: " + text)
+    return resp.error(text)
 
 
 class Connection:
@@ -276,7 +301,9 @@ class Connection:
         entry = encode_exec(sorted(watched.items()), logged)
         if self._ack_before_decide and (early := broken.early_exec(self.backend.machine, logged)):
             self._in_background(entry, early)
-        elif len(logged) == len(queued) and self.protocol == 2:
+        elif (
+            len(logged) == len(queued) and self.protocol == 2 and not any(s.at_node for s in specs)
+        ):
             self.submit(entry)
         else:
             pending = PendingReply(self, False, lambda r: self._exec_reply(queued, specs, r))
@@ -307,6 +334,8 @@ class Connection:
                 out.append(b"".join(captured))
             else:
                 item = next(logged)
+                if spec.at_node is not None:
+                    item = spec.at_node(self, command, item)
                 if self.protocol == 3:
                     item = resp.to_resp3(item if spec.resp3 is None else spec.resp3(item))
                 out.append(item)
@@ -351,22 +380,10 @@ class Connection:
             and self.protocol == 2
             and (spec is None or not spec.flags & Flag.SUBSCRIBED)
         ):
-            self.reply(
-                resp.error(
-                    b"Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / RABIA.(UN)WATCH"
-                    b" / PING / QUIT / RESET are allowed in this context" % name
-                )
-            )
+            self.reply(_refusal(spec, args) or _not_subscribed(spec, args))
             return
         if self.multi is not None and (spec is None or not spec.flags & Flag.TRANSACTION):
-            if spec is not None and spec.local is not None:  # queued too, as in Redis
-                if spec.accepts(len(args)):
-                    problem = spec.subcommand_error(args)
-                else:
-                    problem = resp.arity_error(args[0])
-            else:
-                problem = refusal(spec, args)
-            self._queue(args, problem)
+            self._queue(args, _refusal(spec, args))  # queued too, as in Redis
             return
         if spec is None:
             self.reply(resp.unknown_command(args))
@@ -377,6 +394,8 @@ class Connection:
             self.reply(resp.arity_error(args[0]))
         elif spec.local is not None:
             spec.local(self, args)
+        elif spec.at_node is not None:
+            self._at_node(spec.at_node, args)
         elif self.protocol == 3:
             self._resp3_command(spec, args)
         elif spec.blocks:
@@ -395,6 +414,12 @@ class Connection:
             self._submit_broken(args)
         else:
             self.submit(encode_command(args), transform)
+
+    def _at_node(
+        self, rewrite: Callable[[Session, list[bytes], bytes], bytes], args: list[bytes]
+    ) -> None:
+        """A log command whose reply this node rewrites (``CommandSpec.at_node``)."""
+        self.submit(encode_command(args), lambda reply: rewrite(self, args, reply))
 
     def _blocking_call(self, args: list[bytes], transform: Callable[[bytes], bytes] | None) -> None:
         """A blocking command: its reply's place is kept while it waits (ADR 0014)."""

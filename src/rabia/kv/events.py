@@ -7,19 +7,28 @@ names its keyspace events (``set``, ``del``, ``expire``, ``expired``, ``incrby``
 key...), all stamped with the command's revision. Election keys (ADR 0008) get ``set``
 when won, ``del`` on resign or lease revocation, ``expired`` when their lease expires.
 They are computed during ``apply``, so every replica produces the same events in the same
-order.
+order. Messages PUBLISHed by clients travel the same way, placed among the events of
+their command (a transaction may publish between writes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
+
+Published = tuple[int, bytes, bytes]
+"""A message a command PUBLISHed: ``(how many of its events came before it, channel,
+message)``."""
 
 
 class EventSink(Protocol):
     """Receives the machine's notifications (a node's watch hub implements it)."""
 
-    def publish(self, revision: int, events: list[tuple[bytes, bytes]]) -> None:
-        """The events of the command applied at ``revision`` (never empty)."""
+    def publish(
+        self, revision: int, events: list[tuple[bytes, bytes]], messages: Sequence[Published] = ()
+    ) -> None:
+        """The events and messages of the command applied at ``revision`` (not both
+        empty; ``messages`` is passed only when there are some)."""
 
     def reset(self, revision: int) -> None:
         """The machine was restored from a snapshot taken at ``revision``: the events

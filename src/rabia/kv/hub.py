@@ -1,15 +1,18 @@
 """The watch hub of a KV node: recent change notifications and their live subscribers.
 
 The machine publishes each applied command's events here (commit order, identical on
-every replica). The hub keeps a bounded history so a watcher can resume from a revision
-it names, and hands every new revision to the subscribers (pub/sub and watch
-connections of the Redis port).
+every replica), with the messages clients PUBLISHed. The hub keeps a bounded history of
+the events (not the messages) so a watcher can resume from a revision it names, and hands
+every new revision to the subscribers (pub/sub and watch connections of the Redis port).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping, Sequence, Set
 from typing import Protocol
+
+from rabia.kv.events import Published
 
 Events = list[tuple[bytes, bytes]]
 
@@ -27,8 +30,20 @@ class Compacted(Exception):
 class Subscriber(Protocol):
     """A live consumer of the hub (one Redis connection in subscribe or watch mode)."""
 
-    def deliver(self, revision: int, events: Events) -> None:
-        """The events of one applied revision."""
+    @property
+    def channels(self) -> Set[bytes]:
+        """The channels it is subscribed to."""
+
+    @property
+    def patterns(self) -> Mapping[bytes, object]:
+        """The patterns it is subscribed to."""
+
+    def deliver(self, revision: int, events: Events, messages: Sequence[Published]) -> None:
+        """The events and PUBLISHed messages of one applied revision."""
+
+    def receivers(self, channel: bytes) -> int:
+        """How many of its subscriptions (the channel, matching patterns) a message on
+        ``channel`` reaches."""
 
     def history_reset(self, revision: int) -> None:
         """The node skipped every revision up to ``revision`` (snapshot installed)."""
@@ -50,18 +65,20 @@ class WatchHub:
 
     # -- EventSink ------------------------------------------------------------------------
 
-    def publish(self, revision: int, events: Events) -> None:
-        """Record the events of ``revision`` and deliver them to every subscriber."""
-        history = self._history
-        history.append((revision, events))
-        self._held += len(events)
-        while self._held > self.max_history_events and len(history) > 1:
-            dropped, old = history.popleft()
-            self._held -= len(old)
-            self.first_revision = dropped + 1
+    def publish(self, revision: int, events: Events, messages: Sequence[Published] = ()) -> None:
+        """Record the events of ``revision`` and deliver them, and its messages, to every
+        subscriber."""
+        if events:
+            history = self._history
+            history.append((revision, events))
+            self._held += len(events)
+            while self._held > self.max_history_events and len(history) > 1:
+                dropped, old = history.popleft()
+                self._held -= len(old)
+                self.first_revision = dropped + 1
         if self.subscribers:
             for subscriber in list(self.subscribers):
-                subscriber.deliver(revision, events)
+                subscriber.deliver(revision, events, messages)
 
     def reset(self, revision: int) -> None:
         """The machine jumped to ``revision`` by a snapshot: history restarts after it."""
@@ -88,6 +105,23 @@ class WatchHub:
             out.append(entry)
         out.reverse()
         return out
+
+    def receivers(self, channel: bytes) -> int:
+        """The subscriptions of this node a message on ``channel`` reaches (what Redis's
+        PUBLISH answers: each subscribed channel and matching pattern counts)."""
+        return sum(subscriber.receivers(channel) for subscriber in self.subscribers)
+
+    def channels(self) -> dict[bytes, int]:
+        """Every channel some connection of this node is subscribed to, with how many."""
+        counts: dict[bytes, int] = {}
+        for subscriber in self.subscribers:
+            for channel in subscriber.channels:
+                counts[channel] = counts.get(channel, 0) + 1
+        return counts
+
+    def patterns(self) -> set[bytes]:
+        """The distinct patterns the connections of this node are subscribed to."""
+        return {pattern for subscriber in self.subscribers for pattern in subscriber.patterns}
 
     def topology(self, message: bytes) -> None:
         """Hand a topology event to every subscriber."""

@@ -145,11 +145,20 @@ class KVMachine(StateMachine):
                 serve_ready(ctx)
         if reply == resp.BLOCK:  # a blocking command outside RABIA.BCALL cannot block
             reply = resp.NULL_ARRAY
-        if ks.events:
-            events, ks.events = ks.events, []
-            if self.event_sink is not None:
-                self.event_sink.publish(revision, events)
+        if ks.events or ks.published:
+            self._notify(ks, revision)
         return reply
+
+    def _notify(self, ks: Keyspace, revision: int) -> None:
+        """Hand the events and messages of the command just applied to the sink."""
+        events, ks.events = ks.events, []
+        messages, ks.published = ks.published, []
+        sink = self.event_sink
+        if sink is not None:
+            if messages:
+                sink.publish(revision, events, messages)
+            else:
+                sink.publish(revision, events)
 
     @property
     def served_sink(self) -> ServedSink | None:

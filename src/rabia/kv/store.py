@@ -68,6 +68,7 @@ class Keyspace:
         "events",
         "expires",
         "now",
+        "published",
         "ready",
     )
 
@@ -86,6 +87,9 @@ class Keyspace:
         """Revision of the last removal of any key: the revision reported for absent keys."""
         self.events: list[tuple[bytes, bytes]] = []
         """``(event, key)`` notifications of the command being applied (Redis event names)."""
+        self.published: list[tuple[int, bytes, bytes]] = []
+        """``(events before it, channel, message)``: what the command being applied
+        PUBLISHed, placed among its ``events`` (subscribers get both in that order)."""
         self.blocked: set[bytes] = set()
         """Keys some blocked client waits on (kept by the blocking commands, ADR 0014)."""
         self.ready: dict[bytes, None] = {}

@@ -1,18 +1,20 @@
 """Pub/sub and watch state of one Redis connection.
 
-Channels follow Redis's keyspace notifications: ``__keyspace@0__:<key>`` carries the
-event name, ``__keyevent@0__:<event>`` carries the key; ``__rabia__:topology`` carries
-the node's topology events. A watch (``RABIA.WATCH prefix [revision]``) receives every
-change of keys under ``prefix`` as ``["watch", prefix, revision, [event, key, ...]]``, one
-message per revision, from the revision it names on, with no gap: a revision the node no
-longer holds ends the watch with ``["watch-compacted", prefix, first_available]``.
+Channels carry what clients PUBLISH, and Redis's keyspace notifications:
+``__keyspace@0__:<key>`` carries the event name, ``__keyevent@0__:<event>`` the key;
+``__rabia__:topology`` carries the node's topology events. A watch (``RABIA.WATCH prefix
+[revision]``) receives every change of keys under ``prefix`` as ``["watch", prefix,
+revision, [event, key, ...]]``, one message per revision, from the revision it names on,
+with no gap: a revision the node no longer holds ends the watch with
+``["watch-compacted", prefix, first_available]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from rabia.kv import resp
+from rabia.kv.events import Published
 from rabia.kv.glob import matcher
 from rabia.kv.hub import Compacted, Events, WatchHub
 
@@ -130,15 +132,31 @@ class Subscriptions:
 
     # -- Subscriber -----------------------------------------------------------------------
 
-    def deliver(self, revision: int, events: Events) -> None:
-        """Send the notifications of one revision this connection asked for."""
+    def deliver(self, revision: int, events: Events, messages: Sequence[Published] = ()) -> None:
+        """Send the notifications and messages of one revision this connection asked for,
+        each message after the events its command made before publishing it."""
         if self.channels or self.patterns:
-            for event, key in events:
-                if event != b"flushdb":
-                    self._publish(KEYSPACE + key, event)
-                self._publish(KEYEVENT + event, key)
-        for prefix in self.watches:
-            self._watch_events(prefix, revision, events)
+            sent = 0
+            for before, channel, message in messages:
+                self._notify(events[sent:before])
+                sent = before
+                self._publish(channel, message)
+            self._notify(events[sent:] if sent else events)
+        if events:
+            for prefix in self.watches:
+                self._watch_events(prefix, revision, events)
+
+    def receivers(self, channel: bytes) -> int:
+        """The channel (if subscribed) and the matching patterns: how many messages one
+        PUBLISH on ``channel`` sends this connection."""
+        matching = sum(1 for match in self.patterns.values() if match(channel))
+        return matching + (channel in self.channels)
+
+    def _notify(self, events: Events) -> None:
+        for event, key in events:
+            if event != b"flushdb":
+                self._publish(KEYSPACE + key, event)
+            self._publish(KEYEVENT + event, key)
 
     def history_reset(self, revision: int) -> None:
         """End the watches that would miss revisions the node skipped."""

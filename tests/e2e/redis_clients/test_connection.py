@@ -123,3 +123,47 @@ def test_pubsub_watch_and_reset_at_every_node(cluster: RabiaUp) -> None:
             assert b"$7\r\nunwatch\r\n" in data and b"+RESET\r\n+PONG\r\n" in data
     finally:
         writer.close()
+
+
+def test_publish_reaches_subscribers_at_every_node(conns: list[Conn], cluster: RabiaUp) -> None:
+    clients = [redis.Redis(port=port, protocol=2) for port in cluster.ports]
+    subs = [client.pubsub() for client in clients[1:]]
+    try:
+        for sub in subs:
+            sub.subscribe("news")
+            sub.psubscribe("n*")
+            assert sub.get_message(timeout=5)["type"] == "subscribe"
+            assert sub.get_message(timeout=5)["type"] == "psubscribe"
+        run_steps(
+            conns,
+            [
+                (0, ["PUBLISH", "news", "hello"], 0),  # node 0's own subscribers: none
+                (1, ["PUBLISH", "news", "again"], 2),  # node 1's: the channel, the pattern
+                (1, ["PUBLISH", "other", "x"], 0),
+                (0, ["PUBLISH", "news"], arity("publish")),
+                (2, ["PUBSUB", "NUMSUB", "news", "none"], ["news", 1, "none", 0]),
+                (2, ["PUBSUB", "CHANNELS"], ["news"]),
+                (0, ["PUBSUB", "CHANNELS"], []),
+                (1, ["PUBSUB", "NUMPAT"], 1),
+                (1, ["PUBSUB", "NOPE"], E("ERR unknown subcommand 'NOPE'. Try PUBSUB HELP.")),
+            ],
+            0,
+        )
+        for sub in subs:  # every message, in the order the log decided
+            got: list[tuple[str, bytes]] = []
+            deadline = time.monotonic() + 10
+            while len(got) < 4 and time.monotonic() < deadline:
+                message = sub.get_message(timeout=1)
+                if message is not None:
+                    got.append((message["type"], message["data"]))
+            assert got == [
+                ("message", b"hello"),
+                ("pmessage", b"hello"),
+                ("message", b"again"),
+                ("pmessage", b"again"),
+            ]
+    finally:
+        for sub in subs:
+            sub.close()
+        for client in clients:
+            client.close()

@@ -32,6 +32,12 @@ def test_info_sections_parse_as_redis_py_parses_them() -> None:
     only = parse(c("INFO KEYSPACE CPU"))
     assert isinstance(only, bytes) and only.startswith(b"# CPU\r\n") and b"db0:" in only
     assert parse(c("INFO nosuch")) == b""
+    subscriber = Client(c.log)
+    subscriber("SUBSCRIBE x y", "PSUBSCRIBE p*")
+    stats = parse(c("INFO stats"))
+    assert isinstance(stats, bytes)
+    assert parse_info(stats.decode())["pubsub_channels"] == 2
+    assert parse_info(stats.decode())["pubsub_patterns"] == 1
 
 
 def test_config_get_and_set() -> None:

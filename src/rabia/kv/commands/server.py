@@ -244,6 +244,9 @@ def _stats(conn: Session) -> list[str]:
         "evicted_keys:0",
         "keyspace_hits:0",
         "keyspace_misses:0",
+        f"pubsub_channels:{len(conn.hub.channels())}",
+        f"pubsub_patterns:{len(conn.hub.patterns())}",
+        "pubsubshard_channels:0",
         "total_error_replies:0",
     ]
 

@@ -283,6 +283,10 @@ class CommandSpec:
     resp3_of: Callable[[list[bytes]], Callable[[bytes], bytes] | None] | None = None
     """When the RESP3 form depends on the arguments (HRANDFIELD ... WITHVALUES): picks
     the transform for a command's arguments (None: same as RESP2); overrides ``resp3``."""
+    at_node: Callable[[Session, list[bytes], bytes], bytes] | None = None
+    """Rewrites a log command's reply at the client's node from what only that node
+    knows (PUBLISH: the subscribers it reached there), in EXEC's array too; the machine's
+    own reply (what scripts see) must not depend on the node."""
     blocks: bool = field(init=False, repr=False, compare=False)
     """Derived: a client's blocking command (``BLOCKING``, not internal), which the
     connection runs as a ``BlockedCall``."""
