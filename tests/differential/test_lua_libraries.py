@@ -330,6 +330,8 @@ def test_struct(
         expr("cjson.encode()"),
         expr("cmsgpack.pack()"),
         expr("struct.pack('c3', 'a')"),
+        expr('bit.band(0.0, "x", "x")'),  # LuaBitOp checks the last argument first
+        expr('bit.bxor(1, "x", 2, "y")'),
         "cjson.encode = 1",
         "struct.size = nil",
     ],

@@ -139,10 +139,9 @@ local function variadic(name)
     local x, y = ...
     x = num(f, 1, x, n >= 1)
     if n <= 1 then return op(x) end
-    y = num(f, 2, y, true)
-    if n == 2 then return op(x, y) end
-    local args = {x, y}
-    for i = 3, n do args[i] = num(f, i, (select(i, ...)), true) end
+    if n == 2 then return op(x, num(f, 2, y, true)) end
+    local args = {x}
+    for i = n, 2, -1 do args[i] = num(f, i, (select(i, ...)), true) end  -- last first, as LuaBitOp
     return op(unpack(args, 1, n))
   end
   lib[name] = f
