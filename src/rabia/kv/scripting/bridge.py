@@ -15,10 +15,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from collections.abc import Callable
 from random import Random
 from typing import Any, Protocol
-
-from lupa.lua51 import LuaError
 
 from rabia.kv.scripting import errors
 from rabia.kv.scripting.log import ScriptLog
@@ -45,6 +44,10 @@ class ScriptHost(Protocol):
         """A seed for ``math.random``, the same on every replica for this script."""
 
 
+def _nothing() -> None:
+    pass
+
+
 def number_argument(value: float) -> bytes:
     """A Lua number given to redis.call, as Redis writes it (C's ``%.17g``)."""
     if math.isnan(value):
@@ -58,6 +61,9 @@ class Bridge:
     def __init__(self, log: ScriptLog) -> None:
         self.table_from: TableFrom = dict
         """The runtime's ``table_from`` (set once the runtime exists)."""
+        self.lift: Callable[[], None] = _nothing
+        """Lifts the runtime's memory bound (set once the runtime exists): a callback that
+        builds Lua values calls it first (the kernel imposes the bound again after)."""
         self._log = log
         self.host: ScriptHost | None = None
         self.resp = 2
@@ -90,6 +96,7 @@ class Bridge:
     def call(self, *args: Any) -> tuple[int, Any]:
         """(kind, value) for the kernel: see ``replies.to_lua``; kind 3 is an error in the
         call's own arguments."""
+        self.lift()
         if not args:
             return 3, errors.NO_ARGUMENTS
         argv: list[bytes] = []
@@ -109,8 +116,6 @@ class Bridge:
             if self.resp == 3 and reply[:1] != b"-":
                 reply = host.resp3(argv, reply)
             return to_lua(reply, self.table_from)
-        except LuaError:  # out of memory building the reply's tables
-            return 3, b"ERR not enough memory"
         except Exception:
             LOGGER.exception("redis.call(%r) failed inside the script", argv[:1])
             return ERROR, errors.INTERNAL
@@ -124,6 +129,7 @@ class Bridge:
             LOGGER.exception("redis.log failed")
 
     def sha1hex(self, text: bytes) -> bytes:
+        self.lift()
         return hashlib.sha1(text).hexdigest().encode()
 
     def setresp(self, version: int) -> None:

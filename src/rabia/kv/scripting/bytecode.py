@@ -2,12 +2,13 @@
 
 In Redis, ``redis.call`` is a C function, and Lua runs a tail call to a C function as an
 ordinary call: the script's frame stays, and an error raised by the call names the
-script's line (``... script: <sha>, on @user_script:3.``). Here the ``redis`` functions
-are Lua functions, and a real tail call would replace the script's frame. So a compiled
-script is dumped, each ``TAILCALL`` whose callee was just read as ``redis.<name>`` (a
-global ``redis``, a constant key in ``NAMES``) becomes ``CALL`` (it is followed by
-``RETURN A 0``, which returns every result, so nothing else changes), and the patched
-chunk is loaded back. Tail calls to anything else are left alone.
+script's line (``... script: <sha>, on @user_script:3.``). Here the ``redis`` functions,
+and the few base functions the sandbox wraps (``pairs``, ``tostring``...), are Lua
+functions, and a real tail call would replace the script's frame. So a compiled script
+is dumped, each ``TAILCALL`` whose callee was just read as one of those (a global in
+``GLOBALS``, or ``<global>.<constant key>`` in ``FIELDS``) becomes ``CALL`` (it is
+followed by ``RETURN A 0``, which returns every result, so nothing else changes), and the
+patched chunk is loaded back. Tail calls to anything else are left alone.
 
 Only the opcodes of those instructions change: the dump is parsed to find its code
 arrays (the format of lua_dump in Lua 5.1: header, then each function's source, line
@@ -20,8 +21,18 @@ from __future__ import annotations
 
 import struct
 
-NAMES = frozenset([b"call", b"pcall", b"sha1hex", b"log", b"setresp", b"set_repl"])
-NAMES |= {b"acl_check_cmd", b"error_reply", b"status_reply"}
+FIELDS = {
+    b"redis": frozenset(
+        [b"call", b"pcall", b"sha1hex", b"log", b"setresp", b"set_repl", b"acl_check_cmd"]
+    ),
+    b"math": frozenset([b"random", b"randomseed"]),
+    b"coroutine": frozenset([b"create", b"wrap"]),
+}
+"""Functions, by table, that are C functions in Redis and Lua functions here."""
+GLOBALS = frozenset(
+    [b"pairs", b"next", b"rawget", b"rawset", b"setmetatable", b"getmetatable", b"tostring"]
+) | {b"pcall", b"loadstring", b"load", b"collectgarbage", b"gcinfo"}
+"""Global functions that are C functions in Redis and Lua functions here."""
 
 GETGLOBAL, GETTABLE, CALL, TAILCALL = 5, 6, 28, 29
 WRITERS = frozenset([0, 1, 2, 3, 4, 5, 6, 10, 11, *range(12, 22), 27, 28, 36, 37])
@@ -102,7 +113,7 @@ def _function(reader: _Reader, patched: bytearray) -> int:
             raise ValueError(f"constant of type {kind}")
     count = 0
     for pc, instruction in enumerate(code):
-        if instruction & 0x3F == TAILCALL and _calls_redis(code, pc, constants):
+        if instruction & 0x3F == TAILCALL and _calls_wrapped(code, pc, constants):
             struct.pack_into("<I", patched, code_at + 4 * pc, (instruction & ~0x3F) | CALL)
             count += 1
     for _ in range(reader.integer()):
@@ -126,16 +137,22 @@ def _writer(code: list[int], pc: int, register: int) -> int | None:
     return None
 
 
-def _calls_redis(code: list[int], pc: int, constants: list[object]) -> bool:
-    """Whether the callee of the call at ``pc`` was read as ``redis.<one of NAMES>``."""
-    register = (code[pc] >> 6) & 0xFF
-    at = _writer(code, pc, register)
-    if at is None or code[at] & 0x3F != GETTABLE:
+def _calls_wrapped(code: list[int], pc: int, constants: list[object]) -> bool:
+    """Whether the callee of the call at ``pc`` was read as one of ``GLOBALS`` or
+    ``FIELDS``."""
+    at = _writer(code, pc, (code[pc] >> 6) & 0xFF)
+    if at is None:
+        return False
+    if code[at] & 0x3F == GETGLOBAL:
+        return constants[code[at] >> 14] in GLOBALS
+    if code[at] & 0x3F != GETTABLE:
         return False
     table, key = code[at] >> 23, (code[at] >> 14) & 0x1FF
-    if not key & 0x100 or constants[key & 0xFF] not in NAMES:
+    if not key & 0x100:
         return False
     at = _writer(code, at, table)
     if at is None or code[at] & 0x3F != GETGLOBAL:
         return False
-    return constants[code[at] >> 14] == b"redis"
+    table_name = constants[code[at] >> 14]
+    names = FIELDS.get(table_name) if isinstance(table_name, bytes) else None
+    return names is not None and constants[key & 0xFF] in names

@@ -58,6 +58,8 @@ class ScriptEngine:
         self.scripts: dict[bytes, bytes] = {}
         """SHA-1 hex -> body: the replicated cache."""
         self._compiled: dict[bytes, Script] = {}
+        self._by_body: dict[bytes, Script] = {}
+        """The compiled scripts by body: EVAL finds its script without hashing it."""
         self._sandbox: LuaSandbox | None = None
         self._bridge: Bridge | None = None
         self._log = ScriptLog()
@@ -80,7 +82,7 @@ class ScriptEngine:
             sandbox = LuaSandbox(
                 callbacks=bridge.callbacks(), version=self._version, memory=self._memory
             )
-            bridge.table_from = sandbox.table_from
+            bridge.table_from, bridge.lift = sandbox.table_from, sandbox.lift
             self._sandbox, self._bridge = sandbox, bridge
         return sandbox, bridge
 
@@ -93,6 +95,9 @@ class ScriptEngine:
     def load(self, body: bytes) -> Script | bytes:
         """The compiled script of ``body``, compiled and cached now if it is new (EVAL,
         SCRIPT LOAD); or the error reply when it does not compile (nothing cached)."""
+        cached = self._by_body.get(body)
+        if cached is not None:
+            return cached
         sha = sha1hex(body)
         cached = self._compiled.get(sha)
         if cached is not None:
@@ -124,12 +129,14 @@ class ScriptEngine:
             return errors.compile_error(message)
         script = Script(sha, function, declared.declared, declared.no_writes)
         self._compiled[sha] = script
+        self._by_body[body] = script
         return script
 
     def flush(self) -> None:
         """SCRIPT FLUSH: forget every script."""
         self.scripts = {}
         self._compiled = {}
+        self._by_body = {}
 
     def state(self) -> list[bytes]:
         """The cache for a snapshot: the bodies, in SHA-1 order."""
@@ -139,6 +146,7 @@ class ScriptEngine:
         """The cache of a snapshot (compiled again on first use)."""
         self.scripts = {sha1hex(body): body for body in bodies}
         self._compiled = {}
+        self._by_body = {}
 
     # -- running -------------------------------------------------------------------------
 

@@ -7,19 +7,25 @@ kernel (``lua/*.lua``, compiled as the chunk ``=rabia``) builds the sandbox from
 scripts never see the runtime's own globals (``os``, ``io``, ``debug``, ``require``...).
 
 Each run has an instruction budget (the kernel's count hook: the same count on every
-replica) and a memory bound (lupa's allocator limit, from what the runtime holds when the
-script starts). A script over either is stopped with an error; what it wrote before
-stays, as when a Redis script fails midway. The runtime survives both.
+replica) and a memory bound (lupa's allocator limit: what the runtime holds when the
+script starts, plus ``memory``). A script over either is stopped with an error; what it
+wrote before stays, as when a Redis script fails midway. The runtime survives both.
+
+The memory bound is on only while Lua code runs. lupa's own calls into Lua from Python
+(pushing arguments, ``table_from``, reading a field) are not protected: an allocation
+refused there would be a Lua panic, which ends the process. So the bound is lifted
+whenever Python works on the runtime (``lift``: between scripts, and on entry to each
+callback that hands Lua new values) and imposed again from Lua (``bound``: first thing
+in a run, and after each such callback has returned its values).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
 
-import lupa
 from lupa import lua51
 from lupa.lua51 import LuaError, LuaMemoryError
 
@@ -32,6 +38,10 @@ KERNEL = ("sandbox.lua", "redis.lua", "run.lua")
 """The kernel's chunks, in the order they run."""
 
 LIBRARIES = (b"bit", b"cjson", b"cmsgpack", b"struct")
+
+MANY_ARGUMENTS = 200
+"""Keys and arguments passed to Lua one by one up to this many (on Lua's stack), as two
+tables beyond."""
 
 COLLECT_AFTER = 4 << 20
 """A full collection runs after a script that left this much more memory in use than
@@ -47,9 +57,14 @@ class CompileError(Exception):
 
 
 class LuaSandbox:
-    """One sandboxed Lua runtime: compile scripts, run them within their bounds."""
+    """One sandboxed Lua runtime: compile scripts, run them within their bounds.
 
-    def __init__(self, *, callbacks: Mapping[bytes, Any], version: bytes, memory: int) -> None:
+    ``callbacks``: the Python functions of the ``redis.*`` functions (``Bridge``); the
+    kernel gets them with ``bound`` added."""
+
+    def __init__(
+        self, *, callbacks: Mapping[bytes, Callable[..., Any]], version: bytes, memory: int
+    ) -> None:
         self.memory = memory
         """Bytes a script may allocate beyond what the runtime holds when it starts."""
         lua = lua51.LuaRuntime(
@@ -62,6 +77,7 @@ class LuaSandbox:
         )
         self._lua = lua
         self.table_from = lua.table_from
+        self._limit = 0
         libraries.install(lua)
         g = lua.globals()
         g[b"python"] = None
@@ -69,7 +85,7 @@ class LuaSandbox:
         self._hide_python_objects(g)
         kernel = lua.table()
         kernel[b"G0"] = g
-        kernel[b"py"] = self._lua_functions(callbacks)
+        kernel[b"py"] = self._lua_functions({**callbacks, b"bound": self.bound})
         kernel[b"version"] = version
         major, minor, patch = (int(part) for part in version.split(b"."))
         kernel[b"version_num"] = (major << 16) | (minor << 8) | patch
@@ -85,9 +101,8 @@ class LuaSandbox:
         self._state = kernel[b"state"]
         self._sethook = g[b"debug"][b"sethook"]
         self._collected = lua.get_memory_used()
-        lua.set_max_memory(self._collected + memory)
 
-    def _lua_functions(self, callbacks: Mapping[bytes, Any]) -> Any:
+    def _lua_functions(self, callbacks: Mapping[bytes, Callable[..., Any]]) -> Any:
         """The callbacks as Lua functions: each Python callable an upvalue of a Lua
         closure, which is all the kernel (and so any script) can hold of it."""
         wrap = self._lua.eval("function(f) return function(...) return f(...) end end")
@@ -101,13 +116,28 @@ class LuaSandbox:
             library = g[name]
             if library is None:
                 continue
-            if lupa.lua_type(library) != "table":
+            if lua51.lua_type(library) != "table":
                 LOGGER.warning("scripting library %s is not a Lua table: left out", name)
                 g[name] = None
                 continue
             for key, value in list(library.items()):
-                if lupa.lua_type(value) is None and value is not None:
+                if lua51.lua_type(value) is None and value is not None:
                     library[key] = wrap(value) if callable(value) else None
+
+    # -- the memory bound --------------------------------------------------------------
+
+    def lift(self) -> None:
+        """No bound: Python is about to work on the runtime."""
+        self._lua.set_max_memory(0)
+
+    def bound(self) -> None:
+        """The bound of the script running (called from Lua)."""
+        self._lua.set_max_memory(self._limit)
+
+    def _start(self) -> None:
+        """The bound of what comes next: the bytes in use now plus ``memory`` (imposed by
+        the kernel once its arguments are in)."""
+        self._limit = self._lua.get_memory_used() + self.memory
 
     # -- compiling and running ---------------------------------------------------------
 
@@ -115,62 +145,61 @@ class LuaSandbox:
         """The Lua function of a script's code (chunk ``@user_script``, globals of the
         sandbox, ``return redis.call(...)`` keeping its frame: ``bytecode``);
         ``CompileError`` with Lua's message when it does not compile."""
-        self._bound()
+        self._start()
         try:
             function, dump = self._compile(code)
-            if function is None:
-                raise CompileError(dump if isinstance(dump, bytes) else b"?")
-            patched = untail(dump) if isinstance(dump, bytes) else None
-            if patched is not None:
-                function = self._load_patched(patched) or function
         except LuaMemoryError:
             raise CompileError(b"not enough memory") from None
+        finally:
+            self.lift()
+        if function is None:
+            raise CompileError(dump if isinstance(dump, bytes) else b"?")
+        patched = untail(dump) if isinstance(dump, bytes) else None
+        if patched is not None:
+            function = self._load_patched(patched) or function
         return function
 
     def run(
         self, function: Any, sha: bytes, keys: list[bytes], argv: list[bytes], budget: int
     ) -> bytes:
         """Run a compiled script with ``KEYS`` and ``ARGV``; its reply (RESP2)."""
-        self._bound()
+        self._start()
         result: Any = None
         failure: bytes | None = None
         try:
-            table_from = self.table_from
-            result = self._run(function, sha, table_from(keys), table_from(argv), budget)
+            if len(keys) + len(argv) <= MANY_ARGUMENTS:
+                result = self._run(function, sha, budget, False, None, len(keys), *keys, *argv)
+            else:
+                table_from = self.table_from
+                result = self._run(function, sha, budget, table_from(keys), table_from(argv))
         except LuaMemoryError:
             failure = b"not enough memory"
         except LuaError as exc:
             failure = str(exc).split("\n", 1)[0].encode(errors="replace")
         finally:
-            self._sethook()  # a C function: runs no Lua instruction (the hook may be on)
+            self.lift()
+        if failure is not None:  # the hook may still be on: cleared by a C function
+            self._sethook()
+        elif type(result) is bytes:
+            self._after()
+            return result
+        else:  # (nil, message): Lua failed outside the script, or the budget ran out
+            failure = result[1] if isinstance(result, tuple) and type(result[1]) is bytes else b"?"
         state = self._state
         if state[b"exhausted"]:
             return errors.budget_exceeded(budget, sha, state[b"source"], state[b"line"])
-        if isinstance(result, tuple):  # (nil, message): Lua failed outside the script
-            failure = result[1] if isinstance(result[1], bytes) else b"?"
-        if failure is not None:
-            if failure == b"not enough memory":
-                self._collect()
-                return errors.memory_exceeded(self.memory, sha)
-            return errors.runtime_failure(sha, failure)
-        self._after()
-        return result if isinstance(result, bytes) else b"$-1\r\n"
-
-    def _bound(self) -> None:
-        """The memory bound of what comes next: the bytes in use now plus ``memory``."""
-        lua = self._lua
-        lua.set_max_memory(lua.get_memory_used() + self.memory)
+        if failure == b"not enough memory":
+            self._collect()
+            return errors.memory_exceeded(self.memory, sha)
+        return errors.runtime_failure(sha, failure)
 
     def _after(self) -> None:
         if self._lua.get_memory_used() > self._collected + COLLECT_AFTER:
             self._collect()
 
     def _collect(self) -> None:
-        lua = self._lua
-        lua.set_max_memory(0)
-        lua.gccollect()
-        self._collected = lua.get_memory_used()
-        lua.set_max_memory(self._collected + self.memory)
+        self._lua.gccollect()
+        self._collected = self._lua.get_memory_used()
 
     def memory_used(self) -> int:
         """Bytes the runtime holds now (for tests and INFO-like reports)."""

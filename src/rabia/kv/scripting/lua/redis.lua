@@ -13,11 +13,13 @@ local floor = G0.math.floor
 local py = K.py
 local py_call, py_log, py_sha1hex, py_setresp, py_known = py.call, py.log, py.sha1hex,
   py.setresp, py.known
+local py_bound = py.bound  -- the memory bound again, once Python's values are in Lua
 
 -- py_call answers (kind, value): 0 a value as is, 1 a status, 2 an error of the command
 -- (or of the checks before it), 3 an error in the arguments of the call itself.
 local function call(...)
   local kind, value = py_call(...)
+  py_bound()
   if kind == 0 then return value end
   if kind == 1 then return {ok = value} end
   if kind == 2 then error0({err = value, ignore_error_stats_update = true}) end
@@ -26,6 +28,7 @@ end
 
 local function pcall_(...)
   local kind, value = py_call(...)
+  py_bound()
   if kind == 0 then return value end
   if kind == 1 then return {ok = value} end
   if kind == 2 then return {err = value, ignore_error_stats_update = true} end
@@ -62,7 +65,9 @@ end
 
 local function sha1hex(...)
   if select0('#', ...) ~= 1 then error0({err = 'ERR wrong number of arguments'}) end
-  return py_sha1hex(text_of((...)) or '')
+  local hex = py_sha1hex(text_of((...)) or '')
+  py_bound()
+  return hex
 end
 
 local function log(...)

@@ -1,10 +1,10 @@
 -- Running a script: the instruction budget (a count hook), the error handler that finds
 -- the script's line, and the conversion of what the script returns into a RESP2 reply.
 --
--- K.run(f, sha, keys, argv, budget) is called by Python once per script; it answers the
--- reply's bytes. When the budget runs out, the hook raises on every instruction from then
--- on (in every coroutine too), so no pcall can keep the script going: the error reaches
--- Python, which reads K.state.exhausted.
+-- K.run(f, sha, budget, ...) is called by Python once per script; it answers the reply's
+-- bytes. When the budget runs out, the hook raises on every instruction from then on (in
+-- every coroutine too), so no pcall can keep the script going: the error reaches Python,
+-- which reads K.state (exhausted, and where). K.compile compiles a script.
 local K = ...
 local G0 = K.G0
 local error0, type0, tostring0, rawget0, rawset0 = G0.error, G0.type, G0.tostring, G0.rawget,
@@ -152,6 +152,12 @@ local function reply_of(v)
   local kind = type0(v)
   if kind == 'string' then return '$' .. #v .. '\r\n' .. v .. '\r\n' end
   if kind == 'number' then return ':' .. integer(v) .. '\r\n' end
+  if kind == 'table' then  -- a status or an error (redis.call's): no buffer needed
+    local field = rawget0(v, 'err')
+    if type0(field) == 'string' then return '-' .. clean(field) .. '\r\n' end
+    field = rawget0(v, 'ok')
+    if type0(field) == 'string' then return '+' .. clean(field) .. '\r\n' end
+  end
   local out = {}
   encode(v, out, 0, 0)
   return concat(out)
@@ -173,8 +179,21 @@ local function error_of(e, sha)
 end
 
 -- Runs a script: answers its reply, or nil and Lua's message when Lua itself failed
--- (out of memory; an error while handling an error).
-K.run = function(f, sha, keys, argv, budget)
+-- (out of memory; an error while handling an error). KEYS and ARGV come as tables, or
+-- (keys false) as the `count` arguments after `numkeys`: fewer calls from Python.
+local select0 = G0.select
+local py_bound = K.py.bound
+K.run = function(f, sha, budget, keys, argv, numkeys, ...)
+  py_bound()
+  if not keys then
+    keys, argv = {}, {}
+    local n = select0('#', ...)
+    if n > 0 then
+      local all = {...}
+      for i = 1, numkeys do keys[i] = all[i] end
+      for i = numkeys + 1, n do argv[i - numkeys] = all[i] end
+    end
+  end
   rawset0(G, 'KEYS', keys)
   rawset0(G, 'ARGV', argv)
   K.reset_ids()
@@ -194,6 +213,7 @@ K.run = function(f, sha, keys, argv, budget)
   sethook()
   rawset0(G, 'KEYS', nil)
   rawset0(G, 'ARGV', nil)
+  if state.exhausted then return nil, 'budget' end  -- in a coroutine the main thread missed
   if failure ~= nil then return nil, failure end
   return reply
 end
@@ -201,6 +221,7 @@ end
 -- A script's function and its dump (for bytecode.untail), or nil and Lua's message.
 local dump = G0.string.dump
 K.compile = function(body)
+  py_bound()
   local f, err = K.load_text(body, '@user_script')
   if f == nil then return nil, err end
   return f, dump(f)
