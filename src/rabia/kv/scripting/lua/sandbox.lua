@@ -45,7 +45,7 @@ end
 -- missing global is an error, as in Redis 7.0.
 local G = {}
 setmetatable0(G, {__index = function(_, name)
-  error0("Script attempted to access nonexistent global variable '" .. tostring0(name) .. "'", 2)
+  error0("Script attempted to access nonexistent global variable '" .. K.tostring(name) .. "'", 2)
 end})
 local ENV = readonly(G, nil)
 FAKE[ENV] = readonly({__index = getmetatable0(G).__index})
@@ -154,7 +154,7 @@ local function loadstring_(...)
   if type0(text) == 'number' then text = tostring0(text) end
   if type0(text) ~= 'string' then arg_error(1, 'loadstring', 'string', ...) end
   if name == nil then name = text end
-  return load_text(text, tostring0(name))
+  return load_text(text, tostring_(name))
 end
 
 local function load_(...)
@@ -169,7 +169,7 @@ local function load_(...)
     n = n + 1
     parts[n] = piece
   end
-  return load_text(concat(parts), name == nil and '=(load)' or tostring0(name))
+  return load_text(concat(parts), name == nil and '=(load)' or tostring_(name))
 end
 
 -- Coroutines: each new one gets the instruction budget's hook (K.hook_thread); a hook
@@ -239,7 +239,7 @@ local function collectgarbage_(option)
   if option == nil then option = 'collect' end
   local answer = GC_OPTIONS[option]
   if answer == nil then
-    error0(format("bad argument #1 to 'collectgarbage' (invalid option '%s')", tostring0(option)), 2)
+    error0(format("bad argument #1 to 'collectgarbage' (invalid option '%s')", tostring_(option)), 2)
   end
   return answer
 end
