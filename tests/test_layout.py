@@ -29,6 +29,7 @@ SUITES = {
     "core/test_state_transfer.py": "compaction, snapshots and catch-up in a scripted cluster",
     "kv/test_notifications.py": "notifications and watches across an in-process cluster",
     "kv/test_connection_blocking.py": "blocking commands through the connection and machine",
+    "kv/scripting/test_sandbox.py": "the Lua sandbox (scripting/lua/sandbox.lua), script by script",
     "testing/linearizability/test_checker_reference.py": "the checker on reference verdicts",
     "testing/linearizability/test_search_oracle.py": "the search against brute force",
 }

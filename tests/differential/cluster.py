@@ -39,6 +39,7 @@ def same_behaviour_on_cluster(
     equals redis-server's."""
     oracle.reset()
     assert cluster.nodes[0].call([b"FLUSHDB"]) == b"+OK\r\n"
+    assert cluster.nodes[0].call([b"SCRIPT", b"FLUSH"]) == b"+OK\r\n"
     pairs = [(c, cluster.call(c), oracle.call(c)) for c in commands]
     pairs = [(c, order_free(c, ours), order_free(c, theirs)) for c, ours, theirs in pairs]
     problems = list(differences(pairs))

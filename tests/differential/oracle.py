@@ -117,6 +117,7 @@ class RedisOracle:
     def reset(self) -> None:
         """An empty database and no scripts."""
         assert self.call([b"FLUSHALL"]) == b"+OK\r\n"
+        assert self.call([b"SCRIPT", b"FLUSH"]) == b"+OK\r\n"
 
     def close(self) -> None:
         if getattr(self, "_conn", None) is not None:

@@ -11,6 +11,14 @@ from tests.kv.conftest import SEC, Driver
 
 NAMES = st.sampled_from([b"k0", b"k1", b"k2", b"n"])
 SMALL = st.sampled_from([b"1", b"-3", b"abc", b"", b"10"])
+SCRIPTS = st.sampled_from(
+    [
+        b"return redis.call('incr', KEYS[1])",
+        b"redis.call('set', KEYS[1], math.random(100)) return redis.call('get', KEYS[1])",
+        b"redis.call('set', KEYS[1], 'x') error('stop')",
+        b"return redis.call('lpush', KEYS[1], tostring({}))",
+    ]
+)
 COMMAND = st.one_of(
     st.tuples(st.just(b"SET"), NAMES, SMALL).map(list),
     st.tuples(st.just(b"SET"), NAMES, SMALL, st.just(b"PX"), st.sampled_from([b"1", b"5"])).map(
@@ -26,6 +34,12 @@ COMMAND = st.one_of(
     st.just([b"KEYS", b"*"]),
     st.just([b"SCAN", b"0", b"COUNT", b"2"]),
     st.just([b"DBSIZE"]),
+    st.tuples(st.just(b"EVAL"), SCRIPTS, st.just(b"1"), NAMES).map(list),
+    st.just([b"SCRIPT", b"LOAD", b"return redis.call('get', KEYS[1])"]),
+    st.tuples(st.just(b"EVALSHA"), st.just(b"4e6d8fc8bb01276962cce5371fa795a7763657ae"), NAMES).map(
+        lambda t: [t[0], t[1], b"1", t[2]]
+    ),
+    st.just([b"SCRIPT", b"FLUSH"]),
 )
 STEP = st.tuples(COMMAND, st.integers(0, 3000))
 

@@ -255,6 +255,19 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
     default=None,
     help="KV machine: most keys stored (default 50 million). Same on every node.",
 )
+@click.option(
+    "--script-budget",
+    type=click.IntRange(min=1),
+    default=None,
+    help="KV machine: Lua instructions a script may run (default 100 million). Same on "
+    "every node: a script over it fails alike everywhere.",
+)
+@click.option(
+    "--script-memory",
+    type=click.IntRange(min=1),
+    default=None,
+    help="KV machine: bytes a script may allocate (default 256 MiB).",
+)
 @click.option("--log-level", default="INFO", show_default=True)
 @click.pass_context
 def node(
@@ -283,6 +296,8 @@ def node(
     max_key_size: int | None,
     max_value_size: int | None,
     max_keys: int | None,
+    script_budget: int | None,
+    script_memory: int | None,
     log_level: str,
 ) -> None:
     """Run one node of a rabia cluster until SIGTERM or Ctrl-C."""
@@ -331,7 +346,13 @@ def node(
         front_ends = _redis_port(resp_address, password, unsafe & set(kv_unsafe.NAMES))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    limits = {"max_key_size": max_key_size, "max_value_size": max_value_size, "max_keys": max_keys}
+    limits = {
+        "max_key_size": max_key_size,
+        "max_value_size": max_value_size,
+        "max_keys": max_keys,
+        "script_budget": script_budget,
+        "script_memory": script_memory,
+    }
     for name, value in limits.items():
         if value is None:
             continue

@@ -72,6 +72,12 @@ def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
 @click.option("--max-key-size", type=click.IntRange(min=1), default=None, help="Bytes per key.")
 @click.option("--max-value-size", type=click.IntRange(min=1), default=None, help="Bytes per value.")
 @click.option("--max-keys", type=click.IntRange(min=1), default=None, help="Keys stored at most.")
+@click.option(
+    "--script-budget",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Lua instructions a script may run.",
+)
 def up(
     nodes: int,
     data_dir: Path,
@@ -81,6 +87,7 @@ def up(
     max_key_size: int | None,
     max_value_size: int | None,
     max_keys: int | None,
+    script_budget: int | None,
 ) -> None:
     """Start a local cluster of KV nodes speaking the Redis protocol; Ctrl-C stops it.
 
@@ -93,6 +100,7 @@ def up(
         ("--max-key-size", max_key_size),
         ("--max-value-size", max_value_size),
         ("--max-keys", max_keys),
+        ("--script-budget", script_budget),
     ):
         if value is not None:
             options += [flag, str(value)]

@@ -19,11 +19,13 @@ from rabia.kv.blocking import Blocking, BlockingState, ServedSink
 from rabia.kv.commands.blocking import expire_blocking, serve_ready
 from rabia.kv.commands.context import MachineContext, refusal
 from rabia.kv.commands.leases import expire_leases
+from rabia.kv.commands.server import REDIS_VERSION
 from rabia.kv.commands.spec import CommandSpec, Limits
 from rabia.kv.commands.table import COMMANDS, MACHINE_COMMANDS
 from rabia.kv.entries import decode_args, encode_command, encode_exec
 from rabia.kv.events import EventSink
 from rabia.kv.leases import Leases, LeaseState
+from rabia.kv.scripting import DEFAULT_BUDGET, DEFAULT_MEMORY, ScriptEngine
 from rabia.kv.store import Keyspace, KeyspaceState
 from rabia.kv.values import VALUE_TYPES
 
@@ -37,6 +39,8 @@ class _Snapshot(msgspec.Struct, frozen=True, array_like=True):
     leases: LeaseState
     blocking: BlockingState = BlockingState()
     """Waiters and served pops awaiting their ACK (none in older snapshots)."""
+    scripts: list[bytes] = []
+    """The script cache's bodies, in SHA-1 order (none in older snapshots)."""
 
 
 _encode = msgspec.msgpack.Encoder().encode
@@ -71,10 +75,14 @@ class KVMachine(StateMachine):
         max_value_size: int = 64 * 1024 * 1024,
         max_keys: int = 50_000_000,
         max_leases: int = 1_000_000,
+        script_budget: int = DEFAULT_BUDGET,
+        script_memory: int = DEFAULT_MEMORY,
         commands: Mapping[bytes, CommandSpec] = MACHINE_COMMANDS,
     ) -> None:
         self._context = MachineContext(
-            commands, Limits(max_key_size, max_value_size, max_keys, max_leases)
+            commands,
+            Limits(max_key_size, max_value_size, max_keys, max_leases),
+            ScriptEngine(budget=script_budget, memory=script_memory, version=REDIS_VERSION),
         )
         self.event_sink: EventSink | None = None
         """Where the notifications of each applied command go (None: nowhere)."""
@@ -115,6 +123,24 @@ class KVMachine(StateMachine):
     @max_leases.setter
     def max_leases(self, value: int) -> None:
         self._set_limit(max_leases=value)
+
+    @property
+    def script_budget(self) -> int:
+        """Lua instructions a script may run (the same on every replica: ADR 0016)."""
+        return self._context.scripts.budget
+
+    @script_budget.setter
+    def script_budget(self, value: int) -> None:
+        self._context.scripts.budget = value
+
+    @property
+    def script_memory(self) -> int:
+        """Bytes a script may allocate beyond what its Lua runtime holds already."""
+        return self._context.scripts.memory
+
+    @script_memory.setter
+    def script_memory(self, value: int) -> None:
+        self._context.scripts.memory = value
 
     # -- StateMachine ------------------------------------------------------------------
 
@@ -187,11 +213,16 @@ class KVMachine(StateMachine):
         return raw[8:] if isinstance(raw, bytes) else None
 
     def snapshot(self) -> bytes:
-        """Deterministic msgpack of keys, values, revisions, expiries, the counters, and
-        the leases with their attached keys."""
+        """Deterministic msgpack of keys, values, revisions, expiries, the counters, the
+        leases with their attached keys, the blocked calls and the script cache."""
         ctx = self._context
         return _encode(
-            _Snapshot(ctx.keyspace.state(ctx.revision), ctx.leases.state(), ctx.blocking.state())
+            _Snapshot(
+                ctx.keyspace.state(ctx.revision),
+                ctx.leases.state(),
+                ctx.blocking.state(),
+                ctx.scripts.state(),
+            )
         )
 
     def restore(self, data: bytes) -> None:
@@ -207,6 +238,7 @@ class KVMachine(StateMachine):
         ctx.blocking = Blocking.from_state(state.blocking)
         ctx.blocking.sink = sink
         ctx.keyspace.blocked.update(ctx.blocking.keys())
+        ctx.scripts.restore(state.scripts)
         ctx.revision = state.keyspace.revision
         if self.event_sink is not None:
             self.event_sink.reset(ctx.revision)

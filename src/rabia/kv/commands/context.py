@@ -16,6 +16,7 @@ from rabia.kv import resp
 from rabia.kv.blocking import Blocking
 from rabia.kv.commands.spec import BlockRequest, CommandSpec, Limits
 from rabia.kv.leases import Leases
+from rabia.kv.scripting import ScriptEngine
 from rabia.kv.store import Keyspace
 from rabia.kv.values.base import WrongType
 
@@ -45,10 +46,15 @@ class MachineContext:
 
     __slots__ = (
         *("block_request", "blocking", "blocking_call", "commands", "keyspace", "leases"),
-        *("limits", "nested", "revision"),
+        *("limits", "nested", "random_salt", "revision", "scripts"),
     )
 
-    def __init__(self, commands: Mapping[bytes, CommandSpec], limits: Limits) -> None:
+    def __init__(
+        self,
+        commands: Mapping[bytes, CommandSpec],
+        limits: Limits,
+        scripts: ScriptEngine | None = None,
+    ) -> None:
         self.commands = commands
         """The command table, by lower-case name."""
         self.limits = limits
@@ -62,6 +68,9 @@ class MachineContext:
         """What the blocking command just applied waits for (``block``), if it blocked."""
         self.blocking = Blocking()
         self.blocking_call = False
+        self.scripts = ScriptEngine() if scripts is None else scripts
+        """The script cache (replicated) and the Lua runtime (ADR 0016)."""
+        self.random_salt = 0
 
     def block(
         self,
@@ -103,9 +112,9 @@ class MachineContext:
             return resp.WRONGTYPE
 
     def random(self) -> Random:
-        """A random source seeded by the entry being applied (its revision and log time):
-        every replica draws the same numbers for the same entry."""
-        return Random(self.revision * 1_000_003 + self.keyspace.now)
+        """A random source seeded by the entry being applied (its revision and log time)
+        and ``random_salt``: every replica draws the same numbers for the same entry."""
+        return Random(self.revision * 1_000_003 + self.keyspace.now + self.random_salt * 7_919)
 
     def check_new_key(self, key: bytes) -> bytes | None:
         """The error for creating ``key`` (key too long, keyspace full), if any."""

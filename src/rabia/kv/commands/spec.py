@@ -21,6 +21,7 @@ from rabia.kv.store import Keyspace
 if TYPE_CHECKING:
     from rabia.kv.blocking import Blocking
     from rabia.kv.hub import WatchHub
+    from rabia.kv.scripting import ScriptEngine
     from rabia.kv.subscriptions import Subscriptions
 
 
@@ -62,6 +63,11 @@ class Context(Protocol):
     """The waiters and served pops (ADR 0014)."""
     block_request: BlockRequest | None
     """What the blocking command just run waits for, if it blocked."""
+    scripts: ScriptEngine
+    """The script cache (replicated) and the Lua runtime (ADR 0016)."""
+    random_salt: int
+    """Mixed into ``random()``'s seed: 0, except while a script runs, where each command
+    it calls gets its own (two SRANDMEMBER in one script draw independently)."""
 
     @property
     def commands(self) -> Mapping[bytes, CommandSpec]:
@@ -74,8 +80,8 @@ class Context(Protocol):
         """The error for creating ``key`` (too long, keyspace full), if any."""
 
     def random(self) -> Random:
-        """A random source seeded by the log entry being applied: the same draws on every
-        replica (SPOP, SRANDMEMBER, HRANDFIELD, RANDOMKEY...)."""
+        """A random source seeded by the log entry being applied (and ``random_salt``):
+        the same draws on every replica (SPOP, SRANDMEMBER, HRANDFIELD, RANDOMKEY...)."""
 
     def block(
         self,

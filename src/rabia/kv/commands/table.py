@@ -24,6 +24,7 @@ from rabia.kv.commands import (
     list_moves,
     lists,
     pubsub,
+    scripting,
     server,
     setops,
     sets,
@@ -78,6 +79,7 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     lists.ROWS,
     list_moves.ROWS,
     zsets.ROWS,
+    scripting.ROWS,
 )
 
 MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}
