@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from lupa import lua51  # type: ignore[import-untyped]
+from lupa import lua51
 
 from rabia.kv.scripting.libraries import lua_bit, lua_cjson, lua_cmsgpack, lua_struct
 from rabia.kv.scripting.libraries.boundary import Boundary, LuaRuntime

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from lupa import lua51  # type: ignore[import-untyped]
+from lupa import lua51
 
 LuaRuntime = Any
 """``lupa.lua51.LuaRuntime`` (lupa has no type stubs)."""
