@@ -80,7 +80,9 @@ class LuaSandbox:
         self._limit = 0
         libraries.install(lua)
         g = lua.globals()
-        self._reset_libraries = g[b"cjson"][libraries.RESET_KEY]
+        cjson = g[b"cjson"]
+        reset = cjson[libraries.RESET_KEY] if lua51.lua_type(cjson) == "table" else None
+        self._reset_libraries: Callable[[], object] = reset if callable(reset) else _nothing
         """Puts cjson's configuration back and undoes what a script did to the library
         tables: before each script, so every replica runs it alike (ADR 0016)."""
         g[b"python"] = None
@@ -209,3 +211,7 @@ class LuaSandbox:
         """Bytes the runtime holds now (for tests and INFO-like reports)."""
         used = self._lua.get_memory_used()
         return int(used) if used is not None else 0
+
+
+def _nothing() -> None:
+    """No libraries' state to reset."""
