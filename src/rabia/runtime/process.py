@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -105,6 +106,9 @@ async def serve(
             await node.wait_for_quorum(timeout=quorum_wait)
         except Unavailable:
             log.warning("no quorum of peers reachable yet; serving anyway")
+        # What exists now (modules, the command table, the recovered state) lives as long
+        # as the process: the collector's full passes need not walk it again.
+        gc.freeze()
         if on_ready is not None:
             on_ready(node)
         while node.running and not stop.is_set():
