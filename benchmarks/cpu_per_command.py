@@ -143,14 +143,16 @@ class Cluster:
             self._up.kill()
 
 
-def profile(pids: list[int], out: Path, label: str) -> list[subprocess.Popen[bytes]]:
-    """py-spy on every node until SIGINT: raw stacks (for the tables) per node."""
+def profile(pids: list[int], out: Path, label: str, native: bool) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every node until SIGINT: raw stacks (for the tables) per node. Native
+    stacks (C functions too) need py-spy to stop the process at each sample: fewer."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     out.mkdir(parents=True, exist_ok=True)
+    how = ["--native", "-r", "100"] if native else ["--nonblocking", "-r", "250"]
     return [
         subprocess.Popen(
             [
-                *(spy, "record", "-p", str(pid), "-r", "250", "-f", "raw", "--nonblocking"),
+                *(spy, "record", "-p", str(pid), "-f", "raw", *how),
                 *("-o", str(out / f"{label}-node{i}.txt")),
             ],
             stdout=subprocess.DEVNULL,
@@ -160,16 +162,64 @@ def profile(pids: list[int], out: Path, label: str) -> list[subprocess.Popen[byt
     ]
 
 
+WAITS = ("epoll_pwait", "epoll_wait", "fdatasync", "fsync")
+"""Native leaves where a node waits (no CPU): left out of the tables of a native profile."""
+
+STAGES = (
+    ("gc", ("gc_collect_main",)),
+    ("persist", ("Node._persist",)),
+    ("apply: machine", ("KVMachine.apply_at",)),
+    ("apply: replies", ("RequestTracker.resolve",)),
+    ("apply: applier", ("Applier.apply",)),
+    ("apply: other", ("Node._apply",)),
+    ("consensus", ("Replica.step", "Replica.tick", "Replica.ready", "Replica.submit")),
+    ("send", ("Sender.send", "TcpTransport.flush", "TcpTransport._scheduled_flush")),
+    ("resp: parse", ("RequestParser.",)),
+    ("resp: dispatch, submit", ("Connection.receive",)),
+    ("resp: write replies", ("RespProtocol._flush", "RespProtocol._scheduled_flush")),
+    ("peer receive", ("InboundLink.", "FrameReader.", "Node._deliver")),
+    ("timers", ("Node._on_tick",)),
+)
+"""Where a sample's CPU goes: the first stage one of whose names is in its stack."""
+
+
+def _stacks(raw: Path) -> list[tuple[list[str], int]]:
+    out = []
+    for line in raw.read_text().splitlines():
+        stack, _, samples = line.rpartition(" ")
+        frames = stack.split(";")
+        if stack and samples.isdigit() and frames[-1].split(" ")[0] not in WAITS:
+            out.append((frames, int(samples)))
+    return out
+
+
 def top_functions(raw: Path, count: int = 15) -> tuple[int, list[tuple[float, str]]]:
     """From py-spy's collapsed stacks: (samples, the functions with most own samples)."""
     own: collections.Counter[str] = collections.Counter()
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, samples = line.rpartition(" ")
-        if stack and samples.isdigit():
-            own[stack.split(";")[-1]] += int(samples)
-            total += int(samples)
+    stacks = _stacks(raw)
+    for frames, samples in stacks:
+        own[frames[-1]] += samples
+    total = sum(own.values())
     return total, [(100 * n / total, name) for name, n in own.most_common(count)]
+
+
+def stages(raw: Path) -> list[tuple[float, str]]:
+    """The share of the samples of each of ``STAGES`` (and "other": the event loop,
+    system calls outside the stages)."""
+    found: collections.Counter[str] = collections.Counter()
+    stacks = _stacks(raw)
+    for frames, samples in stacks:
+        stage = next(
+            (
+                stage
+                for stage, names in STAGES
+                if any(f.startswith(name) for f in frames for name in names)
+            ),
+            "other",
+        )
+        found[stage] += samples
+    total = sum(found.values()) or 1
+    return [(100 * n / total, stage) for stage, n in found.most_common()]
 
 
 def figures(
@@ -206,7 +256,7 @@ def one_run(label: str, pythonpath: str | None, args: argparse.Namespace) -> dic
             for test in TESTS:
                 spies = []
                 if args.profile_dir and test == "set":
-                    spies = profile(cluster.pids, Path(args.profile_dir), label)
+                    spies = profile(cluster.pids, Path(args.profile_dir), label, args.native)
                 counted = cluster.counters()
                 before = cluster.cpu()
                 redis_benchmark(cluster.port, test, args.requests, args)
@@ -231,6 +281,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=3)
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL=DIR")
     parser.add_argument("--profile-dir", default=None)
+    parser.add_argument("--native", action="store_true", help="Profile C functions too.")
     parser.add_argument("--tmp", default=None, help="Parent of the temporary data directories.")
     args = parser.parse_args()
     if shutil.which("redis-benchmark") is None or shutil.which("redis-cli") is None:
@@ -273,6 +324,9 @@ def main() -> None:
                     print(f"{label} node {i} during SET, own time ({total} samples):")
                     for share, function in top:
                         print(f"  {share:5.1f} %  {function}")
+                    print(f"{label} node {i} during SET, by stage:")
+                    for share, stage in stages(raw):
+                        print(f"  {share:5.1f} %  {stage}")
     summary = {"setting": setting, "runs": args.runs, "median": medians, "all": results}
     print(json.dumps(summary))
 
