@@ -22,6 +22,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -183,11 +184,21 @@ STAGES = (
 """Where a sample's CPU goes: the first stage one of whose names is in its stack."""
 
 
+COMPILED = re.compile(r"CPy(?:Def|Py)_(?:[a-z0-9_]+?)___([A-Z][A-Za-z0-9]*)___(\w+) ")
+"""A method compiled by mypyc (``CPyDef_node___Node____drain (__native_...c:12)``)."""
+
+
+def _frame(name: str) -> str:
+    """``Class.method (file)`` for a method compiled by mypyc too."""
+    found = COMPILED.match(name)
+    return f"{found[1]}.{found[2]} (compiled)" if found else name
+
+
 def _stacks(raw: Path) -> list[tuple[list[str], int]]:
     out = []
     for line in raw.read_text().splitlines():
         stack, _, samples = line.rpartition(" ")
-        frames = stack.split(";")
+        frames = [_frame(f) for f in stack.split(";")]
         if stack and samples.isdigit() and frames[-1].split(" ")[0] not in WAITS:
             out.append((frames, int(samples)))
     return out
