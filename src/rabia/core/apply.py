@@ -19,48 +19,16 @@ import msgspec
 
 from rabia.core.messages import Batch, BatchId, Command
 from rabia.core.ready import Committed
+from rabia.core.replies import ApplierState, Reply, SessionState
+
+__all__ = ["Applier", "Reply", "SessionState", "SessionTable"]
 
 _SLOT = struct.Struct(">Q")
 _ID = struct.Struct(">QQQ")
 
 
-class Reply(msgspec.Struct, frozen=True):
-    """The outcome of one command of a decided batch."""
-
-    slot: int
-    batch_id: BatchId
-    client_id: int
-    seq: int
-    result: bytes
-    duplicate: bool
-    """True when (client_id, seq) was applied earlier: ``result`` is the cached reply."""
-    expired: bool = False
-    """True when the client had already acknowledged this seq; no reply is kept for it."""
-
-
-class SessionState(msgspec.Struct, frozen=True, array_like=True):
-    """Wire form of one client's session in ``Applier.snapshot()``."""
-
-    client_id: int
-    acked_below: int
-    last_active: int
-    replies: list[tuple[int, bytes]]
-    """(seq, reply), sorted by seq."""
-
-
-class _ApplierState(msgspec.Struct, frozen=True, array_like=True):
-    """Wire form of ``Applier.snapshot()``."""
-
-    applied_slot: int
-    chain: bytes
-    log_time: int
-    last_sweep: int
-    sessions: list[SessionState]
-    """Sorted by client id."""
-
-
 _encode_state = msgspec.msgpack.Encoder().encode
-_decode_state = msgspec.msgpack.Decoder(_ApplierState).decode
+_decode_state = msgspec.msgpack.Decoder(ApplierState).decode
 
 
 @dataclass(slots=True)
@@ -229,7 +197,7 @@ class Applier:
         """Deterministic bytes of the applied position, hash chain, log time and sessions."""
         sessions = self.sessions
         return _encode_state(
-            _ApplierState(
+            ApplierState(
                 self.applied_slot,
                 self.chain,
                 self.log_time,
