@@ -31,6 +31,6 @@ def test_the_history_is_not_walked_by_the_garbage_collector() -> None:
     events.append((b"del", b"other"))  # the hub kept its own copy
     gc.collect()
     gc.collect()  # a tuple is untracked once its items are: one level per collection
-    (entry,) = hub.replay(1)
-    assert entry == (1, ((b"set", b"key"),))
+    assert hub.replay(1) == [(1, ((b"set", b"key"),))]
+    (entry,) = hub._history  # what it holds (replay's entries may be copies when compiled)
     assert not gc.is_tracked(entry)
