@@ -8,7 +8,8 @@ the answering node (node 0) alone. A fresh cluster per run; medians over ``--run
 
     .venv/bin/python benchmarks/cpu_per_command.py [--runs 3] [-n 200000] [-c 50] [-P 16]
         [--variant LABEL=DIR ...]   # compare checkouts side by side (runs interleaved)
-        [--profile-dir DIR]         # py-spy every node during SET (flame graphs, top 15)
+        [--profile-dir DIR] [--native] [--profile-test get]
+                                    # py-spy every node during SET (or GET): top 15, stages
 
 A variant runs the nodes with ``PYTHONPATH=DIR/src`` (a checkout, e.g. `git archive` of
 the base commit, or a compiled build); without ``--variant`` the installed ``rabia``
@@ -266,7 +267,7 @@ def one_run(label: str, pythonpath: str | None, args: argparse.Namespace) -> dic
             redis_benchmark(cluster.port, "set,get", args.warmup, args)
             for test in TESTS:
                 spies = []
-                if args.profile_dir and test == "set":
+                if args.profile_dir and test == args.profile_test:
                     spies = profile(cluster.pids, Path(args.profile_dir), label, args.native)
                 counted = cluster.counters()
                 before = cluster.cpu()
@@ -293,6 +294,7 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL=DIR")
     parser.add_argument("--profile-dir", default=None)
     parser.add_argument("--native", action="store_true", help="Profile C functions too.")
+    parser.add_argument("--profile-test", choices=TESTS, default="set")
     parser.add_argument("--tmp", default=None, help="Parent of the temporary data directories.")
     args = parser.parse_args()
     if shutil.which("redis-benchmark") is None or shutil.which("redis-cli") is None:
@@ -332,10 +334,11 @@ def main() -> None:
                 raw = Path(args.profile_dir) / f"{label}-node{i}.txt"
                 if raw.exists():
                     total, top = top_functions(raw)
-                    print(f"{label} node {i} during SET, own time ({total} samples):")
+                    during = f"during {args.profile_test.upper()}"
+                    print(f"{label} node {i} {during}, own time ({total} samples):")
                     for share, function in top:
                         print(f"  {share:5.1f} %  {function}")
-                    print(f"{label} node {i} during SET, by stage:")
+                    print(f"{label} node {i} {during}, by stage:")
                     for share, stage in stages(raw):
                         print(f"  {share:5.1f} %  {stage}")
     summary = {"setting": setting, "runs": args.runs, "median": medians, "all": results}
