@@ -132,8 +132,10 @@ def html_page(title: str, svg: str, table: Table, caption: Caption) -> str:
 
 
 def write(figure: Figure, title: str, table: Table, caption: Caption, path: str | Path) -> None:
-    """Write ``figure`` to ``path``: SVG, or an HTML page with the table (by extension)."""
+    """Write ``figure`` to ``path`` (its folder made if missing): SVG, or an HTML page
+    with the table, by extension."""
     kind = plot_format(path)
     svg = svg_text(figure)
     text = svg if kind == "svg" else html_page(title, svg, table, caption)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text, encoding="utf-8")
