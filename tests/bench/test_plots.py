@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rabia.bench.plots import log_if_wide, plot_run, plot_sweep, slug
+from rabia.bench.plots import plot_run, plot_sweep, slug
 from rabia.bench.plotting import Caption
 from tests.bench.helpers import result, svg_ids, svg_texts
 
@@ -32,9 +32,6 @@ SERIES = {
 
 def test_helpers() -> None:
     assert slug("rabia (always)") == "rabia-always"
-    assert log_if_wide([1_769_912, 51_059]) == "log"
-    assert log_if_wide([183_600, 12_700, 0]) == "linear"
-    assert log_if_wide([]) == "linear"
 
 
 def test_sweep_svg_has_a_curve_per_system_and_percentile(tmp_path: Path) -> None:

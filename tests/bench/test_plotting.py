@@ -40,8 +40,9 @@ def test_format_by_extension() -> None:
 def test_caption_names_the_command_machine_and_date() -> None:
     assert CAPTION.text() == "rabia bench --x 1\n2 CPUs, Linux, 2026-01-02"
     assert f"{os.cpu_count()} CPU" in machine_facts()
-    now = caption_now("cmd")
+    now = caption_now("cmd", note="a note")
     assert now.command == "cmd" and now.machine == machine_facts()
+    assert now.text().splitlines()[:2] == ["cmd", "a note"]
     assert now.date[:2] == "20" and now.date.endswith("UTC")
 
 

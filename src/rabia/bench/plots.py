@@ -39,13 +39,6 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", name.lower()).strip("-")
 
 
-def log_if_wide(values: Sequence[float]) -> str:
-    """The scale for bars of ``values``: log when they span more than 20x, else linear."""
-    positive = [v for v in values if v > 0]
-    wide = bool(positive) and max(positive) > 20 * min(positive)
-    return "log" if wide else "linear"
-
-
 def log_ms_axis(ax: Axes) -> None:
     """Log-scale y axis in ms, ticks as plain numbers; 2s and 5s labelled on short spans."""
     ax.set_yscale("log")
@@ -115,7 +108,6 @@ def _throughput_bars(ax: Axes, results: Sequence[BenchResult]) -> None:
     values = [r.throughput_ops for r in results]
     bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(results))])
     ax.bar_label(bars, labels=[rate(v) for v in values], fontsize=8)
-    ax.set_yscale(log_if_wide(values))
     ax.set_ylabel("throughput (writes/s, all nodes)")
     ax.yaxis.set_major_formatter(lambda value, _pos: rate(value))
     ratios = [

@@ -39,10 +39,13 @@ class Caption:
     command: str
     machine: str
     date: str
+    note: str = ""
+    """What the command does not say (e.g. how the servers were set up), or nothing."""
 
     def text(self) -> str:
-        """Two lines: the command, then the machine and the date."""
-        return f"{self.command}\n{self.machine}, {self.date}"
+        """The command, the note if any, then the machine and the date: one per line."""
+        lines = [self.command, self.note, f"{self.machine}, {self.date}"]
+        return "\n".join(line for line in lines if line)
 
 
 def machine_facts() -> str:
@@ -52,10 +55,10 @@ def machine_facts() -> str:
     return f"{cpus} CPU{'s' if cpus != 1 else ''}, {system}, Python {platform.python_version()}"
 
 
-def caption_now(command: str) -> Caption:
+def caption_now(command: str, note: str = "") -> Caption:
     """A caption for ``command`` run now, on this machine."""
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return Caption(command=command, machine=machine_facts(), date=date)
+    return Caption(command=command, machine=machine_facts(), date=date, note=note)
 
 
 def plot_format(path: str | Path) -> PlotFormat:
