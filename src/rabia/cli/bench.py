@@ -331,8 +331,7 @@ def bench(
         return
     ours = results[0]
     theirs = results[1] if len(results) > 1 else None
-    out = Console(soft_wrap=False)
-    out.print(_table(ours, theirs))
+    _stdout().print(_table(ours, theirs))
     if plot is not None:
         from rabia.bench.plots import plot_run
 
@@ -347,10 +346,16 @@ def bench(
         click.echo(json.dumps(doc, separators=(",", ":")))
 
 
+def _stdout() -> Console:
+    """The console for the tables: as wide as the table when not a terminal (no ellipses)."""
+    out = Console(soft_wrap=False)
+    return out if out.is_terminal else Console(soft_wrap=False, width=200)
+
+
 def _report_sweep(swept: Sweep, as_json: bool, plot: str | None, command: str) -> None:
     first = next(iter(swept.series.values()))[0]
     title = f"sweep, {first.nodes} nodes, {first.duration_s:g} s per point"
-    Console(soft_wrap=False).print(_text_table(sweep_table(swept.series), title))
+    _stdout().print(_text_table(sweep_table(swept.series), title))
     if plot is not None:
         from rabia.bench.plots import plot_sweep
 
