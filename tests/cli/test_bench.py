@@ -60,13 +60,14 @@ def test_cli_rabia_vs_pysyncobj_json_and_plot(tmp_path: Path) -> None:
     texts = svg_texts(plot.read_text())
     assert {"rabia", "pysyncobj", "p50", "p99", "p99.9"} <= set(texts)
     assert f"{doc['throughput_ops']:,.0f}" in texts
-    assert "rabia bench --duration 0.6 --warmup 0.3 --concurrency 20 --vs pysyncobj" in texts
+    assert "rabia bench --vs pysyncobj --duration 0.6 --warmup 0.3 --concurrency 20" in texts
 
 
 def test_cli_sweep_plot(tmp_path: Path) -> None:
     plot = tmp_path / "sweep.svg"
     short = ["--duration", "0.3", "--warmup", "0.1", "--json"]
-    result = CliRunner().invoke(main, ["bench", "--sweep", "10,20", "--plot", str(plot), *short])
+    options = ["--sweep", "10,20", "--no-uvloop", "--plot", str(plot), *short]
+    result = CliRunner().invoke(main, ["bench", *options])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output.strip().splitlines()[-1])
     assert doc["sweep"] == [10, 20] and doc["ratio"] == {}
@@ -76,7 +77,7 @@ def test_cli_sweep_plot(tmp_path: Path) -> None:
         check_result(point, 3)
     texts = svg_texts(plot.read_text())
     assert {"rabia p50", "rabia p99", "10", "20"} <= set(texts)
-    assert "rabia bench --duration 0.3 --warmup 0.1 --sweep 10,20" in texts
+    assert "rabia bench --sweep 10,20 --no-uvloop --duration 0.3 --warmup 0.1" in texts
     assert "latency (ms, log scale)" in texts
 
 

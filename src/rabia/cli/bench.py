@@ -120,11 +120,13 @@ _NOT_IN_TITLE = ("plot", "as_json")
 
 
 def _command_line(ctx: click.Context) -> str:
-    """The command as given (the options set on the command line, in canonical form)."""
+    """The command as given: the options set on the command line, in their order (click
+    fills ``ctx.params`` in that order), each in canonical form."""
     words = ["rabia", "bench"]
-    for param in ctx.command.params:
-        name = param.name
-        if not isinstance(param, click.Option) or name is None or name in _NOT_IN_TITLE:
+    options = {p.name: p for p in ctx.command.params if isinstance(p, click.Option)}
+    for name in ctx.params:
+        param = options.get(name)
+        if param is None or name in _NOT_IN_TITLE:
             continue
         if ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
             continue
