@@ -18,6 +18,7 @@ from rabia.core import (
     Request,
     State,
     Status,
+    UnsafeSwitches,
     Vote,
 )
 from rabia.core.messages import VOTE_QUESTION
@@ -217,3 +218,33 @@ def test_a_decided_configuration_change_restarts_the_barrier() -> None:
     assert replica.stats.barrier_restarts == 1
     assert cluster.nodes[0].answered[ticket] >= 1
     assert any(m.dst == 3 and isinstance(m.message, Barrier) for m in cluster.sent)
+
+
+@pytest.mark.parametrize("restart", [True, False], ids=["restarts", "unsafe-no-restart"])
+def test_a_reader_behind_two_changes_reads_only_under_the_latest(restart: bool) -> None:
+    """0 misses two changes ({0,1,2} + 3, then - 2) and a write that 1 and 3 alone decide.
+    Its barrier under {0,1,2} gets the removed 2's answer (mark 1): without a restart it
+    would answer after slot 1, before the write; with one it asks {0,1,3} again."""
+    cluster = ScriptedCluster(3, unsafe=UnsafeSwitches(barrier_no_restart=not restart))
+    cluster.add_joiner(3)
+    away = lambda m: 0 in (m.src, m.dst)  # noqa: E731
+    cluster.reconfigure(1, add=((3, "n3"),))
+    cluster.settle(30, pred=lambda m: not away(m))
+    cluster.reconfigure(1, remove=(2,))
+    cluster.settle(30, pred=lambda m: not away(m))
+    assert cluster.nodes[1].replica.configuration.members == (0, 1, 3)
+    cluster.drop(lambda m: 2 in (m.src, m.dst))
+    cluster.submit(1, seq=7)
+    cluster.settle(30, pred=lambda m: not away(m) and 2 not in (m.src, m.dst))
+    assert len(cluster.nodes[1].log) == 3 and len(cluster.nodes[2].log) == 2
+    cluster.drop(away)
+    ticket = cluster.read(0)
+    cluster.settle(60, pred=lambda m: {m.src, m.dst} == {0, 2})
+    reader = cluster.nodes[0]
+    assert len(reader.log) == 2 and reader.replica.configuration.members == (0, 1, 3)
+    if not restart:
+        assert reader.answered[ticket] == 2, "a stale read: the write of slot 2 is missing"
+        return
+    assert ticket not in reader.answered
+    cluster.settle(60)
+    assert reader.answered[ticket] == 3
