@@ -25,6 +25,7 @@ from rabia.kv.connection import Connection, Submit
 from rabia.kv.entries import encode_command
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine
+from rabia.kv.reads import Read
 from rabia.kv.request import MAX_INLINE
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
@@ -42,7 +43,9 @@ MAX_SUBSCRIBER_BUFFER = 32 * 1024 * 1024
 class RespServer(Listener):
     """Listens for Redis clients on behalf of one node whose machine is ``KVMachine``.
 
-    ``unsafe`` names deliberately broken builds (``rabia.kv.unsafe``), for tests only.
+    ``unsafe`` names deliberately broken builds (``rabia.kv.unsafe``), for tests only;
+    ``reads``: ``log`` (every command through the log) or ``barrier`` (read-only
+    commands through the read barrier, ADR 0017).
     """
 
     def __init__(
@@ -54,11 +57,15 @@ class RespServer(Listener):
         password: bytes | None = None,
         watch_history: int = 100_000,
         unsafe: frozenset[str] = frozenset(),
+        reads: str = "log",
     ):
         super().__init__(host, port)
         self.node = node
         self.password = password
         self.unsafe = unsafe
+        if reads not in ("log", "barrier"):
+            raise ValueError(f"reads must be 'log' or 'barrier', not {reads!r}")
+        self.barrier_reads = reads == "barrier"
         machine = node.machine
         if not isinstance(machine, KVMachine):
             raise TypeError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")
@@ -72,6 +79,8 @@ class RespServer(Listener):
         machine.served_sink = self
         self.submit: Submit = node.submit_callback
         """Replicates a log entry through the node."""
+        self.read: Read = node.read_callback
+        """Runs a function of the state once a read barrier released it."""
         self._calls: dict[bytes, BlockedCall] = {}
         """Blocked calls of this node's clients, by waiter id."""
         self._wid_prefix = b"%d.%d." % (node.config.node_id, node.session)
@@ -197,6 +206,7 @@ class RespServer(Listener):
             password=self.password,
             max_request=self.max_request,
             unsafe=self.unsafe,
+            barrier_reads=self.barrier_reads,
         )
 
 
