@@ -39,7 +39,7 @@ def barrier_cluster(up: RabiaUp) -> Iterator[ClusterSide]:
         side.close()
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sequences(every_type, max_size=20))
 def test_barrier_reads_answer_as_redis_does(
     barrier_cluster: ClusterSide, oracle: RedisOracle, commands: list[list[bytes]]

@@ -25,11 +25,10 @@ from rabia.kv.connection import Connection, Submit
 from rabia.kv.entries import encode_command
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine
-from rabia.kv.reads import Read
 from rabia.kv.request import MAX_INLINE
 from rabia.runtime.listener import Listener
 from rabia.runtime.node import Node
-from rabia.runtime.pending import Outcome
+from rabia.runtime.pending import OnOutcome, Outcome
 from rabia.runtime.topology import TopologyEvent
 
 log = logging.getLogger("rabia.resp")
@@ -79,8 +78,6 @@ class RespServer(Listener):
         machine.served_sink = self
         self.submit: Submit = node.submit_callback
         """Replicates a log entry through the node."""
-        self.read: Read = node.read_callback
-        """Runs a function of the state once a read barrier released it."""
         self._calls: dict[bytes, BlockedCall] = {}
         """Blocked calls of this node's clients, by waiter id."""
         self._wid_prefix = b"%d.%d." % (node.config.node_id, node.session)
@@ -100,6 +97,10 @@ class RespServer(Listener):
     def hub(self) -> WatchHub:
         """Change notifications in commit order, for SUBSCRIBE and RABIA.WATCH."""
         return self._hub
+
+    def read(self, query: Callable[[], bytes], on_outcome: OnOutcome) -> None:
+        """Run ``query`` on the state once a read barrier released it (ADR 0017)."""
+        self.node.read_callback(query, on_outcome)
 
     def track(self, wid: bytes, call: BlockedCall | None) -> None:
         """Route the machine's announcement that ``wid`` was served to ``call``."""
