@@ -375,8 +375,7 @@ class Connection:
         transform: Callable[[bytes], bytes] | None,
         start: Callable[[PendingReply], None],
     ) -> None:
-        """A log command's reply place; ``start`` submits it, now or after the reads
-        before it are answered (``rabia.kv.reads``)."""
+        """A log command's reply place; ``start`` submits it (after earlier reads)."""
         pending = PendingReply(self, resp3, transform)
         self._replies.append(pending)
         if self._reads is None:
@@ -463,6 +462,8 @@ class Connection:
         """A blocking command: its reply's place is kept while it waits (ADR 0014)."""
 
         def start(pending: PendingReply) -> None:
+            if self._lost:  # gone while earlier reads were answered: nothing to wait for
+                return
             calls = self._calls
             if len(calls) > 32:
                 self._calls = calls = [c for c in calls if c.stage is not Stage.DONE]
