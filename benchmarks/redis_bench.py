@@ -6,6 +6,7 @@ measured at node 0's Redis port. Prints a table of requests per second (redis, r
 rabia / redis) and, last, one JSON line.
 
     .venv/bin/python benchmarks/redis_bench.py [-n 200000] [-c 50] [-P 16] [-t set,get]
+        [--redis-pipeline P]  # redis-server's -P (default: the same as rabia's)
         [--profile SECONDS]   # also py-spy node 0 during the rabia run: top functions
         [--plot FILE]         # also draw it (.svg, or .html with the table): matplotlib
 
@@ -57,10 +58,10 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
         time.sleep(0.05)
 
 
-def redis_benchmark(port: int, args: argparse.Namespace) -> Figures:
+def redis_benchmark(port: int, args: argparse.Namespace, pipeline: int) -> Figures:
     """Figures per test (requests per second, p50, p99), e.g. {"SET": ..., "GET": ...}."""
     cmd = ["redis-benchmark", "-p", str(port), "-t", args.tests, "-n", str(args.requests)]
-    cmd += ["-c", str(args.clients), "-P", str(args.pipeline), "--csv"]
+    cmd += ["-c", str(args.clients), "-P", str(pipeline), "--csv"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
     found = parse_csv(done.stdout)
     if done.returncode != 0 or not found:
@@ -80,7 +81,7 @@ def run_redis(args: argparse.Namespace, tmp: Path) -> Figures:
     )
     try:
         wait_for_port(port, server)
-        return redis_benchmark(port, args)
+        return redis_benchmark(port, args, args.redis_pipeline)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -159,7 +160,7 @@ def run_rabia(args: argparse.Namespace, tmp: Path) -> tuple[Figures, list[str]]:
             )
         elif args.profile:
             print("(no profile: py-spy not installed or node 0 not found)", file=sys.stderr)
-        result = redis_benchmark(base, args)
+        result = redis_benchmark(base, args, args.pipeline)
     finally:
         if spy is not None:
             spy.wait(timeout=args.profile + 60)
@@ -179,6 +180,9 @@ def main() -> None:
     parser.add_argument("-n", "--requests", type=int, default=200_000)
     parser.add_argument("-c", "--clients", type=int, default=50)
     parser.add_argument("-P", "--pipeline", type=int, default=16)
+    parser.add_argument(
+        "--redis-pipeline", type=int, default=None, help="redis-server's -P (default: -P)."
+    )
     parser.add_argument("-t", "--tests", default="set,get")
     parser.add_argument("--nodes", type=int, default=3)
     parser.add_argument("--tmp", default=None, help="Parent of the temporary data directory.")
@@ -189,6 +193,8 @@ def main() -> None:
         "--plot", default=None, help="Also draw the figures to this .svg or .html file."
     )
     args = parser.parse_args()
+    if args.redis_pipeline is None:
+        args.redis_pipeline = args.pipeline
     for tool in ("redis-server", "redis-benchmark"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found: `make tools` (apt-get install redis-server)")
@@ -203,14 +209,18 @@ def main() -> None:
         redis = run_redis(args, tmp)
         rabia, top = run_rabia(args, tmp)
     setting = f"-n {args.requests} -c {args.clients} -P {args.pipeline}"
+    if args.redis_pipeline != args.pipeline:
+        setting += f" (redis-server: -P {args.redis_pipeline})"
     print(f"redis-benchmark {setting} (requests per second; rabia: {args.nodes} nodes, node 0)")
-    print(f"{'test':<6} {'redis':>12} {'rabia':>12} {'rabia/redis':>12}")
+    print(f"{'test':<6} {'redis':>12} {'rabia':>12} {'rabia/redis':>12} {'rabia p99 ms':>13}")
     ratio = {}
     missing = CommandFigures(0.0)
     for test, theirs in redis.items():
         ours = rabia.get(test, missing)
         ratio[test] = ours.rps / theirs.rps
-        print(f"{test:<6} {theirs.rps:>12,.0f} {ours.rps:>12,.0f} {ratio[test]:>12.3f}")
+        p99_ms = "-" if ours.p99_ms is None else f"{ours.p99_ms:.1f}"
+        row = f"{test:<6} {theirs.rps:>12,.0f} {ours.rps:>12,.0f} {ratio[test]:>12.3f}"
+        print(f"{row} {p99_ms:>13}")
     if top:
         print(f"node 0, top {len(top)} functions by own time (py-spy, {args.profile:g} s):")
         for line in top:
@@ -221,6 +231,7 @@ def main() -> None:
         "requests": args.requests,
         "clients": args.clients,
         "pipeline": args.pipeline,
+        "redis_pipeline": args.redis_pipeline,
         "nodes": args.nodes,
         "redis": {test: f.rps for test, f in redis.items()},
         "rabia": {test: f.rps for test, f in rabia.items()},
@@ -246,6 +257,8 @@ def plot(args: argparse.Namespace, rows: list[Comparison]) -> None:
         f"benchmarks/redis_bench.py -n {args.requests} -c {args.clients} -P {args.pipeline}"
         f" -t {args.tests} --nodes {args.nodes}"
     )
+    if args.redis_pipeline != args.pipeline:
+        command += f" --redis-pipeline {args.redis_pipeline}"
     note = (
         f"rabia: node 0 of a {args.nodes}-node rabia up, on disk, durability always;"
         " redis-server: no persistence; same machine, one after the other"
