@@ -157,7 +157,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py
 
 # redis-benchmark against one redis-server and against a `rabia up` cluster, same run;
-# e.g. make bench-redis ARGS="-P 1 --profile 10".
+# e.g. make bench-redis ARGS="-P 1 --profile 10 --plot redis.svg".
 bench-redis: $(STAMP) tools
 	$(BIN)/python benchmarks/redis_bench.py $(ARGS)
 

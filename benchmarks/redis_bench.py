@@ -6,7 +6,9 @@ measured at node 0's Redis port. Prints a table of requests per second (redis, r
 rabia / redis) and, last, one JSON line.
 
     .venv/bin/python benchmarks/redis_bench.py [-n 200000] [-c 50] [-P 16] [-t set,get]
+        [--redis-pipeline P]  # redis-server's -P (default: the same as rabia's)
         [--profile SECONDS]   # also py-spy node 0 during the rabia run: top functions
+        [--plot FILE]         # also draw it (.svg, or .html with the table): matplotlib
 
 Needs redis-server and redis-benchmark (Debian: redis-server, redis-tools; `make tools`).
 """
@@ -17,7 +19,6 @@ import argparse
 import collections
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -28,10 +29,12 @@ import threading
 import time
 from pathlib import Path
 
+from rabia.bench.plotting import PlotUnavailable, caption_now, plot_format, require_matplotlib
+from rabia.bench.redis_compare import CommandFigures, Comparison, parse_csv
 from rabia.cli.up import free_port_base
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULT = re.compile(r"^([A-Za-z_ ]+): ([0-9.]+) requests per second", re.M)
+Figures = dict[str, CommandFigures]
 
 
 def free_port() -> int:
@@ -55,19 +58,18 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
         time.sleep(0.05)
 
 
-def redis_benchmark(port: int, args: argparse.Namespace) -> dict[str, float]:
-    """requests per second per test, e.g. {"SET": 1.2e6, "GET": 1.5e6}."""
+def redis_benchmark(port: int, args: argparse.Namespace, pipeline: int) -> Figures:
+    """Figures per test (requests per second, p50, p99), e.g. {"SET": ..., "GET": ...}."""
     cmd = ["redis-benchmark", "-p", str(port), "-t", args.tests, "-n", str(args.requests)]
-    cmd += ["-c", str(args.clients), "-P", str(args.pipeline), "-q"]
+    cmd += ["-c", str(args.clients), "-P", str(pipeline), "--csv"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
-    text = done.stdout.replace("\r", "\n")
-    found = {name.strip(): float(rps) for name, rps in RESULT.findall(text)}
+    found = parse_csv(done.stdout)
     if done.returncode != 0 or not found:
         raise SystemExit(f"redis-benchmark failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
     return found
 
 
-def run_redis(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+def run_redis(args: argparse.Namespace, tmp: Path) -> Figures:
     port = free_port()
     server = subprocess.Popen(
         [
@@ -79,7 +81,7 @@ def run_redis(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
     )
     try:
         wait_for_port(port, server)
-        return redis_benchmark(port, args)
+        return redis_benchmark(port, args, args.redis_pipeline)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -115,7 +117,7 @@ def top_functions(raw: Path, count: int = 10) -> list[tuple[str, float]]:
     return [(name, 100 * n / total) for name, n in own.most_common(count)] if total else []
 
 
-def run_rabia(args: argparse.Namespace, tmp: Path) -> tuple[dict[str, float], list[str]]:
+def run_rabia(args: argparse.Namespace, tmp: Path) -> tuple[Figures, list[str]]:
     base = free_port_base(args.nodes, 31000 + (os.getpid() % 300) * 10, 39000)
     up = subprocess.Popen(
         [
@@ -158,7 +160,7 @@ def run_rabia(args: argparse.Namespace, tmp: Path) -> tuple[dict[str, float], li
             )
         elif args.profile:
             print("(no profile: py-spy not installed or node 0 not found)", file=sys.stderr)
-        result = redis_benchmark(base, args)
+        result = redis_benchmark(base, args, args.pipeline)
     finally:
         if spy is not None:
             spy.wait(timeout=args.profile + 60)
@@ -178,41 +180,91 @@ def main() -> None:
     parser.add_argument("-n", "--requests", type=int, default=200_000)
     parser.add_argument("-c", "--clients", type=int, default=50)
     parser.add_argument("-P", "--pipeline", type=int, default=16)
+    parser.add_argument(
+        "--redis-pipeline", type=int, default=None, help="redis-server's -P (default: -P)."
+    )
     parser.add_argument("-t", "--tests", default="set,get")
     parser.add_argument("--nodes", type=int, default=3)
     parser.add_argument("--tmp", default=None, help="Parent of the temporary data directory.")
     parser.add_argument(
         "--profile", type=int, default=0, help="py-spy node 0 for this many seconds."
     )
+    parser.add_argument(
+        "--plot", default=None, help="Also draw the figures to this .svg or .html file."
+    )
     args = parser.parse_args()
+    if args.redis_pipeline is None:
+        args.redis_pipeline = args.pipeline
     for tool in ("redis-server", "redis-benchmark"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found: `make tools` (apt-get install redis-server)")
+    if args.plot is not None:
+        try:
+            plot_format(args.plot)
+            require_matplotlib()
+        except (ValueError, PlotUnavailable) as exc:
+            raise SystemExit(f"--plot: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="redis-bench-", dir=args.tmp) as name:
         tmp = Path(name)
         redis = run_redis(args, tmp)
         rabia, top = run_rabia(args, tmp)
     setting = f"-n {args.requests} -c {args.clients} -P {args.pipeline}"
+    if args.redis_pipeline != args.pipeline:
+        setting += f" (redis-server: -P {args.redis_pipeline})"
     print(f"redis-benchmark {setting} (requests per second; rabia: {args.nodes} nodes, node 0)")
-    print(f"{'test':<6} {'redis':>12} {'rabia':>12} {'rabia/redis':>12}")
+    print(f"{'test':<6} {'redis':>12} {'rabia':>12} {'rabia/redis':>12} {'rabia p99 ms':>13}")
     ratio = {}
-    for test in redis:
-        ratio[test] = rabia.get(test, 0.0) / redis[test]
-        print(f"{test:<6} {redis[test]:>12,.0f} {rabia.get(test, 0):>12,.0f} {ratio[test]:>12.3f}")
+    missing = CommandFigures(0.0)
+    for test, theirs in redis.items():
+        ours = rabia.get(test, missing)
+        ratio[test] = ours.rps / theirs.rps
+        p99_ms = "-" if ours.p99_ms is None else f"{ours.p99_ms:.1f}"
+        row = f"{test:<6} {theirs.rps:>12,.0f} {ours.rps:>12,.0f} {ratio[test]:>12.3f}"
+        print(f"{row} {p99_ms:>13}")
     if top:
         print(f"node 0, top {len(top)} functions by own time (py-spy, {args.profile:g} s):")
         for line in top:
             print("  " + line)
+    if args.plot is not None:
+        plot(args, [Comparison(test, rabia.get(test, missing), redis[test]) for test in redis])
     summary = {
         "requests": args.requests,
         "clients": args.clients,
         "pipeline": args.pipeline,
+        "redis_pipeline": args.redis_pipeline,
         "nodes": args.nodes,
-        "redis": redis,
-        "rabia": rabia,
+        "redis": {test: f.rps for test, f in redis.items()},
+        "rabia": {test: f.rps for test, f in rabia.items()},
         "ratio": {k: round(v, 4) for k, v in ratio.items()},
+        "p50_ms": {"redis": p50(redis), "rabia": p50(rabia)},
+        "p99_ms": {"redis": p99(redis), "rabia": p99(rabia)},
     }
     print(json.dumps(summary))
+
+
+def p50(figures: Figures) -> dict[str, float | None]:
+    return {test: f.p50_ms for test, f in figures.items()}
+
+
+def p99(figures: Figures) -> dict[str, float | None]:
+    return {test: f.p99_ms for test, f in figures.items()}
+
+
+def plot(args: argparse.Namespace, rows: list[Comparison]) -> None:
+    from rabia.bench.redis_compare import plot_comparison
+
+    command = (
+        f"benchmarks/redis_bench.py -n {args.requests} -c {args.clients} -P {args.pipeline}"
+        f" -t {args.tests} --nodes {args.nodes}"
+    )
+    if args.redis_pipeline != args.pipeline:
+        command += f" --redis-pipeline {args.redis_pipeline}"
+    note = (
+        f"rabia: node 0 of a {args.nodes}-node rabia up, on disk, durability always;"
+        " redis-server: no persistence; same machine, one after the other"
+    )
+    plot_comparison(rows, caption_now(command, note), args.plot)
+    print(f"plot: {args.plot}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,13 @@ class StateMachine(ABC):
         state needs time (TTLs, leases); the default ignores the time."""
         return self.apply(command)
 
+    def query(self, query: bytes) -> bytes:
+        """Answer a read-only ``query`` from the current state, changing nothing.
+
+        ``Node.read`` calls it once the read barrier makes the answer linearizable
+        (ADR 0017), on this node only. The default refuses every query."""
+        raise NotImplementedError(f"{type(self).__name__} answers no query")
+
     @abstractmethod
     def snapshot(self) -> bytes:
         """Serialize the whole state."""

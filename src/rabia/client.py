@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rabia.codec import DEFAULT_MAX_FRAME, CodecError, FrameReader
 from rabia.errors import Rejected, Timeout, Unavailable
 from rabia.runtime.client_protocol import (
+    ClientRead,
     ClientReply,
     ClientRequest,
     MemberReply,
@@ -49,7 +50,7 @@ class Client:
         self._connect_timeout = connect_timeout
         self._target = 0
         self._seq = 0
-        self._pending: dict[int, tuple[bytes, asyncio.Future[bytes]]] = {}
+        self._pending: dict[int, tuple[ClientRequest | ClientRead, asyncio.Future[bytes]]] = {}
         self._protocol: _ClientProtocol | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._closed = False
@@ -80,8 +81,12 @@ class Client:
                 self._target = (self._target + 1) % len(self._addresses)
                 continue
             self._protocol = protocol
-            for seq, (op, _) in sorted(self._pending.items()):
-                protocol.send(ClientRequest(self.client_id, seq, op, self._acked_below()))
+            for _, (request, _) in sorted(self._pending.items()):
+                if isinstance(request, ClientRequest):  # with the mark as it is now
+                    request = ClientRequest(
+                        request.client_id, request.seq, request.op, self._acked_below()
+                    )
+                protocol.send(request)
             return
         raise Unavailable(f"no node reachable: {last}")
 
@@ -101,6 +106,25 @@ class Client:
 
     async def submit(self, op: bytes, *, timeout: float | None = None) -> bytes:
         """Apply ``op`` exactly once on the cluster and return its result."""
+        return await self._call(
+            lambda seq: ClientRequest(self.client_id, seq, op, self._acked_below()),
+            timeout,
+            "the command may still apply",
+        )
+
+    async def read(self, query: bytes, *, timeout: float | None = None) -> bytes:
+        """The connected node's ``StateMachine.query(query)``, linearizable without the
+        log (a read barrier, ADR 0017); a read changes nothing and is re-sent freely."""
+        return await self._call(
+            lambda seq: ClientRead(self.client_id, seq, query), timeout, "nothing was changed"
+        )
+
+    async def _call(
+        self,
+        request_for: Callable[[int], ClientRequest | ClientRead],
+        timeout: float | None,
+        on_timeout: str,
+    ) -> bytes:
         if self._closed:
             raise Unavailable("client closed")
         if self._protocol is None:
@@ -108,14 +132,15 @@ class Client:
         seq = self._seq
         self._seq += 1
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._pending[seq] = (op, future)
+        request = request_for(seq)
+        self._pending[seq] = (request, future)
         if self._protocol is not None:
-            self._protocol.send(ClientRequest(self.client_id, seq, op, self._acked_below()))
+            self._protocol.send(request)
         wait = self._timeout if timeout is None else timeout
         try:
             return await asyncio.wait_for(asyncio.shield(future), wait)
         except TimeoutError:
-            raise Timeout(f"no reply within {wait}s; the command may still apply") from None
+            raise Timeout(f"no reply within {wait}s; {on_timeout}") from None
         finally:
             self._pending.pop(seq, None)
 
@@ -222,7 +247,7 @@ class _ClientProtocol(FramedProtocol):
         if self._transport is not None:
             self._transport.close()
 
-    def send(self, request: ClientRequest | StatusRequest | MemberRequest) -> None:
+    def send(self, request: ClientRequest | ClientRead | StatusRequest | MemberRequest) -> None:
         self.send_frame(request)
 
     def data_received(self, data: bytes) -> None:

@@ -14,8 +14,8 @@ import msgspec
 
 from rabia.core.messages import Message
 
-PROTOCOL_VERSION: Final = 2
-"""Bumped on any incompatible change of messages or framing."""
+PROTOCOL_VERSION: Final = 3
+"""Bumped on any incompatible change of messages or framing (3: BARRIER, BARRIER_ACK)."""
 
 DEFAULT_MAX_FRAME: Final = 16 * 1024 * 1024
 """Frames larger than this are refused (the connection is closed)."""

@@ -1,16 +1,18 @@
-"""``rabia bench``: its options, and the JSON line of short runs of real worker processes
-on loopback (structure only, never speed), with no worker left behind."""
+"""``rabia bench``: its options, and the JSON line and plots of short runs of real worker
+processes on loopback (structure only, never speed), with no worker left behind."""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from rabia.cli import main
-from tests.bench.helpers import check_result, needs_pysyncobj, worker_children
+from tests.bench.helpers import check_result, needs_pysyncobj, svg_texts, worker_children
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +46,9 @@ def test_cli_rejects_same_peer() -> None:
 
 
 @needs_pysyncobj
-def test_cli_rabia_vs_pysyncobj_json() -> None:
-    doc = _bench_json("--vs", "pysyncobj")
+def test_cli_rabia_vs_pysyncobj_json_and_plot(tmp_path: Path) -> None:
+    plot = tmp_path / "run.svg"
+    doc = _bench_json("--vs", "pysyncobj", "--plot", str(plot))
     check_result(doc, 3)
     assert doc["system"] == "rabia"
     assert 0.0 <= doc["fast_path_ratio"] <= 1.0
@@ -54,3 +57,47 @@ def test_cli_rabia_vs_pysyncobj_json() -> None:
     assert peer["name"] == "pysyncobj"
     assert peer["throughput_ops"] > 0 and peer["p50_ms"] > 0
     assert doc["ratio"] == pytest.approx(doc["throughput_ops"] / peer["throughput_ops"], rel=0.01)
+    texts = svg_texts(plot.read_text())
+    assert {"rabia", "pysyncobj", "p50", "p99", "p99.9"} <= set(texts)
+    assert f"{doc['throughput_ops']:,.0f}" in texts
+    assert "rabia bench --vs pysyncobj --duration 0.6 --warmup 0.3 --concurrency 20" in texts
+
+
+def test_cli_sweep_plot(tmp_path: Path) -> None:
+    plot = tmp_path / "sweep.svg"
+    short = ["--duration", "0.3", "--warmup", "0.1", "--json"]
+    options = ["--sweep", "10,20", "--no-uvloop", "--plot", str(plot), *short]
+    result = CliRunner().invoke(main, ["bench", *options])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output.strip().splitlines()[-1])
+    assert doc["sweep"] == [10, 20] and doc["ratio"] == {}
+    points = doc["series"]["rabia"]
+    assert [p["concurrency"] for p in points] == [10, 20]
+    for point in points:
+        check_result(point, 3)
+    texts = svg_texts(plot.read_text())
+    assert {"rabia p50", "rabia p99", "10", "20"} <= set(texts)
+    assert "rabia bench --sweep 10,20 --no-uvloop --duration 0.3 --warmup 0.1" in texts
+    assert "latency (ms, log scale)" in texts
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--sweep", "10,10"], "given twice"),
+        (["--sweep", "10,x"], "comma-separated"),
+        (["--sweep", "10", "--mode", "latency"], "--mode throughput"),
+        (["--plot", "x.png"], ".svg or .html"),
+    ],
+)
+def test_cli_rejects_before_running(options: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["bench", *options])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_plot_without_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = CliRunner().invoke(main, ["bench", "--plot", "x.svg"])
+    assert result.exit_code == 2
+    assert "pip install 'rabia[plot]'" in result.output

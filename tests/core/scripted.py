@@ -43,6 +43,8 @@ class Node:
     up: bool = True
     snapshot: SnapshotRecord | None = None
     """Latest snapshot saved or installed; its app_state is the encoded log below it."""
+    answered: dict[int, int] = field(default_factory=dict)
+    """read ticket -> the length of the applied log when the read was answered."""
 
 
 class ScriptedCluster:
@@ -100,6 +102,8 @@ class ScriptedCluster:
             for entry in ready.committed:
                 if entry.slot == len(node.log):
                     node.log.append(entry.batch)
+            for ticket in range(len(node.answered), ready.reads_below):
+                node.answered[ticket] = len(node.log)
             node.decided.extend(e for e in ready.events if isinstance(e, Decided))
             node.events.extend(ready.events)
             replica.advance()
@@ -134,6 +138,12 @@ class ScriptedCluster:
                 if b.id == batch_id:
                     return b  # type: ignore[no-any-return]
         raise AssertionError("submitted batch not found")
+
+    def read(self, i: int) -> int:
+        """A linearizable read at node i: its ticket (``Node.answered`` once released)."""
+        ticket = self.nodes[i].replica.read()
+        self.drain(i)
+        return ticket
 
     def deliver(self, pred: Callable[[InFlight], bool] = lambda m: True, limit: int = 10**6) -> int:
         """Deliver (in FIFO order) every in-flight message matching ``pred``; new ones too."""

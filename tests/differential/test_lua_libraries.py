@@ -330,6 +330,12 @@ def test_struct(
         expr("cjson.encode()"),
         expr("cmsgpack.pack()"),
         expr("struct.pack('c3', 'a')"),
+        # the data's length is checked before an unknown option is refused
+        expr("struct.unpack('y', '', -1)"),
+        expr("struct.unpack('y', 'abc', 5)"),
+        expr("struct.unpack('y', 'abc', 4)"),
+        expr("struct.unpack('', 'abc', -5)"),
+        expr("struct.unpack('b', 'abc', 0)"),
         expr('bit.band(0.0, "x", "x")'),  # LuaBitOp checks the last argument first
         expr('bit.bxor(1, "x", 2, "y")'),
         "cjson.encode = 1",

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -18,7 +19,8 @@ from rabia.cli.up import free_port_base
 from tests.e2e.cluster import ROOT
 
 
-def test_rabia_up_serves_redis_and_stops_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reads", ["log", "barrier"])
+def test_rabia_up_serves_redis_and_stops_on_sigterm(reads: str, tmp_path: Path) -> None:
     base = free_port_base(3, 21000 + (os.getpid() % 400) * 10)
     up = subprocess.Popen(
         [
@@ -30,6 +32,8 @@ def test_rabia_up_serves_redis_and_stops_on_sigterm(tmp_path: Path) -> None:
             str(base),
             "--data-dir",
             str(tmp_path),
+            "--reads",
+            reads,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -53,10 +57,14 @@ def test_rabia_up_serves_redis_and_stops_on_sigterm(tmp_path: Path) -> None:
         clients = [redis.Redis(port=base + i) for i in range(3)]
         assert clients[0].set("hello", "world")
         assert [c.get("hello") for c in clients] == [b"world"] * 3
+        pipe = clients[2].pipeline(transaction=False)
+        assert pipe.set("n", 1).get("n").incr("n").get("n").execute() == [True, b"1", 2, b"2"]
         with urllib.request.urlopen(metrics, timeout=10) as answer:
             families = text_string_to_metric_families(answer.read().decode())
             applied = {s.name: s.value for f in families for s in f.samples}
         assert applied["rabia_applied_slots_total"] >= 1  # node 2 applied the SET it read back
+        barrier_reads = applied["rabia_barrier_reads_total"]
+        assert barrier_reads == 0 if reads == "log" else barrier_reads >= 3, barrier_reads
         up.send_signal(signal.SIGTERM)
         rest = up.communicate(timeout=30)[0]
         assert up.returncode == 0 and "stopped" in rest, rest

@@ -84,6 +84,16 @@ class FakeNode:
     def members(self) -> tuple[int, ...]:
         return (0,)
 
+    def read_callback(
+        self,
+        query: Callable[[], bytes],
+        deliver: Callable[[bytes | RabiaError], None],
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """Answered at once, delivered on the next loop iteration."""
+        asyncio.get_running_loop().call_soon(deliver, query())
+
     async def submit(self, command: bytes, *, timeout: float | None = None) -> bytes:
         if len(command) > MAX_COMMAND_BYTES:
             raise Rejected(f"command of {len(command)} bytes exceeds max_command_bytes")

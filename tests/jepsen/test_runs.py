@@ -7,6 +7,7 @@ Default: 3 runs of 20 s from seed 0 (``JEPSEN_RUNS``, ``JEPSEN_DURATION``,
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,15 @@ def test_kill_9_in_a_mode_without_fsync_loses_no_acknowledged_write(
     result = run(config, tmp_path / "run")
     assert result.ok, failure(result)
     assert "--durability off" in config.replay()
+
+
+def test_barrier_reads_stay_linearizable(tmp_path: Path) -> None:
+    """``--reads barrier`` (ADR 0017): GETs answered without the log at every node, the
+    clients sticking to their node while it is cut off; no stale read."""
+    duration = min(DURATION, 10.0)
+    (config,) = plan(1, SEED + 200, "partition-one", "register", duration=duration, reads="barrier")
+    config = RunConfig(**{**asdict(config), "sticky": True})
+    result = run(config, tmp_path / "run")
+    assert result.ok, failure(result)
+    assert "--reads barrier" in config.replay()
+    assert result.counts["ok"] >= 10 * duration, result.counts

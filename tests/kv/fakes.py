@@ -39,6 +39,10 @@ class FakeLog:
         self.refuse: RabiaError | None = None
         self.now = 1_000_000_000
         self.connections: list[Connection] = []
+        self.reads = 0
+        """Barrier reads asked for."""
+        self.reads_wait = False
+        self.waiting_reads: list[tuple[Callable[[], bytes], OnOutcome]] = []
 
     def submit(self, entry: bytes, deliver: OnOutcome) -> None:
         if self.refuse is not None:
@@ -47,6 +51,23 @@ class FakeLog:
             self.in_flight.append((entry, deliver))
             return
         self.apply(entry, deliver)
+
+    def read(self, query: Callable[[], bytes], deliver: OnOutcome) -> None:
+        """A barrier read: runs now, or once the log's held entries are decided when
+        ``reads_wait`` (the barrier's B is a slot in flight)."""
+        if self.refuse is not None:
+            raise self.refuse
+        self.reads += 1
+        if self.reads_wait:
+            self.waiting_reads.append((query, deliver))
+        else:
+            deliver(query())
+
+    def finish_reads(self) -> None:
+        """Answer the reads held by ``reads_wait``, from the state as it is now."""
+        waiting, self.waiting_reads = self.waiting_reads, []
+        for query, deliver in waiting:
+            deliver(query())
 
     def apply(self, entry: bytes, deliver: OnOutcome) -> None:
         """Apply one entry now (in log order) and deliver or hold its reply."""
@@ -129,6 +150,7 @@ class Client:
         password: bytes | None = None,
         unsafe: frozenset[str] = frozenset(),
         client_id: int = 7,
+        barrier_reads: bool = False,
     ) -> None:
         self.log = log or FakeLog()
         self.notified = 0
@@ -141,6 +163,7 @@ class Client:
             max_request=1 << 20,
             unsafe=unsafe,
             clock=lambda: self.clock,
+            barrier_reads=barrier_reads,
         )
         self.log.connections.append(self.conn)
 

@@ -20,7 +20,9 @@ MEMBERS = {i: f"127.0.0.1:{7000 + i}" for i in range(3)}
 Body = Callable[[list[aioredis.Redis]], Awaitable[None]]
 
 
-def with_cluster(body: Body, password: bytes | None = None, protocol: int | None = None) -> None:
+def with_cluster(
+    body: Body, password: bytes | None = None, protocol: int | None = None, reads: str = "log"
+) -> None:
     async def main() -> None:
         network = MemoryNetwork()
         nodes = [
@@ -29,7 +31,9 @@ def with_cluster(body: Body, password: bytes | None = None, protocol: int | None
             )
             for i in MEMBERS
         ]
-        servers = [RespServer(node, "127.0.0.1", 0, password=password) for node in nodes]
+        servers = [
+            RespServer(node, "127.0.0.1", 0, password=password, reads=reads) for node in nodes
+        ]
         for node, server in zip(nodes, servers, strict=True):
             await node.start()
             await server.start()
@@ -38,6 +42,8 @@ def with_cluster(body: Body, password: bytes | None = None, protocol: int | None
         clients = [aioredis.Redis(host="127.0.0.1", port=s.address[1], **extra) for s in servers]
         try:
             await body(clients)
+            if reads == "barrier":
+                assert sum(n.stats()["reads_released"] for n in nodes) > 0
         finally:
             for client in clients:
                 await client.aclose()
@@ -49,7 +55,8 @@ def with_cluster(body: Body, password: bytes | None = None, protocol: int | None
     asyncio.run(main())
 
 
-def test_every_node_serves_linearizable_reads_and_writes() -> None:
+@pytest.mark.parametrize("reads", ["log", "barrier"])
+def test_every_node_serves_linearizable_reads_and_writes(reads: str) -> None:
     async def body(c: list[aioredis.Redis]) -> None:
         assert await c[0].ping()
         assert await c[0].set("k", "v1")
@@ -62,8 +69,11 @@ def test_every_node_serves_linearizable_reads_and_writes() -> None:
         assert await c[2].delete("a", "b", "nope") == 2
         assert await c[0].dbsize() == 3
         assert sorted(await c[1].keys("*")) == [b"k", b"n", b"t"]
+        async with c[2].pipeline(transaction=False) as pipe:
+            pipe.set("p", "1").get("p").incr("p").get("p").get("k")
+            assert await pipe.execute() == [True, b"1", 2, b"2", b"v1"]
 
-    with_cluster(body)
+    with_cluster(body, reads=reads)
 
 
 def test_resp2_clients_get_the_same_answers() -> None:

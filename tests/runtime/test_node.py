@@ -26,6 +26,11 @@ class Log(StateMachine):
         self.entries.append(command)
         return b"%d" % len(self.entries)
 
+    def query(self, query: bytes) -> bytes:
+        if query == b"len":
+            return b"%d" % len(self.entries)
+        return super().query(query)
+
     def snapshot(self) -> bytes:
         return b"\n".join(self.entries)
 
@@ -394,3 +399,61 @@ def test_a_node_bound_behind_a_forwarder_is_reached_at_its_advertised_address() 
             await proxy.close()
 
     asyncio.run(main())
+
+
+def test_a_read_sees_every_write_acknowledged_before_it_without_a_log_entry() -> None:
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        network.isolate(2)
+        for k in range(5):
+            await nodes[0].submit(b"w%d" % k)
+        network.heal()
+        await poll_until(
+            lambda: asyncio.sleep(0, nodes[2].transport.connected()),
+            lambda peers: len(peers) == 2,
+            timeout=5,
+        )
+        lagging = nodes[2].stats()["applied_slot"]
+        assert await nodes[2].read(b"len") == b"5", "2 waits until it applied the writes"
+        assert lagging < nodes[2].stats()["applied_slot"]
+        applied = [n.stats()["applied_slot"] for n in nodes]
+        reads = await asyncio.gather(*(nodes[k % 3].read(b"len") for k in range(30)))
+        assert reads == [b"5"] * 30
+        assert [n.stats()["applied_slot"] for n in nodes] == applied, "reads add no slot"
+        stats = [n.stats() for n in nodes]
+        assert sum(s["reads_released"] for s in stats) == 31
+        assert sum(s["barriers"] for s in stats) < 31, "waiting reads share a barrier"
+        with pytest.raises(Rejected, match="NotImplementedError"):
+            await nodes[1].read(b"unknown")
+
+    run_cluster(body)
+
+
+def test_a_read_without_a_quorum_fails_and_stop_ends_waiting_reads() -> None:
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        pending = asyncio.ensure_future(nodes[2].read(b"len", timeout=0.2))
+        await asyncio.sleep(0)  # the read took its ticket; its BARRIER is still queued
+        network.isolate(2)
+        with pytest.raises(Timeout):
+            await pending
+        await poll_until(
+            lambda: asyncio.sleep(0, nodes[2].transport.connected()),
+            lambda peers: not peers,
+            timeout=5,
+        )
+        with pytest.raises(Unavailable):
+            await nodes[2].read(b"len")
+        network.heal()
+        await poll_until(
+            lambda: asyncio.sleep(0, nodes[0].transport.connected()),
+            lambda peers: len(peers) == 2,
+            timeout=5,
+        )
+        network.isolate(1)
+        network.isolate(2)
+        stuck = asyncio.ensure_future(nodes[0].read(b"len"))
+        await asyncio.sleep(0)
+        await nodes[0].stop()
+        with pytest.raises(Unavailable):
+            await stuck
+
+    run_cluster(body)

@@ -12,9 +12,11 @@ from rabia.core.config import UnsafeSwitches
 from rabia.testing import run_seed
 
 
-def first_violation(switches: UnsafeSwitches, nodes: int, seeds: list[int]) -> str | None:
+def first_violation(
+    switches: UnsafeSwitches, nodes: int, seeds: list[int], ops: int = 60
+) -> str | None:
     for seed in seeds:
-        result = run_seed(seed, nodes=nodes, ops=60, unsafe=switches)
+        result = run_seed(seed, nodes=nodes, ops=ops, unsafe=switches)
         if not result.ok:
             return f"{result.violations[0]} ({result.replay_command})"
     return None
@@ -37,3 +39,20 @@ def test_switch_is_caught(switch: str, nodes: int, budget: int, expect: tuple[st
     found = first_violation(UnsafeSwitches(**{switch: True}), nodes, list(range(budget)))
     assert found is not None, f"{switch}: no violation in {budget} seeds at n={nodes}"
     assert found.startswith(expect), found
+
+
+@pytest.mark.parametrize(
+    ("switch", "ops", "budget"),
+    [
+        # The reader answers from its own state: stale wherever it trails (a laggard).
+        ("barrier_short_quorum", 60, 60),
+        # A read joins a barrier whose answers predate a write acknowledged before it.
+        ("barrier_late_join", 100, 150),
+    ],
+)
+def test_barrier_switch_is_caught_by_the_linearizability_check(
+    switch: str, ops: int, budget: int
+) -> None:
+    found = first_violation(UnsafeSwitches(**{switch: True}), 3, list(range(budget)), ops)
+    assert found is not None, f"{switch}: no violation in {budget} seeds"
+    assert found.startswith("linearizability:"), found

@@ -97,3 +97,17 @@ def test_every_kind_is_known() -> None:
         assert partition_links(kind, range(3), random.Random(0))
     with pytest.raises(ValueError):
         partition_links("bogus", range(3), random.Random(0))  # type: ignore[arg-type]
+
+
+def test_a_lag_slows_every_link_of_its_node_until_it_ends() -> None:
+    net = Network(range(3), random.Random(1), base_delay_us=100)
+    net.lag(2, 5_000)
+    net.lag(2, 9_000)
+    assert net.delays(0, 1) == [100]
+    assert net.delays(0, 2) == [9_100] == net.delays(2, 1), "the largest lag applies"
+    net.unlag(2, 9_000)
+    assert net.delays(1, 2) == [5_100]
+    net.lag(0, 1_000)
+    assert net.delays(0, 2) == [6_100], "both ends lag"
+    net.heal()
+    assert net.delays(0, 2) == [100]

@@ -18,13 +18,15 @@ def test_same_seed_same_run(seed: int, nodes: int) -> None:
 
 
 def test_fault_free_run_is_clean_and_fast_pathed() -> None:
-    r = run_seed(3, nodes=3, ops=60, faults="none")
+    r = run_seed(4, nodes=3, ops=60, faults="none")
     assert r.ok, r.violations
-    assert r.acked == 60
+    assert sum(r.operations.values()) == 60, "every operation answered and checked"
+    assert r.acked == r.operations["append"] > 0
+    assert r.operations["barrier-read"] > 0 and r.operations["log-read"] > 0
     assert r.slots >= 1 and r.fast_path >= 0.9 * r.slots
     assert r.phases_max <= 3
     assert r.fault_counts == {}
-    assert r.replay_command == "rabia sim --nodes 3 --seed 3 --ops 60 --faults none"
+    assert r.replay_command == "rabia sim --nodes 3 --seed 4 --ops 60 --faults none"
 
 
 def test_run_many_yields_each_seed_in_order_with_its_cpu_time() -> None:

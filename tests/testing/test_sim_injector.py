@@ -161,7 +161,7 @@ def test_swarm_runs_strike_every_kind_of_fault() -> None:
         assert r.ok, (r.violations, r.replay_command)
         for kind, count in r.fault_counts.items():
             struck[kind] = struck.get(kind, 0) + count
-    for kind in ("crash", "restart", "stop", "pause", "partition"):
+    for kind in ("crash", "restart", "stop", "pause", "partition", "lag"):
         assert struck.get(kind, 0) > 0, struck
 
 
@@ -173,3 +173,22 @@ def test_crash_budget_counts_a_membership_change_in_flight() -> None:
     r = run_seed(501, nodes=3, ops=60, durability="off")
     assert r.ok, (r.violations, r.replay_command)
     assert r.fault_counts.get("reconfigure", 0) > 0 and r.fault_counts.get("skipped", 0) > 0
+
+
+def test_a_lag_slows_a_node_until_it_ends() -> None:
+    h = Harness()
+    h.injector.strike(("lag", 1, 7_000, 500), now=20)
+    assert h.scheduled == [(520, ("unlag", 1, 7_000))]
+    assert h.network.extra_delay(0, 1) == 7_000
+    h.injector.strike(("unlag", 1, 7_000), now=520)
+    assert h.network.extra_delay(0, 1) == 0 and h.injector.counts == {"lag": 1}
+
+
+def test_crash_budget_counts_a_change_given_up_as_lost() -> None:
+    """Seed 158 (n=5): a removal slowed past ``LOST_US`` by partitions and a laggard was
+    given up, a second one submitted and two members stopped; the first was decided
+    later and left two of four members alive. A change given up now stays in the budget
+    until it takes effect."""
+    r = run_seed(158, nodes=5, ops=60)
+    assert r.ok, (r.violations, r.replay_command)
+    assert r.fault_counts.get("reconfigure", 0) > 1 and r.fault_counts.get("stop", 0) > 0

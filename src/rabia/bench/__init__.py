@@ -2,7 +2,9 @@
 
 :func:`run_bench` runs one system (rabia, or PySyncObj as the peer) and returns a
 :class:`BenchResult`; the CLI command in :mod:`rabia.cli.bench` runs ours and the peer
-side by side and prints their ratio.
+side by side and prints their ratio. :mod:`rabia.bench.sweep` plans a sweep over writes
+in flight; :mod:`rabia.bench.plots` and :mod:`rabia.bench.redis_compare` draw the
+figures (matplotlib, imported only then: :mod:`rabia.bench.plotting`).
 """
 
 from rabia.bench.config import BenchConfig

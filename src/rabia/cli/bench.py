@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rabia.bench.harness import BenchConfig, BenchError, run_bench
+from rabia.bench.plotting import PlotUnavailable, caption_now, plot_format, require_matplotlib
 from rabia.bench.protocol import Mode, PeerClient, System
 from rabia.bench.results import BenchResult
+from rabia.bench.sweep import Sweep, collect, parse_levels, sweep_plan
+from rabia.bench.tables import Table as FigureTable
+from rabia.bench.tables import sweep_table
 
 
 def _pct(value: float | None) -> str:
@@ -64,27 +70,100 @@ def _table(ours: BenchResult, peer: BenchResult | None) -> Table:
     return table
 
 
-def _run_with_progress(configs: list[BenchConfig], console: Console) -> list[BenchResult]:
+def _text_table(figures: FigureTable, title: str) -> Table:
+    table = Table(title=title)
+    for index, header in enumerate(figures.headers):
+        table.add_column(header, justify="left" if index == 0 else "right")
+    for row in figures.rows:
+        table.add_row(*row)
+    return table
+
+
+def _run_with_progress(
+    configs: Sequence[BenchConfig], console: Console, sweeping: bool = False
+) -> list[BenchResult]:
+    """Run each config in turn, with a progress bar per run."""
     results: list[BenchResult] = []
     columns = (
-        TextColumn("{task.description:<36}"),
+        TextColumn("{task.description:<44}"),
         BarColumn(),
         TextColumn("{task.completed:>5.1f}/{task.total:.0f} s"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console) as progress:
-        tasks: dict[str, TaskID] = {
-            c.system: progress.add_task(f"{c.system}: waiting", total=c.warmup + c.duration)
-            for c in configs
-        }
-        for config in configs:
-            task = tasks[config.system]
 
-            def update(desc: str, done: float, total: float, task: TaskID = task) -> None:
-                progress.update(task, description=desc, completed=done, total=total)
+    def prefix(config: BenchConfig) -> str:
+        return f"{config.concurrency:>5} in flight " if sweeping else ""
+
+    with Progress(*columns, console=console) as progress:
+        tasks = [
+            progress.add_task(
+                f"{prefix(c)}{c.label or c.system}: waiting", total=c.warmup + c.duration
+            )
+            for c in configs
+        ]
+        for config, task in zip(configs, tasks, strict=True):
+
+            def update(
+                desc: str,
+                done: float,
+                total: float,
+                task: TaskID = task,
+                head: str = prefix(config),
+            ) -> None:
+                progress.update(task, description=head + desc, completed=done, total=total)
 
             results.append(run_bench(config, update))
     return results
+
+
+_NOT_IN_TITLE = ("plot", "as_json")
+
+
+def _command_line(ctx: click.Context) -> str:
+    """The command as given: the options set on the command line, in their order (click
+    fills ``ctx.params`` in that order), each in canonical form."""
+    words = ["rabia", "bench"]
+    options = {p.name: p for p in ctx.command.params if isinstance(p, click.Option)}
+    for name in ctx.params:
+        param = options.get(name)
+        if param is None or name in _NOT_IN_TITLE:
+            continue
+        if ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[name]
+        if param.is_flag:
+            words.append(
+                param.opts[0] if value or not param.secondary_opts else param.secondary_opts[0]
+            )
+        elif isinstance(value, tuple):
+            words += [param.opts[0], ",".join(str(v) for v in value)]
+        elif isinstance(value, float):
+            words += [param.opts[0], f"{value:g}"]
+        else:
+            words += [param.opts[0], str(value)]
+    return " ".join(words)
+
+
+def _levels(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    try:
+        return parse_levels(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _plot_file(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        plot_format(value)
+        require_matplotlib()
+    except (ValueError, PlotUnavailable) as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return value
 
 
 @click.command()
@@ -160,6 +239,23 @@ def _run_with_progress(configs: list[BenchConfig], console: Console) -> list[Ben
     default=None,
     help="Run rabia a second time with this durability and print the ratio (e.g. always vs off).",
 )
+@click.option(
+    "--sweep",
+    default=None,
+    metavar="LEVELS",
+    callback=_levels,
+    help="Comma-separated writes in flight per node (e.g. 10,100,1000,5000): every system "
+    "measured at each level, in this run (throughput mode).",
+)
+@click.option(
+    "--plot",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    callback=_plot_file,
+    help="Also draw the figures to FILE (.svg, or .html with the table); needs matplotlib "
+    "(pip install 'rabia[plot]'). A sweep: throughput against p50/p99; one run: bars.",
+)
 @click.option("--ready-timeout", default=30.0, show_default=True, type=click.FloatRange(min=1))
 @click.option(
     "--json",
@@ -167,7 +263,9 @@ def _run_with_progress(configs: list[BenchConfig], console: Console) -> list[Ben
     is_flag=True,
     help="Print one JSON object with every figure as the last line.",
 )
+@click.pass_context
 def bench(
+    ctx: click.Context,
     nodes: int,
     duration: float,
     warmup: float,
@@ -180,11 +278,15 @@ def bench(
     peer_client: str,
     durability: str,
     vs_durability: str | None,
+    sweep: tuple[int, ...] | None,
+    plot: str | None,
     ready_timeout: float,
     as_json: bool,
 ) -> None:
     """Start a local cluster of real processes, load it with closed-loop clients on every
     node, and report throughput, latency percentiles, fast-path and NULL-slot ratios."""
+    if sweep is not None and mode == "latency":
+        raise click.UsageError("--sweep varies the writes in flight: it needs --mode throughput")
     if peer is not None and peer == system:
         raise click.UsageError("--vs must name a system other than --system")
     if vs_durability is not None and (peer is not None or system != "rabia"):
@@ -221,14 +323,22 @@ def bench(
             )
         )
     err = Console(stderr=True)
+    plan = configs if sweep is None else sweep_plan(configs, sweep)
     try:
-        results = _run_with_progress(configs, err)
+        results = _run_with_progress(plan, err, sweeping=sweep is not None)
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
+    if sweep is not None:
+        _report_sweep(collect(sweep, results), as_json, plot, _command_line(ctx))
+        return
     ours = results[0]
     theirs = results[1] if len(results) > 1 else None
-    out = Console(soft_wrap=False)
-    out.print(_table(ours, theirs))
+    _stdout().print(_table(ours, theirs))
+    if plot is not None:
+        from rabia.bench.plots import plot_run
+
+        plot_run(results, caption_now(_command_line(ctx)), plot)
+        err.print(f"plot: {plot}")
     if as_json:
         doc = ours.to_json()
         if theirs is not None:
@@ -236,6 +346,25 @@ def bench(
             ratio = ours.throughput_ops / theirs.throughput_ops if theirs.throughput_ops else None
             doc["ratio"] = None if ratio is None else round(ratio, 3)
         click.echo(json.dumps(doc, separators=(",", ":")))
+
+
+def _stdout() -> Console:
+    """The console for the tables: as wide as the table when not a terminal (no ellipses)."""
+    out = Console(soft_wrap=False)
+    return out if out.is_terminal else Console(soft_wrap=False, width=200)
+
+
+def _report_sweep(swept: Sweep, as_json: bool, plot: str | None, command: str) -> None:
+    first = next(iter(swept.series.values()))[0]
+    title = f"sweep, {first.nodes} nodes, {first.duration_s:g} s per point"
+    _stdout().print(_text_table(sweep_table(swept.series), title))
+    if plot is not None:
+        from rabia.bench.plots import plot_sweep
+
+        plot_sweep(swept.series, caption_now(command), plot)
+        Console(stderr=True).print(f"plot: {plot}")
+    if as_json:
+        click.echo(json.dumps(swept.to_json(), separators=(",", ":")))
 
 
 def _mode(value: str) -> Mode:

@@ -51,6 +51,13 @@ from rabia.testing.nemesis.report import failure, print_report, wide_console
     help="The nodes' durability mode (kills are process crashes: nothing may be lost).",
 )
 @click.option(
+    "--reads",
+    type=click.Choice(["log", "barrier"]),
+    default="log",
+    show_default=True,
+    help="The nodes' read-only commands: through the log or a read barrier (ADR 0017).",
+)
+@click.option(
     "--unsafe",
     multiple=True,
     hidden=True,
@@ -67,6 +74,7 @@ def jepsen(
     base: Path | None,
     keep_dir: bool,
     durability: str,
+    reads: str,
     unsafe: tuple[str, ...],
 ) -> None:
     """Run the KV store under faults and check its histories (exit 1 on any violation).
@@ -90,6 +98,7 @@ def jepsen(
         nodes=nodes,
         unsafe=unsafe,
         durability=durability,
+        reads=reads,
     )
     results = []
     for k, config in enumerate(configs):

@@ -269,6 +269,14 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
     default=None,
     help="KV machine: bytes a script may allocate (default 256 MiB).",
 )
+@click.option(
+    "--reads",
+    type=click.Choice(["log", "barrier"]),
+    default="log",
+    show_default=True,
+    help="Redis port: read-only commands through the log, or through a read barrier "
+    "(linearizable without the log, ADR 0017).",
+)
 @click.option("--log-level", default="INFO", show_default=True)
 @click.pass_context
 def node(
@@ -299,6 +307,7 @@ def node(
     max_keys: int | None,
     script_budget: int | None,
     script_memory: int | None,
+    reads: str,
     log_level: str,
 ) -> None:
     """Run one node of a rabia cluster until SIGTERM or Ctrl-C."""
@@ -344,7 +353,7 @@ def node(
             unsafe=unsafe & set(unsafe_builds.NAMES),
         )
         state_machine = load_machine(machine)
-        front_ends = _redis_port(resp_address, password, unsafe & set(kv_unsafe.NAMES))
+        front_ends = _redis_port(resp_address, password, unsafe & set(kv_unsafe.NAMES), reads)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     limits = {
@@ -386,7 +395,7 @@ def node(
 
 
 def _redis_port(
-    address: str | None, password: bytes | None, unsafe: frozenset[str]
+    address: str | None, password: bytes | None, unsafe: frozenset[str], reads: str = "log"
 ) -> list[FrontEndFactory]:
     """The Redis port's front end, when ``--resp`` asks for one."""
     if address is None:
@@ -394,6 +403,6 @@ def _redis_port(
     host, port = parse_address(address)
 
     def redis(node: Node) -> RespServer:
-        return RespServer(node, host, port, password=password, unsafe=unsafe)
+        return RespServer(node, host, port, password=password, unsafe=unsafe, reads=reads)
 
     return [redis]

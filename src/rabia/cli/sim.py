@@ -31,6 +31,8 @@ class _Summary:
     phases_counted: int = 0
     max_phases: int = 0
     acked: int = 0
+    operations: dict[str, int] = field(default_factory=dict)
+    """Client operations checked for linearizability, by kind."""
     installs: int = 0
     transfers: int = 0
     runs_with_transfer: int = 0
@@ -51,6 +53,8 @@ class _Summary:
         self.phases_counted += result.phase_slots
         self.max_phases = max(self.max_phases, result.phases_max)
         self.acked += result.acked
+        for kind, count in result.operations.items():
+            self.operations[kind] = self.operations.get(kind, 0) + count
         self.installs += result.installs
         self.transfers += result.transfers
         self.runs_with_transfer += 1 if result.transfers else 0
@@ -213,6 +217,11 @@ def _print_summary(
     table.add_row("runs", str(summary.runs))
     table.add_row("slots decided", str(summary.slots))
     table.add_row("client ops acknowledged", str(summary.acked))
+    ops = summary.operations
+    table.add_row(
+        "linearizable: appends / log reads / barrier reads",
+        f"{ops.get('append', 0)} / {ops.get('log-read', 0)} / {ops.get('barrier-read', 0)}",
+    )
     table.add_row("fast path (phase 1)", f"{summary.ratio(summary.fast_path):.1%}")
     table.add_row("NULL slots", f"{summary.ratio(summary.null_slots):.1%}")
     table.add_row(
@@ -258,6 +267,7 @@ def _json_summary(
         "violations": len(summary.failing),
         "slots": summary.slots,
         "acked": summary.acked,
+        "operations": dict(sorted(summary.operations.items())),
         "snapshot_installs": summary.installs,
         "snapshot_transfers": summary.transfers,
         "runs_with_transfer": summary.runs_with_transfer,

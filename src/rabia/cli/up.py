@@ -78,6 +78,13 @@ def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
     default=None,
     help="Lua instructions a script may run.",
 )
+@click.option(
+    "--reads",
+    type=click.Choice(["log", "barrier"]),
+    default="log",
+    show_default=True,
+    help="Read-only commands through the log, or through a read barrier (ADR 0017).",
+)
 def up(
     nodes: int,
     data_dir: Path,
@@ -88,6 +95,7 @@ def up(
     max_value_size: int | None,
     max_keys: int | None,
     script_budget: int | None,
+    reads: str,
 ) -> None:
     """Start a local cluster of KV nodes speaking the Redis protocol; Ctrl-C stops it.
 
@@ -138,7 +146,7 @@ def up(
                 f"{host}:{resp_port + 3000 + i}",
             ]
             cmd += ["--machine", "rabia.kv:KVMachine", "--data-dir", str(data_dir / f"node{i}")]
-            cmd += [*options, "--log-level", "WARNING"]
+            cmd += [*options, "--reads", reads, "--log-level", "WARNING"]
             child = subprocess.Popen(
                 cmd,
                 stdout=subprocess.PIPE,

@@ -39,6 +39,12 @@ class UnsafeSwitches:
     """A replica with an empty queue never joins a slot others started (C4)."""
     forget_sent: bool = False
     """A restarted replica forgets what it sent before the crash (breaks 5b)."""
+    barrier_short_quorum: bool = False
+    """A read barrier is released on Q - 1 answers instead of Q (ADR 0017)."""
+    barrier_no_restart: bool = False
+    """A read barrier is not restarted when the configuration changes (ADR 0017)."""
+    barrier_late_join: bool = False
+    """A read joins the barrier already sent instead of waiting for the next (ADR 0017)."""
 
     @property
     def any(self) -> bool:
@@ -51,6 +57,9 @@ class UnsafeSwitches:
                 self.drop_late_proposals,
                 self.idle_never_joins,
                 self.forget_sent,
+                self.barrier_short_quorum,
+                self.barrier_no_restart,
+                self.barrier_late_join,
             )
         )
 

@@ -180,6 +180,33 @@ class SnapshotPull(msgspec.Struct, frozen=True, array_like=True, tag=10):
     offset: int
 
 
+class Barrier(msgspec.Struct, frozen=True, array_like=True, tag=11):
+    """BARRIER: the sender asks for the receiver's mark, to serve reads without the log.
+
+    ``(incarnation, number)`` names the barrier: the sender's incarnation and a counter of
+    that life, so that an answer to an earlier barrier (of this life or of one before a
+    crash) is never taken for an answer to a newer one (ADR 0017).
+    """
+
+    sender: int
+    incarnation: int
+    number: int
+
+
+class BarrierAck(msgspec.Struct, frozen=True, array_like=True, tag=12):
+    """BARRIER_ACK: the answer to the barrier ``(incarnation, number)`` of the receiver.
+
+    ``mark`` is the highest slot in which the sender has spoken or learnt a decision (-1:
+    none); ``epoch`` is the epoch of the sender's latest configuration.
+    """
+
+    sender: int
+    incarnation: int
+    number: int
+    mark: int
+    epoch: int
+
+
 Message = (
     Request
     | Proposal
@@ -191,6 +218,8 @@ Message = (
     | Status
     | Snapshot
     | SnapshotPull
+    | Barrier
+    | BarrierAck
 )
 """Every message a replica sends or receives."""
 

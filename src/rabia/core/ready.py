@@ -2,7 +2,8 @@
 
 The driver's loop, as in etcd's RawNode: persist ``records`` (and sync them when
 ``sync`` is set) -> install ``install`` (restore the applier and state machine from its
-``app_state``) -> send ``messages`` -> apply ``committed`` -> ``advance()``.
+``app_state``) -> send ``messages`` -> apply ``committed`` -> answer the reads below
+``reads_below`` -> ``advance()``.
 """
 
 from __future__ import annotations
@@ -143,9 +144,19 @@ class Ready:
     peers: tuple[int, ...] = ()
     """The destinations BROADCAST stands for in this Ready: every other member of a
     configuration covering a slot its messages may belong to (set by ``ready()``)."""
+    reads_below: int = 0
+    """Every read ticket (``Replica.read``) below this may be answered from the state
+    once ``committed`` is applied; 0: no read released in this Ready (ADR 0017)."""
 
     def __bool__(self) -> bool:
-        return bool(self.records or self.messages or self.committed or self.events or self.install)
+        return bool(
+            self.records
+            or self.messages
+            or self.committed
+            or self.events
+            or self.install
+            or self.reads_below
+        )
 
 
 class Outbox:

@@ -9,7 +9,8 @@ random number: the same inputs give the same outputs, byte for byte.
 The replica routes each input to the part that owns the state it concerns: the
 ``Agreement`` runs the slots, the ``DecidedLog`` holds their decisions, ``CatchUp``
 tracks the peers' progress and closes gaps, the ``SnapshotReceiver`` assembles a
-snapshot sent by a peer. Each appends its output to the replica's ``Outbox``.
+snapshot sent by a peer, the ``ReadBarrier`` serves linearizable reads without the log
+(ADR 0017). Each appends its output to the replica's ``Outbox``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rabia.core.agreement import Agreement
+from rabia.core.barrier import ReadBarrier, Standing
 from rabia.core.catchup import CatchUp
 from rabia.core.config import ReplicaConfig
 from rabia.core.log import DecidedLog
@@ -25,6 +27,8 @@ from rabia.core.messages import (
     BROADCAST,
     KIND_RECONFIGURE,
     VOTE_QUESTION,
+    Barrier,
+    BarrierAck,
     Batch,
     BatchId,
     Command,
@@ -102,6 +106,7 @@ class Replica:
             speaks_from=self._abstain_below,
             reserved=0 if forget else stored.reserved,
         )
+        self._barrier = ReadBarrier(config, self.incarnation, self._outbox, self.stats)
         self._tick = 0
         self._ready_floor = 0
         """Lowest slot a message of the pending Ready may belong to."""
@@ -230,6 +235,24 @@ class Replica:
         batch = Batch(self._next_batch_id(), key, encode_change(add, remove), KIND_RECONFIGURE)
         return self._originate(batch)
 
+    def read(self) -> int:
+        """Ask for a linearizable read at this replica; returns its ticket (from 0 in each
+        life). Answer it from the state once a Ready's ``reads_below`` passes the ticket,
+        after applying that Ready's ``committed`` entries (ADR 0017)."""
+        return self._barrier.read(self._standing(), self._tick)
+
+    @property
+    def reads_waiting(self) -> int:
+        """Reads handed a ticket and not released yet."""
+        return self._barrier.waiting
+
+    @property
+    def mark(self) -> int:
+        """The highest slot this replica has spoken in or learnt the decision of (-1:
+        none): ``next_slot`` while under way in it, else ``next_slot - 1`` (ADR 0017)."""
+        next_slot = self._log.next_slot
+        return next_slot if self._agreement.in_slot else next_slot - 1
+
     def step(self, message: Message) -> None:
         """Handle one message from a peer."""
         sender = message.sender
@@ -255,8 +278,16 @@ class Replica:
             self._on_snapshot(message)
         elif type(message) is SnapshotPull:
             self._catchup.on_snapshot_pull(message, self._tick)
+        elif type(message) is Barrier:
+            self._barrier.answer(message, self._standing())
+        elif type(message) is BarrierAck:
+            # The sender decided every slot below its mark: a lagging reader asks it.
+            self._catchup.heard(message.sender, message.mark + 1)
+            self._barrier.on_ack(message, self._standing(), self._tick)
         else:
             self.stats.dropped += 1
+        if self._barrier.active:
+            self._barrier.poll(self._standing(), self._tick)
 
     def tick(self) -> None:
         """Advance logical time by one tick: re-sends, anti-entropy, catch-up."""
@@ -266,6 +297,8 @@ class Replica:
         self._catchup.tick(tick)
         self._receiver.tick(self._log.next_slot, tick)
         self._fill_for_abstainers()
+        if self._barrier.active:
+            self._barrier.tick(self._standing(), tick)
 
     def has_ready(self) -> bool:
         """True when ``ready()`` has work to hand out."""
@@ -331,6 +364,8 @@ class Replica:
         self._queue.push(batch)
         self._outbox.ready.messages.append((BROADCAST, Request(self._me, batch)))
         self._agreement.progress(self._tick)
+        if self._barrier.active:
+            self._barrier.poll(self._standing(), self._tick)
         return batch.id
 
     def _on_request(self, message: Request) -> None:
@@ -423,6 +458,13 @@ class Replica:
         ):
             return
         self.submit((), self._max_key)
+
+    def _standing(self) -> Standing:
+        """What the read barrier needs to know of this replica."""
+        next_slot = self._log.next_slot
+        return Standing(
+            next_slot, self.mark, self._history.latest, next_slot >= self._abstain_below
+        )
 
     def _targets(self, slot: int) -> tuple[int, ...]:
         """Every other member of a configuration covering ``slot`` or later, and the contacts."""

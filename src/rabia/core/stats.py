@@ -27,3 +27,9 @@ class ReplicaStats:
     """Messages ignored as malformed, from non-members, or too far ahead."""
     snapshots_installed: int = 0
     """Snapshots received from peers and installed (not the one loaded on restart)."""
+    barriers: int = 0
+    """Read barriers sent (restarts included)."""
+    barrier_restarts: int = 0
+    """Read barriers restarted because the configuration changed."""
+    reads_released: int = 0
+    """Reads released by a barrier: the driver may answer them from its state."""

@@ -32,6 +32,7 @@ from rabia.kv.commands.table import COMMANDS
 from rabia.kv.entries import encode_command, encode_exec
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine
+from rabia.kv.reads import BARRIER_READS, ConnectionOrder
 from rabia.kv.request import RequestError, RequestParser
 from rabia.kv.subscriptions import Subscriptions
 from rabia.runtime.pending import OnOutcome, Outcome
@@ -60,17 +61,22 @@ class Backend(Waits, ServerView, Protocol):
     def new_waiter_id(self) -> bytes:
         """A waiter id no other call of the cluster has (``node.session.counter``)."""
 
+    def read(self, query: Callable[[], bytes], on_outcome: OnOutcome) -> None:
+        """``Node.read_callback``: run ``query`` after a read barrier (ADR 0017)."""
+
 
 class PendingReply:
     """A reply the connection owes, holding its place in the answer order until its log
     entry's outcome arrives (this object is the ``OnOutcome`` callback)."""
 
-    __slots__ = ("_connection", "reply", "resp3", "transform")
+    __slots__ = ("_connection", "number", "reply", "resp3", "transform")
 
     def __init__(
         self, connection: Connection, resp3: bool, transform: Callable[[bytes], bytes] | None
     ) -> None:
         self._connection = connection
+        self.number = -1
+        """The log command's number in its connection's order (``rabia.kv.reads``)."""
         self.reply: bytes | None = None
         self.resp3 = resp3
         """Whether the client spoke RESP3 when it sent the command."""
@@ -83,7 +89,7 @@ class PendingReply:
         else:
             reply = _rabia_error(outcome)
         self.reply = resp.to_resp3(reply) if self.resp3 else reply
-        self._connection._completed()
+        self._connection._completed(self.number)
 
 
 def _rabia_error(exc: RabiaError) -> bytes:
@@ -127,7 +133,8 @@ class Connection:
     ``max_request``: the largest request accepted, in bytes (larger ones are a protocol
     error); ``password``: what AUTH or HELLO must give (None: no authentication);
     ``unsafe``: deliberately broken builds (``rabia.kv.unsafe``), for tests only;
-    ``clock``: seconds, for the connection's age and idle time (CLIENT LIST).
+    ``clock``: seconds, for the connection's age and idle time (CLIENT LIST);
+    ``barrier_reads``: answer read-only commands through the read barrier (ADR 0017).
     """
 
     def __init__(
@@ -140,8 +147,15 @@ class Connection:
         password: bytes | None = None,
         unsafe: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
+        barrier_reads: bool = False,
     ) -> None:
         self.backend = backend
+        skip = broken.READ_SKIPS_WRITES in unsafe
+        self._reads = (
+            ConnectionOrder(backend.read, backend.submit, backend.machine.read, skip_writes=skip)
+            if barrier_reads
+            else None
+        )
         self._submit = backend.submit
         self._on_output = on_output
         self._parser = RequestParser(max_request)
@@ -284,8 +298,9 @@ class Connection:
 
     def submit(self, entry: bytes, transform: Callable[[bytes], bytes] | None = None) -> None:
         """Replicate ``entry``; its reply takes the next place in the answer order."""
-        pending = PendingReply(self, self.protocol == 3, transform)
-        self._replies.append(pending)
+        self._owed(self.protocol == 3, transform, lambda pending: self._send(entry, pending))
+
+    def _send(self, entry: bytes, pending: PendingReply) -> None:
         try:
             self._submit(entry, pending)
         except RabiaError as exc:
@@ -306,12 +321,8 @@ class Connection:
         ):
             self.submit(entry)
         else:
-            pending = PendingReply(self, False, lambda r: self._exec_reply(queued, specs, r))
-            self._replies.append(pending)
-            try:
-                self._submit(entry, pending)
-            except RabiaError as exc:
-                pending(exc)
+            exec_reply = lambda r: self._exec_reply(queued, specs, r)  # noqa: E731
+            self._owed(False, exec_reply, lambda pending: self._send(entry, pending))
 
     def _exec_reply(
         self, queued: list[list[bytes]], specs: list[CommandSpec], reply: bytes
@@ -358,7 +369,23 @@ class Connection:
         if not self._lost:
             self._on_output()
 
-    def _completed(self) -> None:
+    def _owed(
+        self,
+        resp3: bool,
+        transform: Callable[[bytes], bytes] | None,
+        start: Callable[[PendingReply], None],
+    ) -> None:
+        """A log command's reply place; ``start`` submits it (after earlier reads)."""
+        pending = PendingReply(self, resp3, transform)
+        self._replies.append(pending)
+        if self._reads is None:
+            start(pending)
+        else:
+            self._reads.command(pending, lambda: start(pending))
+
+    def _completed(self, number: int = -1) -> None:
+        if number >= 0 and self._reads is not None:
+            self._reads.command_done(number)
         if not self._lost:
             self._on_output()
 
@@ -396,6 +423,8 @@ class Connection:
             spec.local(self, args)
         elif spec.at_node is not None:
             self._at_node(spec.at_node, args)
+        elif self._reads is not None and name in BARRIER_READS and not self._broken:
+            self._barrier_read(spec, args)
         elif self.protocol == 3:
             self._resp3_command(spec, args)
         elif spec.blocks:
@@ -415,6 +444,14 @@ class Connection:
         else:
             self.submit(encode_command(args), transform)
 
+    def _barrier_read(self, spec: CommandSpec, args: list[bytes]) -> None:
+        """A read-only command through the read barrier (``rabia.kv.reads``)."""
+        assert self._reads is not None
+        transform = spec.resp3 if spec.resp3_of is None else spec.resp3_of(args)
+        pending = PendingReply(self, self.protocol == 3, transform if self.protocol == 3 else None)
+        self._replies.append(pending)
+        self._reads.read(args, pending, lambda: not self._lost)
+
     def _at_node(
         self, rewrite: Callable[[Session, list[bytes], bytes], bytes], args: list[bytes]
     ) -> None:
@@ -423,14 +460,18 @@ class Connection:
 
     def _blocking_call(self, args: list[bytes], transform: Callable[[bytes], bytes] | None) -> None:
         """A blocking command: its reply's place is kept while it waits (ADR 0014)."""
-        pending = PendingReply(self, self.protocol == 3, transform)
-        self._replies.append(pending)
-        calls = self._calls
-        if len(calls) > 32:
-            self._calls = calls = [c for c in calls if c.stage is not Stage.DONE]
-        call = BlockedCall(self.backend.new_waiter_id(), args, pending, self.backend)
-        calls.append(call)
-        call.start()
+
+        def start(pending: PendingReply) -> None:
+            if self._lost:  # gone while earlier reads were answered: nothing to wait for
+                return
+            calls = self._calls
+            if len(calls) > 32:
+                self._calls = calls = [c for c in calls if c.stage is not Stage.DONE]
+            call = BlockedCall(self.backend.new_waiter_id(), args, pending, self.backend)
+            calls.append(call)
+            call.start()
+
+        self._owed(self.protocol == 3, transform, start)
 
     def _submit_broken(self, args: list[bytes]) -> None:
         """A log command in a deliberately broken build (``rabia.kv.unsafe``)."""

@@ -25,6 +25,7 @@ from rabia.kv.commands.table import COMMANDS, MACHINE_COMMANDS
 from rabia.kv.entries import decode_args, encode_command, encode_exec
 from rabia.kv.events import EventSink
 from rabia.kv.leases import Leases
+from rabia.kv.reads import read_now
 from rabia.kv.scripting import DEFAULT_BUDGET, DEFAULT_MEMORY, ScriptEngine
 from rabia.kv.snapshot_state import MachineState
 from rabia.kv.store import Keyspace
@@ -195,6 +196,24 @@ class KVMachine(StateMachine):
         (expired keys not purged yet included, as Redis counts them): for INFO."""
         ks = self._context.keyspace
         return len(ks.data), len(ks.expires)
+
+    def read(self, args: list[bytes]) -> bytes | None:
+        """The reply of read-only command ``args`` from the state as it is, changing
+        nothing (no revision, no expiry), or None when it must go through the log
+        (``rabia.kv.reads``: not a barrier read, or its answer could depend on time)."""
+        return read_now(self._context, args)
+
+    def query(self, query: bytes) -> bytes:
+        """``read`` of an encoded command (``Node.read``); ``ValueError`` when it must go
+        through the log."""
+        try:
+            args = decode_args(query)
+        except msgspec.DecodeError:
+            raise ValueError("not an encoded command") from None
+        reply = self.read(args) if args else None
+        if reply is None:
+            raise ValueError("not a read the barrier may answer now: use the log")
+        return reply
 
     def peek(self, key: bytes) -> bytes | None:
         """``key``'s value as this replica holds it now, applying nothing (no expiry, no

@@ -72,6 +72,10 @@ class ServedNode(Protocol):
         self, command: bytes, on_outcome: OnOutcome, *, timeout: float | None = None
     ) -> None: ...
 
+    def read_callback(
+        self, query: Callable[[], bytes], on_outcome: OnOutcome, *, timeout: float | None = None
+    ) -> None: ...
+
     def stats(self) -> Mapping[str, object]: ...
 
     def members(self) -> Sequence[int]: ...
@@ -80,7 +84,9 @@ class ServedNode(Protocol):
 class RespServer(Listener):
     """Listens for Redis clients on behalf of one node whose machine is ``KVMachine``.
 
-    ``unsafe`` names deliberately broken builds (``rabia.kv.unsafe``), for tests only.
+    ``unsafe`` names deliberately broken builds (``rabia.kv.unsafe``), for tests only;
+    ``reads``: ``log`` (every command through the log) or ``barrier`` (read-only
+    commands through the read barrier, ADR 0017).
     """
 
     def __init__(
@@ -92,11 +98,15 @@ class RespServer(Listener):
         password: bytes | None = None,
         watch_history: int = 100_000,
         unsafe: frozenset[str] = frozenset(),
+        reads: str = "log",
     ):
         super().__init__(host, port)
         self.node = node
         self.password = password
         self.unsafe = unsafe
+        if reads not in ("log", "barrier"):
+            raise ValueError(f"reads must be 'log' or 'barrier', not {reads!r}")
+        self.barrier_reads = reads == "barrier"
         machine = node.machine
         if not isinstance(machine, KVMachine):
             raise TypeError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")
@@ -129,6 +139,10 @@ class RespServer(Listener):
     def hub(self) -> WatchHub:
         """Change notifications in commit order, for SUBSCRIBE and RABIA.WATCH."""
         return self._hub
+
+    def read(self, query: Callable[[], bytes], on_outcome: OnOutcome) -> None:
+        """Run ``query`` on the state once a read barrier released it (ADR 0017)."""
+        self.node.read_callback(query, on_outcome)
 
     def track(self, wid: bytes, call: BlockedCall | None) -> None:
         """Route the machine's announcement that ``wid`` was served to ``call``."""
@@ -235,6 +249,7 @@ class RespServer(Listener):
             password=self.password,
             max_request=self.max_request,
             unsafe=self.unsafe,
+            barrier_reads=self.barrier_reads,
         )
 
 

@@ -7,6 +7,8 @@ on purpose. Never outside a test.
 ``stale-reads``: ``GET`` is answered from this replica's state as it is, skipping the
 log. ``ack-before-decide``: ``SET``, ``APPEND`` and ``EXEC`` are answered as soon as they
 are queued, with the reply they would get if nothing else happened first.
+``read-skips-writes``: with barrier reads, a read does not wait for the earlier commands
+of its connection (a pipelined ``SET k v; GET k`` may miss v; ADR 0017).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
 
 STALE_READS = "stale-reads"
 ACK_BEFORE_DECIDE = "ack-before-decide"
-NAMES = (STALE_READS, ACK_BEFORE_DECIDE)
+READ_SKIPS_WRITES = "read-skips-writes"
+NAMES = (STALE_READS, ACK_BEFORE_DECIDE, READ_SKIPS_WRITES)
 """The KV server's broken builds (``RABIA_UNSAFE`` names, next to the runtime's)."""
 
 

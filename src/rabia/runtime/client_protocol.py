@@ -6,7 +6,8 @@ from typing import Final
 
 import msgspec
 
-CLIENT_PROTOCOL_VERSION: Final = 1
+CLIENT_PROTOCOL_VERSION: Final = 2
+"""2: ``ClientRead`` (reads through the read barrier, ADR 0017)."""
 
 
 class ClientRequest(msgspec.Struct, frozen=True, array_like=True, tag=1):
@@ -60,8 +61,23 @@ class MemberReply(msgspec.Struct, frozen=True, array_like=True, tag=6):
     error: str = ""
 
 
+class ClientRead(msgspec.Struct, frozen=True, array_like=True, tag=7):
+    """Answer ``query`` with the node's ``StateMachine.query``, linearizably, without the
+    log (a read barrier, ADR 0017); the reply is a ``ClientReply`` for (client_id, seq)."""
+
+    client_id: int
+    seq: int
+    query: bytes
+
+
 ClientFrame = (
-    ClientRequest | ClientReply | StatusRequest | StatusReply | MemberRequest | MemberReply
+    ClientRequest
+    | ClientReply
+    | StatusRequest
+    | StatusReply
+    | MemberRequest
+    | MemberReply
+    | ClientRead
 )
 
 encode_client = msgspec.msgpack.Encoder().encode

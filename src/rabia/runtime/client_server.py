@@ -10,6 +10,7 @@ from rabia.codec import CodecError, FrameReader
 from rabia.core.messages import Command
 from rabia.errors import RabiaError, Unavailable
 from rabia.runtime.client_protocol import (
+    ClientRead,
     ClientReply,
     ClientRequest,
     MemberReply,
@@ -73,6 +74,8 @@ class _ClientConnection(FramedProtocol):
                 return
             if isinstance(request, ClientRequest):
                 self._handle(request)
+            elif isinstance(request, ClientRead):
+                self._read(request)
             elif isinstance(request, StatusRequest):
                 self._send(StatusReply(request.nonce, self._node.status()))
             elif isinstance(request, MemberRequest):
@@ -97,16 +100,25 @@ class _ClientConnection(FramedProtocol):
         if len(request.op) > node.config.max_command_bytes:
             self._reply(ClientReply(cid, seq, False, error="command too large"))
             return
-        cached = node.cached_reply(cid, seq)
+        cached = node.sessions.lookup(cid, seq)
         if cached is not None:
             self._reply(ClientReply(cid, seq, True, cached))
             return
-        if node.is_stale(cid, seq):
+        if node.sessions.is_stale(cid, seq):
             self._reply(ClientReply(cid, seq, False, error=ALREADY_ACKNOWLEDGED))
             return
         node.submit_command(
             Command(cid, seq, request.op, request.acked_below), partial(self._on_outcome, cid, seq)
         )
+
+    def _read(self, request: ClientRead) -> None:
+        node = self._node
+        cid, seq, query = request.client_id, request.seq, request.query
+        on_outcome = partial(self._on_outcome, cid, seq)
+        try:
+            node.read_callback(lambda: node.machine.query(query), on_outcome)
+        except RabiaError as exc:  # not running, or no quorum in reach: try another node
+            on_outcome(exc if isinstance(exc, Unavailable) else Unavailable(str(exc)))
 
     async def _member_change(self, request: MemberRequest) -> None:
         try:

@@ -7,6 +7,10 @@ from typing import Any
 
 from rabia.core.ready import SnapshotRecord
 from rabia.core.replica import Replica
+from rabia.runtime.applying import ApplyStage
+from rabia.runtime.batching import Batcher
+from rabia.runtime.reads import ReadStage
+from rabia.runtime.requests import RequestTracker
 
 
 def replica_figures(replica: Replica) -> dict[str, Any]:
@@ -24,14 +28,30 @@ def replica_figures(replica: Replica) -> dict[str, Any]:
         "resends": s.resends,
         "dropped": s.dropped,
         "snapshots_installed": s.snapshots_installed,
+        "barriers": s.barriers,
+        "barrier_restarts": s.barrier_restarts,
+        "reads_released": s.reads_released,
         "member_count": len(replica.configuration.members),
         "epoch": replica.configuration.epoch,
     }
 
 
-def snapshot_figures(snapshot: SnapshotRecord | None) -> dict[str, Any]:
-    """The slot and size of a node's latest snapshot (None before the first)."""
+def stage_figures(
+    applying: ApplyStage, batcher: Batcher, requests: RequestTracker, reads: ReadStage
+) -> dict[str, Any]:
+    """What the node's stages hold: applied slot, queued and waiting work."""
+    return {
+        "applied_slot": applying.applied_slot,
+        "queued_commands": len(batcher),
+        "batches_in_flight": batcher.in_flight,
+        "pending_requests": len(requests),
+        "pending_reads": len(reads),
+    }
+
+
+def snapshot_figures(taken: int, snapshot: SnapshotRecord | None) -> dict[str, Any]:
+    """Snapshots taken, and the slot and size of the latest (None before the first)."""
     if snapshot is None:
-        return {"snapshot_slot": None, "snapshot_bytes": None}
+        return {"snapshots_taken": taken, "snapshot_slot": None, "snapshot_bytes": None}
     size = len(snapshot.app_state) + len(snapshot.core_state)
-    return {"snapshot_slot": snapshot.slot, "snapshot_bytes": size}
+    return {"snapshots_taken": taken, "snapshot_slot": snapshot.slot, "snapshot_bytes": size}

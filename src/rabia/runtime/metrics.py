@@ -57,6 +57,11 @@ COUNTERS: dict[str, tuple[str, str]] = {
         "rabia_snapshots_installed",
         "Snapshots received from a peer and installed to catch up.",
     ),
+    "barriers": ("rabia_read_barriers", "Read barriers this node sent (restarts included)."),
+    "reads_released": (
+        "rabia_barrier_reads",
+        "Reads answered through a read barrier, without the log (ADR 0017).",
+    ),
 }
 """``Node.stats()`` keys that only grow while the process lives -> (name, help)."""
 
@@ -78,6 +83,10 @@ GAUGES: dict[str, tuple[str, str]] = {
     "pending_requests": (
         "rabia_pending_requests",
         "Client requests waiting for their command to be decided and applied here.",
+    ),
+    "pending_reads": (
+        "rabia_pending_reads",
+        "Reads waiting for their read barrier at this node.",
     ),
     "connected_peers": ("rabia_connected_peers", "Peers with an authenticated link up."),
     "member_count": ("rabia_members", "Members of the latest configuration this node knows."),

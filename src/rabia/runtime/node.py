@@ -3,11 +3,11 @@
 The loop is etcd's application loop: step every received message and tick; then, once
 per loop iteration, drain ``ready()`` through the stages
 
-    persist -> follow membership -> send -> apply -> snapshots -> advance
+    persist -> follow membership -> send -> apply -> answer reads -> snapshots -> advance
 
 each its own small unit (``Storage.append``, ``MembershipFollower``, ``Sender``,
-``ApplyStage`` with the ``RequestTracker``, ``SnapshotKeeper``), then flush the
-transport. Client commands reach the replica through the adaptive ``Batcher``.
+``ApplyStage`` with the ``RequestTracker``, ``ReadStage``, ``SnapshotKeeper``), then
+flush the transport. Commands reach the replica through the adaptive ``Batcher``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rabia.api import StateMachine
+from rabia.core.apply import SessionTable
 from rabia.core.messages import KIND_RECONFIGURE, Command, Message
 from rabia.core.ready import (
     ConfigChanged,
@@ -35,10 +36,11 @@ from rabia.runtime.applying import ApplyStage
 from rabia.runtime.batching import Batcher
 from rabia.runtime.clock import Clock, wall_clock
 from rabia.runtime.config import NodeConfig
-from rabia.runtime.figures import replica_figures, snapshot_figures
+from rabia.runtime.figures import replica_figures, snapshot_figures, stage_figures
 from rabia.runtime.membership import MembershipFollower
-from rabia.runtime.pending import OnOutcome
+from rabia.runtime.pending import OnOutcome, outcome_future
 from rabia.runtime.quorum import QuorumWatch
+from rabia.runtime.reads import Query, ReadStage
 from rabia.runtime.requests import RequestTracker
 from rabia.runtime.sending import Sender
 from rabia.runtime.setup import load_replica, open_storage, tcp_transport
@@ -89,6 +91,7 @@ class Node:
         self._snapshots = SnapshotKeeper(config.snapshot_every, config.member_ids, config.node_id)
         self._membership = MembershipFollower(config, self._members_changed)
         self._batcher = Batcher(config.max_batch, max_bytes=config.max_batch_bytes)
+        self._reads = ReadStage()
         self._on_applied: list[Callable[[int], None]] = []
         self._last_key = 0
         self._pruned_below = 0
@@ -97,7 +100,6 @@ class Node:
         self._tick_handle: asyncio.TimerHandle | None = None
         self._flush_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._failure: BaseException | None = None
         self.topology = TopologyFeed(config.node_id)
         """Peer up/down, quorum lost/restored and membership events this node observes."""
         self._quorum = QuorumWatch(len(config.members), self.topology)
@@ -150,6 +152,7 @@ class Node:
         if self._lock is not None:
             self._lock.release()
         self._requests.fail_all(Unavailable("node stopped before the command was decided"))
+        self._reads.fail_all(Unavailable("node stopped before the read was answered"))
         log.info("node %d stopped", self.config.node_id)
 
     async def __aenter__(self) -> Node:
@@ -189,26 +192,16 @@ class Node:
     ) -> asyncio.Future[bytes]:
         """``submit`` as a future (``Rejected``/``Unavailable`` may also raise at once)."""
         assert self._loop is not None
-        future: asyncio.Future[bytes] = self._loop.create_future()
-
-        def settle(outcome: bytes | Exception) -> None:
-            if future.done():
-                return
-            if isinstance(outcome, bytes):
-                future.set_result(outcome)
-            else:
-                future.set_exception(outcome)
-
+        future, settle = outcome_future(self._loop)
         self.submit_callback(command, settle, timeout=timeout)
         return future
 
     def submit_callback(
         self, command: bytes, on_outcome: OnOutcome, *, timeout: float | None = None
     ) -> None:
-        """``submit`` without a coroutine or a future: ``on_outcome`` is called once with
-        the result bytes or the error (``Timeout``, ``Unavailable``). ``Rejected`` and
-        ``Unavailable`` may also raise at once. For servers answering many pipelined
-        commands."""
+        """``submit`` for servers answering many pipelined commands: ``on_outcome`` gets the
+        result bytes or the error (``Timeout``, ``Unavailable``) once; ``Rejected`` and
+        ``Unavailable`` may also raise at once."""
         self._check_accepting(command)
         assert self._loop is not None
         wait = self.config.default_timeout if timeout is None else timeout
@@ -218,6 +211,23 @@ class Node:
         """Replicate a remote client's command; ``on_outcome`` gets its result (no deadline)."""
         self._requests.wait(command, on_outcome)
         self._enqueue(command)
+
+    async def read(self, query: bytes, *, timeout: float | None = None) -> bytes:
+        """``StateMachine.query(query)`` here, linearizable without the log (ADR 0017)."""
+        future, settle = outcome_future(asyncio.get_running_loop())
+        self.read_callback(lambda: self.machine.query(query), settle, timeout=timeout)
+        return await future
+
+    def read_callback(
+        self, query: Query, on_outcome: OnOutcome, *, timeout: float | None = None
+    ) -> None:
+        """``read`` for servers: ``query()`` runs once a read barrier released it;
+        ``on_outcome`` gets its bytes, ``Unavailable`` or ``Timeout`` (retry anywhere)."""
+        self._check_accepting(b"")
+        assert self._replica is not None and self._loop is not None
+        wait = self.config.default_timeout if timeout is None else timeout
+        self._reads.add(self._replica.read(), query, on_outcome, wait, self._loop.time())
+        self._schedule_drain()
 
     def _enqueue(self, command: Command) -> None:
         self._batcher.add(command)
@@ -235,13 +245,10 @@ class Node:
                 "reachable; no quorum"
             )
 
-    def cached_reply(self, client_id: int, seq: int) -> bytes | None:
-        """The result of an already applied (client_id, seq), if still remembered."""
-        return self._applying.sessions.lookup(client_id, seq)
-
-    def is_stale(self, client_id: int, seq: int) -> bool:
-        """True when the client already acknowledged ``seq`` (a very late retry)."""
-        return self._applying.sessions.is_stale(client_id, seq)
+    @property
+    def sessions(self) -> SessionTable:
+        """The replicated session table: cached replies, acknowledged marks (read only)."""
+        return self._applying.sessions
 
     def on_applied(self, callback: Callable[[int], None]) -> None:
         """Call ``callback(slot)`` after each slot is applied (for examples and tests)."""
@@ -278,6 +285,7 @@ class Node:
         self._drain()
         if self._requests.has_deadlines:
             self._requests.expire(self._loop.time())
+        self._reads.expire(self._loop.time())
         if replica.next_slot - self._pruned_below >= PRUNE_EVERY:
             self._pruned_below = replica.next_slot
             assert self._storage is not None
@@ -304,6 +312,8 @@ class Node:
                 assert self._sender is not None
                 self._sender.send(ready)
                 self._apply(ready, changes)
+                if ready.reads_below:  # after the apply stage: reads see its slots
+                    self._reads.release(ready.reads_below)
                 self._snapshot(ready, replica)
                 replica.advance()
         except Exception as exc:  # a state machine that raised: never diverge
@@ -375,16 +385,11 @@ class Node:
         assert self._replica is not None
         if self._batcher.forget(self._replica.is_decided):  # decided inside the snapshot
             self._propose()
-        log.info(
-            "node %d: %s at slot %d",
-            self.config.node_id,
-            "installed a snapshot from a peer" if from_peer else "restored its snapshot",
-            install.slot,
-        )
+        what = "installed a snapshot from a peer" if from_peer else "restored its snapshot"
+        log.info("node %d: %s at slot %d", self.config.node_id, what, install.slot)
 
     def _fail(self, exc: BaseException) -> None:
         log.critical("node %d stops: applying a command raised %r", self.config.node_id, exc)
-        self._failure = exc
         loop = self._loop
         if loop is not None:
             loop.create_task(self.stop())
@@ -454,22 +459,17 @@ class Node:
     # -------------------------------------------------------------------- stats
     def stats(self) -> dict[str, Any]:
         """Counters and levels for monitoring and benchmarks (cheap: no hashing, no I/O)."""
-        replica = self._replica
         transport = self._transport
         connected = len(transport.connected()) if transport is not None else 0
         out: dict[str, Any] = {
             "node_id": self.config.node_id,
-            "applied_slot": self._applying.applied_slot,
-            "queued_commands": len(self._batcher),
-            "batches_in_flight": self._batcher.in_flight,
-            "pending_requests": len(self._requests),
+            **stage_figures(self._applying, self._batcher, self._requests, self._reads),
             "connected_peers": connected,
             "quorum_up": int(self._running and self._quorum.reaches(connected)),
-            "snapshots_taken": self._snapshots.taken,
-            **snapshot_figures(self._snapshots.latest),
+            **snapshot_figures(self._snapshots.taken, self._snapshots.latest),
         }
-        if replica is not None:
-            out.update(replica_figures(replica))
+        if self._replica is not None:
+            out.update(replica_figures(self._replica))
         return out
 
     def storage_stats(self) -> StorageStats | None:

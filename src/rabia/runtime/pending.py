@@ -8,6 +8,7 @@ node stopped, ``Rejected`` when the client had already acknowledged the request)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from rabia.core.apply import Reply
@@ -55,3 +56,18 @@ class PendingRequest:
             if self.open_seqs is not None:
                 self.open_seqs.discard(self.seq)
             self.on_outcome(outcome)
+
+
+def outcome_future(loop: asyncio.AbstractEventLoop) -> tuple[asyncio.Future[bytes], OnOutcome]:
+    """A future and the ``OnOutcome`` that settles it (once: later outcomes are dropped)."""
+    future: asyncio.Future[bytes] = loop.create_future()
+
+    def settle(outcome: Outcome) -> None:
+        if future.done():
+            return
+        if isinstance(outcome, bytes):
+            future.set_result(outcome)
+        else:
+            future.set_exception(outcome)
+
+    return future, settle

@@ -8,6 +8,8 @@ generator draws which faults are on and how hard they hit:
   base (reordering follows from independent delays), rare 20 ms latency spikes;
 * partitions (isolate, split, ring, one-way; see :mod:`rabia.testing.network`)
   starting and ending at random times;
+* laggards: a node whose every link is slower by 2-40 ms for 100-800 ms, so that it
+  trails the others while still taking part (where stale reads show, ADR 0017);
 * crash-restart (the node restarts from its durable records after 5-500 ms),
   crash-stop (at most f nodes, never restarted), pauses of 5-300 ms;
 * the split killer: crash-stop the holder of a phase-1 state 1 as soon as another
@@ -31,7 +33,7 @@ from rabia.testing.storage import SyncMode
 
 FaultAction = tuple[Any, ...]
 """("crash", node, restart_after_us, power_loss, copies) | ("stop", node, copies) |
-("pause", node, for_us) | ("partition", kind, for_us).
+("pause", node, for_us) | ("partition", kind, for_us) | ("lag", node, extra_us, for_us).
 
 ``copies`` > 0 arms a crash *mid-broadcast*: the node crashes right after sending that
 many more copies of REQ/PROPOSAL/STATE/VOTE messages, so a broadcast reaches only some
@@ -164,6 +166,16 @@ def plan_faults(
     events.sort(key=lambda e: e[0])
     # Drawn last, so that every draw above stays what it was before crashes had kinds.
     events = [(t, (*a[:3], rng.random() < 0.5, a[3]) if a[0] == "crash" else a) for t, a in events]
+    # Drawn after that, for the same reason (laggards came with the read barrier).
+    if rng.random() < 0.5:
+        enabled = (*enabled, "lag")
+        for i in range(rng.randint(1, 3)):
+            start = 0 if i == 0 else at()  # the first lag meets the load from the start
+            extra = rng.randint(2_000, 40_000)
+            events.append(
+                (start, ("lag", rng.choice(members), extra, rng.randint(200_000, fault_us)))
+            )
+        events.sort(key=lambda e: e[0])
     return FaultPlan(
         mode="swarm",
         durability=durability or drawn,

@@ -358,10 +358,14 @@ class SafetyMonitor:
             )
 
     # ------------------------------------------------------------------ clients
-    def ack(self, client_id: int, seq: int, result: bytes) -> None:
-        """A client accepted ``result`` for (client_id, seq)."""
+    def ack(self, client_id: int, seq: int, result: bytes, *, lasting: bool = True) -> None:
+        """A client accepted ``result`` for (client_id, seq), applied through the log.
+
+        ``lasting``: the op leaves a trace in the state (not a read), so every live
+        replica must hold it at the end (``check_acked_applied``)."""
         op = (client_id, seq)
-        self.acked[op] = result
+        if lasting:
+            self.acked[op] = result
         before = self._results.get(op)
         if before is None:
             self.violation(f"ack: client {client_id} seq {seq} acknowledged but never applied")

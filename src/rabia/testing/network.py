@@ -25,6 +25,9 @@ Partition shapes (see :func:`partition_links`):
 ``oneway``
     An asymmetric cut: one node becomes *mute* (its messages to everyone are dropped,
     it still hears everyone) or *deaf* (it still speaks, but hears no one).
+
+A *laggard* (:meth:`Network.lag`) is a node whose every link, both ways, is slower by a
+fixed extra delay: it takes part but trails the others.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ class Network:
 
     __slots__ = (
         "_blocked",
+        "_lag",
         "_rng",
         "base_delay_us",
         "duplicate",
@@ -139,6 +143,8 @@ class Network:
         """Probability that a copy is slowed by up to ``tail_us`` more (a latency spike)."""
         self.tail_us = tail_us
         self._blocked: dict[Link, int] = {}
+        self._lag: dict[int, list[int]] = {}
+        """node -> the extra delays (µs) of its active lags; the largest applies."""
 
     # ------------------------------------------------------------------ links
     def block(self, links: Iterable[Link]) -> None:
@@ -164,9 +170,27 @@ class Network:
         """Every link currently blocked."""
         return frozenset(self._blocked)
 
+    def lag(self, node: int, extra_us: int) -> None:
+        """Start a lag: every copy to or from ``node`` takes ``extra_us`` longer."""
+        self._lag.setdefault(node, []).append(extra_us)
+
+    def unlag(self, node: int, extra_us: int) -> None:
+        """End a lag started with :meth:`lag` with the same arguments."""
+        lags = self._lag.get(node)
+        if lags and extra_us in lags:
+            lags.remove(extra_us)
+            if not lags:
+                del self._lag[node]
+
+    def extra_delay(self, src: int, dst: int) -> int:
+        """The extra delay (µs) that lags add to the link ``src -> dst``."""
+        lag = self._lag
+        return max(lag.get(src, (0,))) + max(lag.get(dst, (0,)))
+
     def heal(self) -> None:
-        """Remove every partition and stop losing or duplicating messages."""
+        """Remove every partition and lag and stop losing or duplicating messages."""
         self._blocked.clear()
+        self._lag.clear()
         self.loss = 0.0
         self.duplicate = 0.0
 
@@ -188,6 +212,7 @@ class Network:
         rng = self._rng
         if self.loss and rng.random() < self.loss:
             return []
+        extra = self.extra_delay(src, dst) if self._lag else 0
         if self.duplicate and rng.random() < self.duplicate:
-            return [self.delay(), self.delay()]
-        return [self.delay()]
+            return [extra + self.delay(), extra + self.delay()]
+        return [extra + self.delay()]

@@ -18,6 +18,7 @@ installs its latest snapshot and re-applies the recovered log above it.
 from __future__ import annotations
 
 import struct
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -38,7 +39,7 @@ from rabia.core.replica import Replica
 from rabia.core.transfer import snapshot_to_send
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.storage import MemoryStorage
-from rabia.testing.workload import AppendMachine
+from rabia.testing.workload import AppendMachine, BarrierRead
 
 UP, PAUSED, DOWN, STOPPED = 0, 1, 2, 3
 """Process states: running, paused (inputs held), crashed (will restart), crash-stopped."""
@@ -80,6 +81,7 @@ class SimNode:
         "node_id",
         "previous",
         "reached",
+        "reads",
         "replica",
         "reply_to",
         "send",
@@ -123,6 +125,8 @@ class SimNode:
         """Inputs that arrived while paused, delivered in order on resume."""
         self.waiting: set[ClientOp] = set()
         """Client requests this node accepted and will answer once applied."""
+        self.reads: deque[tuple[int, BarrierRead]] = deque()
+        """(ticket, read) of the barrier reads waiting here, in ticket order."""
         self.reached = -1
         """``next_slot`` when the node last crashed (-1: never crashed)."""
         self.armed = 0
@@ -156,12 +160,14 @@ class SimNode:
         lost = self.storage.crash() if power else 0
         self.held.clear()
         self.waiting.clear()
+        self.reads.clear()
         self.armed = 0
         return lost
 
     def restart(self, now: int) -> None:
         """Start a fresh process from the durable records."""
         self.life += 1
+        self.reads.clear()
         self.status = UP
         self.machine = AppendMachine()
         self.applier = Applier(self.machine.apply)
@@ -197,6 +203,11 @@ class SimNode:
         if cached is None:
             self.waiting.add((command.client_id, command.seq))
         return cached
+
+    def read(self, now: int, request: BarrierRead) -> None:
+        """A client's barrier read arrives: answered once the read barrier releases it."""
+        self.reads.append((self.replica.read(), request))
+        self.drain(now)
 
     def reconfigure(self, now: int, add: Sequence[tuple[int, str]], remove: Sequence[int]) -> None:
         """Originate a membership change at this replica."""
@@ -244,6 +255,8 @@ class SimNode:
                         )
             for entry in ready.committed:
                 self._apply(entry)
+            if ready.reads_below:
+                self._answer_reads(ready.reads_below)
             if self.compact_every and replica.next_slot - replica.log_start >= self.compact_every:
                 self._compact()
             replica.advance()
@@ -303,6 +316,13 @@ class SimNode:
             if op in waiting and not reply.expired:
                 waiting.discard(op)
                 self.reply_to(op, reply.result)
+
+    def _answer_reads(self, below: int) -> None:
+        """Answer the barrier reads released (every committed slot is applied)."""
+        reads = self.reads
+        while reads and reads[0][0] < below:
+            _, request = reads.popleft()
+            self.reply_to((request.client_id, request.seq), self.machine.read(request.key))
 
     def describe(self) -> str:
         """``id:status next=... in_slot=...`` for failure messages."""

@@ -11,8 +11,9 @@ one took effect (or is given up as lost with its proxy's queue).
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rabia.core.membership import Configuration
@@ -44,6 +45,21 @@ class Pending:
     epoch: int
     """The latest epoch when it was submitted: in effect once a later epoch names it."""
 
+    def in_effect(self, latest: Configuration) -> bool:
+        """True once ``latest`` holds the change (or can no longer take it)."""
+        if self.add is not None:
+            return self.add in latest.members
+        return self.remove not in latest.members
+
+    def applied(self, members: set[int]) -> set[int]:
+        """``members`` after this change."""
+        out = set(members)
+        if self.add is not None:
+            out.add(self.add)
+        if self.remove is not None:
+            out.discard(self.remove)
+        return out
+
 
 @dataclass(slots=True)
 class Reconfigurer:
@@ -52,8 +68,33 @@ class Reconfigurer:
     rng: random.Random
     spares: tuple[int, ...]
     pending: Pending | None = None
+    given_up: list[Pending] = field(default_factory=list)
+    """Changes given up as lost that may still take effect."""
     added: set[int] = field(default_factory=set)
     submitted: int = 0
+
+    def outstanding(self, latest: Configuration) -> list[Pending]:
+        """Changes submitted and not in effect in ``latest`` (given up ones included)."""
+        self.given_up = [p for p in self.given_up if not p.in_effect(latest)]
+        pending = self.pending
+        if pending is not None and not pending.in_effect(latest):
+            return [*self.given_up, pending]
+        return list(self.given_up)
+
+    def possible(
+        self, latest: Configuration, extra: Pending | None = None
+    ) -> list[tuple[int, ...]]:
+        """Every member set that ``latest`` and the outstanding changes (and ``extra``)
+        could make, whichever of them take effect."""
+        changes = self.outstanding(latest) + ([] if extra is None else [extra])
+        sets = set()
+        for k in range(len(changes) + 1):
+            for combo in itertools.combinations(changes, k):
+                members = set(latest.members)
+                for change in combo:
+                    members = change.applied(members)
+                sets.add(tuple(sorted(members)))
+        return sorted(sets)
 
     def choose(
         self,
@@ -61,11 +102,18 @@ class Reconfigurer:
         latest: Configuration,
         impaired: Sequence[int],
         stopped: Sequence[int],
+        viable: Callable[[list[tuple[int, ...]]], bool] = lambda _: True,
     ) -> tuple[int | None, int | None] | None:
-        """(add, remove) for a new change, or None when none may be submitted now."""
+        """(add, remove) for a new change, or None when none may be submitted now.
+
+        ``viable(member_sets)``: the crash budget holds in each of them (every member set
+        the change could make together with the outstanding ones)."""
         pending = self.pending
         if pending is not None:
-            if latest.epoch > pending.epoch or now - pending.at > LOST_US:
+            if latest.epoch > pending.epoch:
+                self.pending = None
+            elif now - pending.at > LOST_US:
+                self.given_up.append(pending)
                 self.pending = None
             else:
                 return None
@@ -81,6 +129,11 @@ class Reconfigurer:
             still = sum(1 for m in impaired if m in members and m != target)
             if still <= (rest - 1) // 2:
                 options.append((None, target))
+        options = [
+            (add, remove)
+            for add, remove in options
+            if viable(self.possible(latest, Pending(now, add, remove, latest.epoch)))
+        ]
         if not options:
             return None
         choice = self.rng.choice(options)

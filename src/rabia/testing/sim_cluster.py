@@ -22,10 +22,16 @@ from rabia.testing.faults import FaultAction, FaultPlan, plan_faults
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.node import PAUSED, UP, SimNode, check_quiescent, encode
 from rabia.testing.reconfig import SPARES, Reconfigurer, draw_reconfigs
+from rabia.testing.sim_history import SimHistory
 from rabia.testing.sim_injector import FaultInjector
 from rabia.testing.sim_result import SimResult, replay_command
 from rabia.testing.storage import MemoryStorage, SyncMode
-from rabia.testing.workload import Client, make_clients
+from rabia.testing.workload import (
+    BarrierRead,
+    Client,
+    ClientRequest,
+    make_clients,
+)
 
 TICK_US = 1_000
 """Virtual time between two ticks of a replica."""
@@ -143,6 +149,8 @@ class Cluster:
         self._heap: list[tuple[Any, ...]] = []
         self._counter = count()
         self._submits: dict[int, list[Command]] = {}
+        self.history = SimHistory()
+        """Every client operation, checked for linearizability at the end of the run."""
         self._delivered = 0
         self._done_at: int | None = None
         self._stop = False
@@ -184,6 +192,10 @@ class Cluster:
                 self._flush_submits()
             if monitor.violations:
                 self._stop = True
+        if not monitor.violations:
+            found = self.history.violation()
+            if found is not None:
+                monitor.violation(found)
         return self._result()
 
     def _dispatch(self, item: tuple[Any, ...]) -> None:
@@ -290,20 +302,25 @@ class Cluster:
 
     # --------------------------------------------------------------- clients
     def _issue(self, client: Client) -> None:
-        command = client.issue()
-        if command is not None:
-            self._send_request(client, command)
+        request = client.issue()
+        if request is not None:
+            self.history.invoke(request, self.now)
+            self._send_request(client, request)
 
-    def _send_request(self, client: Client, command: Command) -> None:
-        self._push(self.now + client.link_delay(), _ARRIVE, client.target, command)
+    def _send_request(self, client: Client, request: ClientRequest) -> None:
+        self._push(self.now + client.link_delay(), _ARRIVE, client.destination, request)
         self._push(
             self.now + self.client_timeout_us,
             _TIMEOUT,
             client.client_id,
-            (command.seq, client.attempts),
+            (request.seq, client.attempts),
         )
 
-    def _arrive(self, node: SimNode, command: Command) -> None:
+    def _arrive(self, node: SimNode, command: ClientRequest) -> None:
+        if type(command) is BarrierRead:
+            self._guard(node, "on a read", node.read, self.now, command)
+            return
+        assert type(command) is Command
         op = (command.client_id, command.seq)
         if op in node.waiting:
             return  # already queued there; the node answers once it applies it
@@ -315,8 +332,11 @@ class Cluster:
 
     def _client_reply(self, op: tuple[int, int], result: bytes) -> None:
         client = self.clients[op[0]]
+        request = client.pending
         if client.on_reply(op[1], result):
-            self.monitor.ack(op[0], op[1], result)
+            self.history.complete(op[0], op[1], result, self.now)
+            if type(request) is Command:  # through the log: applied with this result
+                self.monitor.ack(op[0], op[1], result, lasting=not request.op.startswith(b"r:"))
             if client.done:
                 if all(c.done for c in self.clients.values()):
                     self._done_at = self.now
@@ -397,4 +417,5 @@ class Cluster:
             transfers=sum(n.transfers for n in self.nodes),
             durability=self.plan.durability,
             lost_records=self.injector.lost_records,
+            operations=self.history.counts(),
         )

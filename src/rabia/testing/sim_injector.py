@@ -111,6 +111,12 @@ class FaultInjector:
             self._schedule(now + action[2], ("unpartition", links))
         elif kind == "unpartition":
             self._network.unblock(action[1])
+        elif kind == "lag":
+            self._count("lag")
+            self._network.lag(action[1], action[2])
+            self._schedule(now + action[3], ("unlag", action[1], action[2]))
+        elif kind == "unlag":
+            self._network.unlag(action[1], action[2])
 
     def crash(self, node: SimNode, action: FaultAction, now: int) -> None:
         """Crash ``node`` as ``action`` says, unless that would break the budget."""
@@ -185,24 +191,20 @@ class FaultInjector:
         return out
 
     def _budget_configs(self) -> list[tuple[int, ...]]:
-        """Member sets the crash budget must hold in: the latest one and, while a
-        membership change is in flight, the one it will make (which may tolerate fewer
-        impaired members, or hold a joiner that is not caught up yet)."""
-        members = self._latest().members
-        configs = [members]
-        pending = self._reconfigurer.pending
-        if pending is not None:
-            after = {m for m in members if m != pending.remove}
-            if pending.add is not None:
-                after.add(pending.add)
-            configs.append(tuple(sorted(after)))
-        return configs
+        """Member sets the crash budget must hold in: the latest one and every one the
+        outstanding membership changes could make (which may tolerate fewer impaired
+        members, or hold a joiner that is not caught up yet)."""
+        return self._reconfigurer.possible(self._latest())
+
+    def _viable(self, configs: list[tuple[int, ...]]) -> bool:
+        """The members impaired now leave each of ``configs`` able to decide."""
+        return all(self._impaired(config) <= (len(config) - 1) // 2 for config in configs)
 
     def _reconfigure(self, now: int) -> None:
         latest = self._latest()
         stopped = [m for m in latest.members if self._nodes[m].status == STOPPED]
         live = [m for m in latest.members if self._nodes[m].status == UP]
-        choice = self._reconfigurer.choose(now, latest, self._impaired_ids(), stopped)
+        choice = self._reconfigurer.choose(now, latest, self._impaired_ids(), stopped, self._viable)
         if choice is None:
             if self._reconfigurer.pending is not None:
                 self._schedule(now + RETRY_US, ("reconfigure",))

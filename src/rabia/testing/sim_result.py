@@ -52,6 +52,9 @@ class SimResult:
     """The storage mode every node of the run used (what a crash keeps)."""
     lost_records: int = 0
     """Unsynced records that crashes threw away (always 0 under ``always``)."""
+    operations: dict[str, int] = field(default_factory=dict)
+    """Client operations completed, by kind (append, log-read, barrier-read); every one
+    went through the linearizability check."""
     cpu_seconds: float = field(default=0.0, compare=False)
     """CPU time the run took (not part of the replayable outcome)."""
 

@@ -3,7 +3,7 @@ KV map's get, put and append."""
 
 from __future__ import annotations
 
-from rabia.testing.linearizability import KVModel, RegisterModel, check
+from rabia.testing.linearizability import KVModel, ListAppendModel, RegisterModel, check
 from tests.testing.linearizability.lin_support import op
 
 REG = RegisterModel()
@@ -47,3 +47,25 @@ def test_kv_appends_concatenate_in_a_linearizable_order() -> None:
     assert check(history, KV).verdict == "linearizable"
     history[2] = op(3, "get", None, "b", 6, 7, key="k")
     assert check(history, KV).verdict == "not linearizable"
+
+
+LISTS = ListAppendModel()
+
+
+def test_list_reads_pin_the_order_of_concurrent_appends() -> None:
+    appends = [op(1, "append", 7, 1, 0, 10), op(2, "append", 8, 2, 0, 10)]
+    assert check([*appends, op(3, "read", None, (7, 8), 11, 12)], LISTS).verdict == ("linearizable")
+    assert check([*appends, op(3, "read", None, (8, 7), 11, 12)], LISTS).verdict == (
+        "not linearizable"
+    ), "the lengths say 7 went first"
+    stale = [op(1, "append", 7, 1, 0, 1), op(3, "read", None, [], 2, 3)]
+    assert check(stale, LISTS).verdict == "not linearizable"
+
+
+def test_list_append_of_unknown_outcome_may_land_later_or_never() -> None:
+    history = [op(1, "append", 7, None, 0, None), op(2, "read", None, (), 1, 2)]
+    assert check(history, LISTS).verdict == "linearizable"
+    history.append(op(2, "read", None, (7,), 3, 4))
+    assert check(history, LISTS).verdict == "linearizable"
+    history.append(op(2, "read", None, (), 5, 6))
+    assert check(history, LISTS).verdict == "not linearizable"

@@ -39,7 +39,13 @@ from rabia.testing.linearizability.history import (
     event_to_json,
     operations_from_events,
 )
-from rabia.testing.linearizability.model import MODELS, KVModel, Model, RegisterModel
+from rabia.testing.linearizability.model import (
+    MODELS,
+    KVModel,
+    ListAppendModel,
+    Model,
+    RegisterModel,
+)
 
 __all__ = [
     "MODELS",
@@ -50,6 +56,7 @@ __all__ = [
     "FormatError",
     "History",
     "KVModel",
+    "ListAppendModel",
     "Model",
     "Operation",
     "PartitionResult",

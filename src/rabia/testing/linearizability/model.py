@@ -158,8 +158,37 @@ class KVModel(Model[str]):
         raise ValueError(f"kv: unknown operation {op.f!r}")
 
 
+class ListAppendModel(Model[tuple[object, ...]]):
+    """A list per key, starting empty: ``append v`` adds ``v`` at the end (an integer
+    output, when known, is the list's new length), ``read`` returns the whole list."""
+
+    name = "list-append"
+    reads = frozenset({"read"})
+
+    def init(self) -> tuple[object, ...]:
+        return ()
+
+    def step(self, state: tuple[object, ...], op: Operation) -> tuple[object, ...] | None:
+        return self.stepper(op)(state)
+
+    def stepper(self, op: Operation) -> Step[tuple[object, ...]]:
+        if op.f == "read":
+            if op.ret is None:
+                return lambda s: s
+            seen = tuple(op.output) if isinstance(op.output, tuple | list) else None
+            return lambda s: s if s == seen else None
+        if op.f == "append":
+            value = op.input
+            length = op.output if op.ret is not None and isinstance(op.output, int) else None
+            if length is None:
+                return lambda s: (*s, value)
+            return lambda s: (*s, value) if len(s) + 1 == length else None
+        raise ValueError(f"list-append: unknown operation {op.f!r}")
+
+
 MODELS: dict[str, Callable[[], Model[Hashable]]] = {
     "register": RegisterModel,
     "kv": KVModel,  # type: ignore[dict-item]
+    "list-append": ListAppendModel,  # type: ignore[dict-item]
 }
 """The built-in models by name (as ``rabia check --model`` spells them)."""

@@ -90,9 +90,11 @@ class NemesisCluster:
         snapshot_every: int = 4096,
         env: Mapping[str, str] | None = None,
         durability: str = "always",
+        reads: str = "log",
     ) -> None:
         self.directory = directory
         self.durability = durability
+        self.reads = reads
         self.n = n
         self.seed = seed
         self.snapshot_every = snapshot_every
@@ -158,7 +160,7 @@ class NemesisCluster:
             *("--client", f"{HOST}:{node.client_port}", "--resp", f"{HOST}:{node.resp_port}"),
             *("--machine", "rabia.kv:KVMachine", "--data-dir", str(node.data_dir)),
             *("--durability", self.durability, "--seed", str(self.seed)),
-            *("--snapshot-every", str(self.snapshot_every)),
+            *("--snapshot-every", str(self.snapshot_every), "--reads", self.reads),
         ]
         env = {
             **os.environ,

@@ -45,6 +45,8 @@ class RunConfig:
     durability: str = "always"
     """The nodes' ``--durability`` (the harness's kills are process crashes: the OS keeps
     what every mode wrote, so acknowledged writes must survive in each, ADR 0010)."""
+    reads: str = "log"
+    """The nodes' ``--reads``: read-only commands through the log or a read barrier."""
     clients_per_node: int = 2
     think: float = 0.05
     """Mean seconds between two operations of a client."""
@@ -61,6 +63,7 @@ class RunConfig:
         """The command that runs this configuration again."""
         unsafe = "".join(f" --unsafe {name}" for name in self.unsafe)
         durability = "" if self.durability == "always" else f" --durability {self.durability}"
+        durability += "" if self.reads == "log" else f" --reads {self.reads}"
         return (
             f"rabia jepsen --runs 1 --seed {self.seed} --nemesis {self.nemesis} "
             f"--workload {self.workload} --duration {self.duration:g} --nodes {self.nodes}"
@@ -137,6 +140,7 @@ async def execute(config: RunConfig, directory: Path) -> RunResult:
         snapshot_every=rng.choice((64, 512, 4096)),
         env=env if config.unsafe else None,
         durability=config.durability,
+        reads=config.reads,
     )
     ctx = Context(
         history,

@@ -20,6 +20,7 @@ from rabia.kv.scripting.libraries.boundary import Boundary, from_lua
 _M64: Final = (1 << 64) - 1
 _LIMIT: Final = 32
 _SIZES: Final = {"b": 1, "B": 1, "h": 2, "H": 2, "l": 8, "L": 8, "T": 8, "f": 4, "d": 8}
+_KNOWN: Final = frozenset("xsciI") | frozenset(_SIZES)
 
 
 class StructError(Exception):
@@ -42,9 +43,11 @@ def _number(fmt: bytes, i: int, default: int) -> tuple[int, int]:
     return value, i
 
 
-def items(fmt: bytes, *, strict: bool = True) -> Iterator[tuple[str, int, int, bool]]:
+def items(fmt: bytes, *, invalid: str = "raise") -> Iterator[tuple[str, int, int, bool]]:
     """Each option of ``fmt``: (option, size, alignment, little endian); the option is ""
-    for a space or a setting (``<``, ``>``, ``!``)."""
+    for a space or a setting (``<``, ``>``, ``!``). An unknown option raises
+    (``invalid="raise"``), is skipped (``"skip"``) or is yielded with size 0
+    (``"yield"``: unpack checks the data's length before it refuses the option)."""
     little, max_align, i = True, 1, 0
     while i < len(fmt):
         opt = chr(fmt[i])
@@ -69,8 +72,15 @@ def items(fmt: bytes, *, strict: bool = True) -> Iterator[tuple[str, int, int, b
             yield opt, size, min(size, max_align), little
         elif opt in _SIZES:
             yield opt, _SIZES[opt], min(_SIZES[opt], max_align), little
-        elif strict:
-            raise StructError(f"invalid format option '{opt}'", 1)
+        elif invalid == "yield":
+            yield opt, 0, 1, little
+        elif invalid == "raise":
+            raise invalid_option(opt)
+
+
+def invalid_option(opt: str) -> StructError:
+    """The error of an unknown format option."""
+    return StructError(f"invalid format option '{opt}'", 1)
 
 
 def _padding(offset: int, align: int) -> int:
@@ -154,11 +164,13 @@ def unpack(fmt: bytes, data: bytes, position: int) -> list[Any]:
         raise StructError("offset must be 1 or greater", 3)
     pos = position - 1
     values: list[Any] = []
-    for opt, size, align, little in items(fmt):
+    for opt, size, align, little in items(fmt, invalid="yield"):
         if (pos & _M64) > len(data):
             raise StructError("data string too short", 2)
         if not opt:
             continue
+        if opt not in _KNOWN:
+            raise invalid_option(opt)
         pos += _padding(pos, align)
         if opt == "x":
             pos += 1
@@ -203,7 +215,7 @@ def _integer(chunk: bytes, little: bool, signed: bool) -> int:
 def size(fmt: bytes) -> int:
     """``struct.size(fmt)``: the packed size of a fixed-size format."""
     total = 0
-    for opt, item_size, align, _ in items(fmt, strict=False):
+    for opt, item_size, align, _ in items(fmt, invalid="skip"):
         if opt == "s" or (opt == "c" and item_size == 0):
             name = "s" if opt == "s" else "c0"
             raise StructError(f"option '{name}' has no fixed size", 1)
