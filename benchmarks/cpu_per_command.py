@@ -8,6 +8,7 @@ the answering node (node 0) alone. A fresh cluster per run; medians over ``--run
 
     .venv/bin/python benchmarks/cpu_per_command.py [--runs 3] [-n 200000] [-c 50] [-P 16]
         [--variant LABEL=DIR ...]   # compare checkouts side by side (runs interleaved)
+        [--reads barrier]           # GET through the read barrier (ADR 0017)
         [--profile-dir DIR] [--native] [--profile-test get]
                                     # py-spy every node during SET (or GET): top 15, stages
 
@@ -82,11 +83,27 @@ def redis_benchmark(port: int, test: str, requests: int, args: argparse.Namespac
         raise SystemExit(f"redis-benchmark failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
 
 
+def build_of(port: int) -> str:
+    """Which build node 0 runs (INFO's ``rabia_build``: pure, compiled or mixed; before
+    the compiled build existed, pure)."""
+    done = subprocess.run(
+        ["redis-cli", "-p", str(port), "INFO", "server"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    found = re.search(r"^rabia_build:(\w+)", done.stdout, re.MULTILINE)
+    return found[1] if found else "pure"
+
+
 class Cluster:
     """A `rabia up` of ``nodes`` nodes, in ``data``, with ``pythonpath`` (or the installed
     rabia) on the nodes' path."""
 
-    def __init__(self, nodes: int, data: Path, pythonpath: str | None) -> None:
+    def __init__(
+        self, nodes: int, data: Path, pythonpath: str | None, extra: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port_base(nodes, 31000 + (os.getpid() % 300) * 10, 39000)
         env = dict(os.environ)
         if pythonpath is not None:
@@ -95,6 +112,7 @@ class Cluster:
             [
                 *(sys.executable, "-m", "rabia", "up", "--nodes", str(nodes)),
                 *("--resp-port", str(self.port), "--data-dir", str(data)),
+                *extra,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -262,9 +280,11 @@ def one_run(label: str, pythonpath: str | None, args: argparse.Namespace) -> dic
     """A fresh cluster: warm-up, then each test; µs of CPU per command."""
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="cpu-bench-", dir=args.tmp) as name:
-        cluster = Cluster(args.nodes, Path(name) / "data", pythonpath)
+        extra = ("--reads", args.reads) if args.reads else ()
+        cluster = Cluster(args.nodes, Path(name) / "data", pythonpath, extra)
         try:
             redis_benchmark(cluster.port, "set,get", args.warmup, args)
+            print(f"{label}: {build_of(cluster.port)} build", file=sys.stderr, flush=True)
             for test in TESTS:
                 spies = []
                 if args.profile_dir and test == args.profile_test:
@@ -295,6 +315,12 @@ def main() -> None:
     parser.add_argument("--profile-dir", default=None)
     parser.add_argument("--native", action="store_true", help="Profile C functions too.")
     parser.add_argument("--profile-test", choices=TESTS, default="set")
+    parser.add_argument(
+        "--reads",
+        choices=("log", "barrier"),
+        default=None,
+        help="rabia up --reads (checkouts from before ADR 0017 have no such option).",
+    )
     parser.add_argument("--tmp", default=None, help="Parent of the temporary data directories.")
     args = parser.parse_args()
     if shutil.which("redis-benchmark") is None or shutil.which("redis-cli") is None:
@@ -318,6 +344,8 @@ def main() -> None:
         for label, runs in results.items()
     }
     setting = f"-n {args.requests} -c {args.clients} -P {args.pipeline}, {args.nodes} nodes"
+    if args.reads:
+        setting += f", --reads {args.reads}"
     print(f"µs of CPU per command, median of {args.runs} runs (redis-benchmark {setting})")
     first = variants[0][0]
     print(f"{'':<14}" + "".join(f"{label:>14}" for label, _ in variants))
@@ -326,6 +354,7 @@ def main() -> None:
         ratios = "".join(
             f"  {label}/{first} {medians[label][key] / medians[first][key]:.3f}"
             for label, _ in variants[1:]
+            if medians[first][key]  # no slots for barrier reads: no syncs per slot
         )
         print(f"{key:<14}{row}{ratios}")
     if args.profile_dir:
