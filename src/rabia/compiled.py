@@ -3,10 +3,10 @@
 rabia is pure Python and stays installable and tested as such. ``make test`` and ``make
 run`` also build a copy of the package with the modules below compiled by mypyc next to
 their sources (``scripts/build_compiled.py``, when a C compiler is present) and use it:
-the same code, about half the CPU per command. The list holds the modules on the path of
-every command and of every slot; a module that defines msgspec Structs cannot be in it
-(mypyc drops the class keywords that define them, e.g. ``array_like=True``), nor one
-whose classes Python code subclasses.
+the same code, less CPU per command (ADR 0018 has the figures). The list holds the
+modules on the path of every command, of every slot and of barrier reads; a module that
+defines msgspec Structs cannot be in it (mypyc drops the class keywords that define them,
+e.g. ``array_like=True``), nor one whose classes Python code subclasses.
 """
 
 from __future__ import annotations
