@@ -67,8 +67,9 @@ class CatchUp:
         """Catch-up requests sent so far: they rotate over the peers ahead."""
         self._offered: dict[int, int] = {}
         """peer -> tick of the last ``SnapshotWanted`` event for it."""
-        self._pulling: dict[int, int] = {}
-        """peer -> tick of its latest pull of one of our snapshots."""
+        self._pulling: dict[int, tuple[int, int]] = {}
+        """peer -> (slot, tick) of its latest pull of one of our snapshots, until its
+        STATUS shows it reached that slot."""
 
     # ------------------------------------------------------------ what peers say
     def heard(self, peer: int, slot: int) -> None:
@@ -97,6 +98,9 @@ class CatchUp:
         else:
             self._abstaining.pop(sender, None)
         self.heard(sender, slot)
+        pull = self._pulling.get(sender)
+        if pull is not None and slot >= pull[0]:
+            del self._pulling[sender]  # it installed the snapshot it pulled (or passed it)
         log = self._log
         next_slot = log.next_slot
         if slot < log.start:
@@ -110,7 +114,7 @@ class CatchUp:
 
     def on_snapshot_pull(self, message: SnapshotPull, tick: int) -> None:
         """A peer receiving our snapshot wants the chunk at ``offset``: ask the driver."""
-        self._pulling[message.sender] = tick
+        self._pulling[message.sender] = (message.slot, tick)
         self._outbox.ready.events.append(
             SnapshotWanted(message.sender, message.slot, message.offset)
         )
@@ -165,7 +169,7 @@ class CatchUp:
         if last is not None and tick - last < self._config.resend_ticks:
             return
         pulled = self._pulling.get(peer)
-        if pulled is not None and tick - pulled < self._config.snapshot_abandon_ticks:
+        if pulled is not None and tick - pulled[1] < self._config.snapshot_abandon_ticks:
             return
         self._offered[peer] = tick
         self._outbox.ready.events.append(SnapshotWanted(peer))
