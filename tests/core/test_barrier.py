@@ -157,6 +157,23 @@ def test_the_next_barrier_starts_at_the_quorum_not_at_the_release() -> None:
     assert not r.barrier.active and r.barrier.out == 0
 
 
+def test_while_a_barrier_collects_a_ticket_needs_no_poll() -> None:
+    r = Reader()
+    assert not r.barrier.collecting
+    r.read()
+    r.sent()
+    assert r.barrier.collecting
+    assert r.barrier.ticket() == 1, "waits for the next barrier, which a poll starts"
+    assert r.sent() == []
+    r.ack(1, mark=12)  # the quorum: the next barrier starts and covers ticket 1
+    assert r.barrier.collecting and r.barrier.out == 2, "barrier 1 has its B, barrier 2 collects"
+    assert r.sent() == [(1, Barrier(0, 4, 2)), (2, Barrier(0, 4, 2))]
+    r.ack(2, mark=12, number=2)
+    r.at(next_slot=13)
+    r.sent()
+    assert r.released == 2
+
+
 def test_an_answer_counts_only_for_its_own_barrier() -> None:
     r = Reader()
     r.read()

@@ -57,6 +57,8 @@ class _Round:
     config: Configuration
     covers: int
     """Tickets below this are released with this barrier."""
+    needed: int
+    """Answers that make its quorum."""
     marks: dict[int, int] = field(default_factory=dict)
     """member -> the mark it answered (this replica's own included)."""
     bound: int | None = None
@@ -116,14 +118,27 @@ class ReadBarrier:
         """Barriers sent and not released."""
         return len(self._rounds)
 
+    @property
+    def collecting(self) -> bool:
+        """True while the newest barrier waits for its quorum: a new read then only takes
+        a ticket (``ticket``), as it waits for the next barrier, which starts at a poll."""
+        rounds = self._rounds
+        return bool(rounds) and rounds[-1].bound is None
+
     # ------------------------------------------------------------------ reader
     def read(self, standing: Standing, tick: int) -> int:
         """A new read: its ticket. It joins the next barrier, never one already sent."""
+        ticket = self.ticket()
+        self.poll(standing, tick)
+        return ticket
+
+    def ticket(self) -> int:
+        """A new read's ticket, without a poll: enough while ``collecting`` (nothing is
+        released, restarted or started before the next poll, which every input makes)."""
         ticket = self._issued
         self._issued += 1
         if self._rounds and self._unsafe.barrier_late_join:
             self._rounds[-1].covers = self._issued
-        self.poll(standing, tick)
         return ticket
 
     def on_ack(self, message: BarrierAck, standing: Standing, tick: int) -> None:
@@ -197,7 +212,7 @@ class ReadBarrier:
             return
         if standing.answers and self._me in collecting.config.members:
             collecting.marks.setdefault(self._me, standing.mark)
-        if len(collecting.marks) < self._needed(collecting.config):
+        if len(collecting.marks) < collecting.needed:
             return
         bound = collecting.bound = max(collecting.marks.values())
         if len(self._rounds) > 1:
@@ -234,7 +249,8 @@ class ReadBarrier:
     def _start(self, standing: Standing, tick: int) -> None:
         """Send a new barrier under the latest configuration; it covers every read so far."""
         self._number += 1
-        started = _Round(self._number, standing.config, self._issued)
+        config = standing.config
+        started = _Round(self._number, config, self._issued, self._needed(config))
         self._rounds.append(started)
         self._send(started, skip=())
         self._timer.restart(tick)
