@@ -1,12 +1,14 @@
 """redis-benchmark against one redis-server and against a `rabia up` cluster, in one run.
 
 Both on loopback, one after the other: a single redis-server (no persistence) and a
-3-node `rabia up` (durability ``always``, data in a temporary directory), the latter
-measured at node 0's Redis port. Prints a table of requests per second (redis, rabia,
+3-node `rabia up` (durability ``always``, data in a temporary directory, read-only
+commands through the read barrier unless ``--reads log``), the latter measured at node
+0's Redis port. Prints a table of requests per second (redis, rabia,
 rabia / redis) and, last, one JSON line.
 
     .venv/bin/python benchmarks/redis_bench.py [-n 200000] [-c 50] [-P 16] [-t set,get]
         [--redis-pipeline P]  # redis-server's -P (default: the same as rabia's)
+        [--reads barrier|log] # rabia up --reads (default barrier, ADR 0017)
         [--profile SECONDS]   # also py-spy node 0 during the rabia run: top functions
         [--plot FILE]         # also draw it (.svg, or .html with the table): matplotlib
 
@@ -32,6 +34,7 @@ from pathlib import Path
 from rabia.bench.plotting import PlotUnavailable, caption_now, plot_format, require_matplotlib
 from rabia.bench.redis_compare import CommandFigures, Comparison, parse_csv
 from rabia.cli.up import free_port_base
+from rabia.kv.reads import DEFAULT_READS, READ_MODES
 
 ROOT = Path(__file__).resolve().parents[1]
 Figures = dict[str, CommandFigures]
@@ -123,6 +126,7 @@ def run_rabia(args: argparse.Namespace, tmp: Path) -> tuple[Figures, list[str]]:
         [
             *(sys.executable, "-m", "rabia", "up", "--nodes", str(args.nodes)),
             *("--resp-port", str(base), "--data-dir", str(tmp / "rabia")),
+            *("--reads", args.reads),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -187,6 +191,12 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=3)
     parser.add_argument("--tmp", default=None, help="Parent of the temporary data directory.")
     parser.add_argument(
+        "--reads",
+        choices=READ_MODES,
+        default=DEFAULT_READS,
+        help="rabia up --reads: read-only commands through the read barrier or the log.",
+    )
+    parser.add_argument(
         "--profile", type=int, default=0, help="py-spy node 0 for this many seconds."
     )
     parser.add_argument(
@@ -211,7 +221,8 @@ def main() -> None:
     setting = f"-n {args.requests} -c {args.clients} -P {args.pipeline}"
     if args.redis_pipeline != args.pipeline:
         setting += f" (redis-server: -P {args.redis_pipeline})"
-    print(f"redis-benchmark {setting} (requests per second; rabia: {args.nodes} nodes, node 0)")
+    where = f"rabia: {args.nodes} nodes, node 0, {args.reads} reads"
+    print(f"redis-benchmark {setting} (requests per second; {where})")
     print(f"{'test':<6} {'redis':>12} {'rabia':>12} {'rabia/redis':>12} {'rabia p99 ms':>13}")
     ratio = {}
     missing = CommandFigures(0.0)
@@ -233,6 +244,7 @@ def main() -> None:
         "pipeline": args.pipeline,
         "redis_pipeline": args.redis_pipeline,
         "nodes": args.nodes,
+        "reads": args.reads,
         "redis": {test: f.rps for test, f in redis.items()},
         "rabia": {test: f.rps for test, f in rabia.items()},
         "ratio": {k: round(v, 4) for k, v in ratio.items()},
@@ -255,12 +267,13 @@ def plot(args: argparse.Namespace, rows: list[Comparison]) -> None:
 
     command = (
         f"benchmarks/redis_bench.py -n {args.requests} -c {args.clients} -P {args.pipeline}"
-        f" -t {args.tests} --nodes {args.nodes}"
+        f" -t {args.tests} --nodes {args.nodes} --reads {args.reads}"
     )
     if args.redis_pipeline != args.pipeline:
         command += f" --redis-pipeline {args.redis_pipeline}"
     note = (
-        f"rabia: node 0 of a {args.nodes}-node rabia up, on disk, durability always;"
+        f"rabia: node 0 of a {args.nodes}-node rabia up, on disk, durability always,"
+        f" {args.reads} reads;"
         " redis-server: no persistence; same machine, one after the other"
     )
     plot_comparison(rows, caption_now(command, note), args.plot)

@@ -73,7 +73,7 @@ def test_latency_mode_reports_each_node_from_its_own_phase() -> None:
 def test_json_form() -> None:
     result = merge_phases(BenchConfig(nodes=1), [(-1, [report(0, [2] * 5)])], "uvloop")
     doc = result.to_json()
-    assert doc["system"] == "rabia" and doc["loop"] == "uvloop"
+    assert doc["system"] == "rabia" and doc["loop"] == "uvloop" and doc["op"] == "write"
     assert doc["throughput_ops"] == 2.5
     assert doc["max_node_p50_ms"] == doc["per_node"][0]["p50_ms"]
     assert doc["per_node"] == [

@@ -63,6 +63,15 @@ def test_cli_rabia_vs_pysyncobj_json_and_plot(tmp_path: Path) -> None:
     assert "rabia bench --vs pysyncobj --duration 0.6 --warmup 0.3 --concurrency 20" in texts
 
 
+def test_cli_barrier_reads_beside_log_reads() -> None:
+    doc = _bench_json("--reads", "both", "--mode", "latency")
+    check_result(doc, 3)
+    assert (doc["system"], doc["op"], doc["errors"]) == ("rabia (barrier reads)", "barrier-read", 0)
+    peer = doc["peer"]
+    assert (peer["name"], peer["op"], peer["errors"]) == ("rabia (log reads)", "log-read", 0)
+    assert peer["fast_path_ratio"] is not None, "log reads decide slots"
+
+
 def test_cli_sweep_plot(tmp_path: Path) -> None:
     plot = tmp_path / "sweep.svg"
     short = ["--duration", "0.3", "--warmup", "0.1", "--json"]
@@ -88,6 +97,8 @@ def test_cli_sweep_plot(tmp_path: Path) -> None:
         (["--sweep", "10,x"], "comma-separated"),
         (["--sweep", "10", "--mode", "latency"], "--mode throughput"),
         (["--plot", "x.png"], ".svg or .html"),
+        (["--reads", "both", "--vs", "pysyncobj"], "--reads measures rabia"),
+        (["--reads", "barrier", "--sweep", "10,20"], "no --sweep or --plot"),
     ],
 )
 def test_cli_rejects_before_running(options: list[str], message: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rabia.core.barrier import ReadBarrier, Standing
+from rabia.core.barrier import MAX_OUT, ReadBarrier, Standing
 from rabia.core.config import ReplicaConfig, UnsafeSwitches
 from rabia.core.membership import Configuration
 from rabia.core.messages import Barrier, BarrierAck, Message
@@ -132,6 +132,123 @@ def test_every_read_waiting_shares_one_barrier() -> None:
     r.sent()
     assert r.released == 3
     assert r.stats.barriers == 2
+
+
+def test_the_next_barrier_starts_at_the_quorum_not_at_the_release() -> None:
+    r = Reader()
+    r.read()
+    r.sent()
+    r.ack(1, mark=12)
+    r.sent()
+    assert r.released == 0, "B = 12, not decided yet"
+    assert r.read() == 1
+    assert r.sent() == [(1, Barrier(0, 4, 2)), (2, Barrier(0, 4, 2))], "at once: B is known"
+    assert r.barrier.out == 2
+    assert r.read() == 2
+    assert r.sent() == [], "barrier 2 collects answers: the third read waits for barrier 3"
+    r.ack(2, mark=12, number=2)
+    assert r.sent() == [(1, Barrier(0, 4, 3)), (2, Barrier(0, 4, 3))]
+    r.at(next_slot=13)
+    r.sent()
+    assert r.released == 2, "barriers 1 and 2; barrier 3 still collects"
+    r.ack(1, mark=12, number=3)
+    r.sent()
+    assert r.released == 3
+    assert not r.barrier.active and r.barrier.out == 0
+
+
+def test_while_a_barrier_collects_a_ticket_needs_no_poll() -> None:
+    r = Reader()
+    assert not r.barrier.collecting
+    r.read()
+    r.sent()
+    assert r.barrier.collecting
+    assert r.barrier.ticket() == 1, "waits for the next barrier, which a poll starts"
+    assert r.sent() == []
+    r.ack(1, mark=12)  # the quorum: the next barrier starts and covers ticket 1
+    assert r.barrier.collecting and r.barrier.out == 2, "barrier 1 has its B, barrier 2 collects"
+    assert r.sent() == [(1, Barrier(0, 4, 2)), (2, Barrier(0, 4, 2))]
+    r.ack(2, mark=12, number=2)
+    r.at(next_slot=13)
+    r.sent()
+    assert r.released == 2
+
+
+def test_an_answer_counts_only_for_its_own_barrier() -> None:
+    r = Reader()
+    r.read()
+    r.ack(1, mark=12)
+    r.read()  # barrier 2 starts
+    r.ack(2, mark=12)  # a late answer to barrier 1
+    r.ack(1, mark=12)  # a duplicate answer to barrier 1
+    r.at(next_slot=13)
+    r.sent()
+    assert r.released == 1, "barrier 2 has only its own answer"
+    r.ack(2, mark=12, number=2)
+    r.sent()
+    assert r.released == 2
+
+
+def test_a_later_barrier_released_first_releases_the_earlier_reads_with_it() -> None:
+    r = Reader()
+    r.read()
+    r.ack(1, mark=12)
+    r.read()
+    r.ack(2, mark=6, number=2)  # another quorum, a lower B
+    assert r.barrier.out == 1, "barrier 1 (B = 12) can release nothing barrier 2 cannot"
+    r.at(next_slot=7)
+    r.sent()
+    assert r.released == 2, "in ticket order: the reads of barrier 1 with those of 2"
+    assert not r.barrier.active
+
+
+def test_barriers_release_in_order_of_their_b() -> None:
+    r = Reader()
+    r.read()
+    r.ack(1, mark=6)
+    r.read()
+    r.ack(2, mark=12, number=2)
+    r.at(next_slot=7)
+    r.sent()
+    assert r.released == 1
+    r.at(next_slot=13)
+    r.sent()
+    assert r.released == 2
+
+
+def test_at_most_max_out_barriers_are_out() -> None:
+    r = Reader()
+    for number in range(1, MAX_OUT + 1):
+        r.read()
+        r.ack(1, mark=10 + number, number=number)
+    assert r.barrier.out == MAX_OUT
+    r.sent()
+    r.read()
+    assert r.sent() == [], "at the cap: the read waits for a release"
+    r.at(next_slot=12)
+    messages = r.sent()
+    assert r.released == 1
+    assert messages == [(1, Barrier(0, 4, MAX_OUT + 1)), (2, Barrier(0, 4, MAX_OUT + 1))]
+
+
+def test_a_configuration_change_drops_every_barrier_out_for_one_new_one() -> None:
+    r = Reader()
+    r.read()
+    r.ack(1, mark=20)
+    r.read()
+    r.sent()
+    assert r.barrier.out == 2
+    r.at(next_slot=8, config=FOUR)
+    assert r.sent() == [(m, Barrier(0, 4, 3)) for m in (1, 2, 3)]
+    assert r.barrier.out == 1 and r.stats.barrier_restarts == 1
+    r.ack(2, mark=20, number=2)
+    r.ack(1, mark=20, number=3)
+    r.at(next_slot=21)
+    r.sent()
+    assert r.released == 0, "Q = 3 of four members; barrier 2's answer does not count"
+    r.ack(3, mark=5, number=3)
+    r.sent()
+    assert r.released == 2
 
 
 def test_unsafe_late_join_releases_a_read_with_a_barrier_sent_before_it() -> None:

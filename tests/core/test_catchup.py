@@ -70,6 +70,15 @@ def test_a_peer_pulling_our_snapshot_is_not_offered_another() -> None:
     assert outbox.take().events == [SnapshotWanted(2)]
 
 
+def test_a_peer_that_installed_the_snapshot_it_pulled_is_offered_the_next_at_once() -> None:
+    catchup, log, outbox = _catchup(decided=8)
+    catchup.on_snapshot_pull(SnapshotPull(4, 2, 8), tick=0)
+    log.compact(8)
+    outbox.take()
+    catchup.on_status(Status(4, 2), tick=20)  # it installed slot 4; we compacted past it
+    assert outbox.take().events == [SnapshotWanted(2)]
+
+
 def test_a_straggler_is_told_a_decision_at_most_once_per_interval() -> None:
     catchup, log, outbox = _catchup(decided=4)
     catchup.reply_decision(2, 1, tick=0)

@@ -1,15 +1,19 @@
-"""Commands of every type spread over the nodes of a real 3-node cluster, against
+"""Commands of every type spread over the nodes of a real 3-node cluster (the default
+`rabia up`: read-only commands through the read barrier, ADR 0017), against
 redis-server: every reply, and every node's final keyspace, equal."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rabia.client import Client
 from tests.differential.cluster import ClusterSide, same_behaviour_on_cluster, start_cluster
 from tests.differential.cluster_events import EventTap
 from tests.differential.oracle import RedisOracle
@@ -20,6 +24,7 @@ from tests.differential.test_sets import set_commands
 from tests.differential.test_streams import entry_commands as stream_commands
 from tests.differential.test_strings_and_keys import key_commands, string_commands
 from tests.differential.test_zsets import small_commands as zset_commands
+from tests.e2e.redis_up import RabiaUp
 
 NOT_HERE = frozenset([b"SPOP", b"SRANDMEMBER", b"HRANDFIELD", b"SSCAN", b"HSCAN"])
 """Commands whose replies their own suites compare with a custom normalization (random
@@ -46,14 +51,21 @@ every_type = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterSide]:
-    up = start_cluster(Path(tmp_path_factory.mktemp("differential-cluster")))
+def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabiaUp]:
+    cluster = start_cluster(Path(tmp_path_factory.mktemp("differential-cluster")))
+    try:
+        yield cluster
+    finally:
+        cluster.assert_clean_stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(up: RabiaUp) -> Iterator[ClusterSide]:
     side = ClusterSide(up)
     try:
         yield side
     finally:
         side.close()
-        up.assert_clean_stop()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -131,3 +143,23 @@ def test_events_arrive_in_commit_order_at_every_node(
     assert len(at_redis) > len(EVENTFUL)
     for index, events in enumerate(at_nodes):
         assert events == at_redis, f"node {index}: {events}\nredis: {at_redis}"
+
+
+def test_a_pipeline_reads_its_own_writes_in_order(up: RabiaUp) -> None:
+    """``SET k i; GET k; APPEND k x; GET k`` pipelined: each GET sees the write before it
+    and not the one after it, as in Redis (the reads are barrier reads)."""
+    client = redis.Redis(port=up.ports[1], protocol=2)
+    try:
+        for i in range(20):
+            pipe = client.pipeline(transaction=False)
+            pipe.set("k", i).get("k").append("k", "x").get("k")
+            assert pipe.execute() == [True, b"%d" % i, len(str(i)) + 1, b"%dx" % i]
+    finally:
+        client.close()
+    status = asyncio.run(_status(up.ports[1] + 2000))  # `rabia up`: client port = RESP + 2000
+    assert isinstance(status["reads_released"], int) and status["reads_released"] >= 40
+
+
+async def _status(port: int) -> dict[str, int | float | str | None]:
+    async with Client([f"127.0.0.1:{port}"]) as client:
+        return await client.status()

@@ -19,8 +19,9 @@ from rabia.cli.up import free_port_base
 from tests.e2e.cluster import ROOT
 
 
-@pytest.mark.parametrize("reads", ["log", "barrier"])
+@pytest.mark.parametrize("reads", ["log", "default"])
 def test_rabia_up_serves_redis_and_stops_on_sigterm(reads: str, tmp_path: Path) -> None:
+    """``--reads log``, and the default (barrier reads, ADR 0017)."""
     base = free_port_base(3, 21000 + (os.getpid() % 400) * 10)
     up = subprocess.Popen(
         [
@@ -32,8 +33,7 @@ def test_rabia_up_serves_redis_and_stops_on_sigterm(reads: str, tmp_path: Path) 
             str(base),
             "--data-dir",
             str(tmp_path),
-            "--reads",
-            reads,
+            *(["--reads", reads] if reads != "default" else []),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

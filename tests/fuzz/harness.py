@@ -67,7 +67,8 @@ class _Config:
 
 class FakeNode:
     """What ``RespServer`` uses of a ``Node`` (``ServedNode``): the machine, the topology
-    feed, ``config``, ``stats()`` and ``submit()`` (applied at once, in order)."""
+    feed, ``config``, ``stats()``, ``submit()`` (applied at once, in order) and
+    ``read_callback()``."""
 
     running = False
 
@@ -77,22 +78,14 @@ class FakeNode:
         self.config = _Config()
         self.session = 1
         self.now = 1_000_000_000_000
+        self.outstanding = 0
+        """Answers scheduled and not delivered yet."""
 
     def stats(self) -> dict[str, int | float | str | None]:
         return {"node_id": 0, "applied_slot": self.machine.revision}
 
     def members(self) -> tuple[int, ...]:
         return (0,)
-
-    def read_callback(
-        self,
-        query: Callable[[], bytes],
-        deliver: Callable[[bytes | RabiaError], None],
-        *,
-        timeout: float | None = None,
-    ) -> None:
-        """Answered at once, delivered on the next loop iteration."""
-        asyncio.get_running_loop().call_soon(deliver, query())
 
     async def submit(self, command: bytes, *, timeout: float | None = None) -> bytes:
         if len(command) > MAX_COMMAND_BYTES:
@@ -112,7 +105,27 @@ class FakeNode:
             raise Rejected(f"command of {len(command)} bytes exceeds max_command_bytes")
         self.now += 1000
         reply = self.machine.apply_at(command, self.now)
-        asyncio.get_running_loop().call_soon(deliver, reply)
+        self._later(lambda: deliver(reply))
+
+    def read_callback(
+        self,
+        query: Callable[[], bytes],
+        on_outcome: Callable[[bytes | RabiaError], None],
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """A barrier read: answered from the state on the next loop iteration."""
+        self._later(lambda: on_outcome(query()))
+
+    def _later(self, answer: Callable[[], None]) -> None:
+        """Run ``answer`` on the next loop iteration; ``outstanding`` counts those due."""
+        self.outstanding += 1
+
+        def run() -> None:
+            self.outstanding -= 1
+            answer()
+
+        asyncio.get_running_loop().call_soon(run)
 
 
 class RespHarness:
@@ -146,7 +159,7 @@ class RespHarness:
         current = asyncio.current_task()
         for _ in range(10_000):
             await asyncio.sleep(0)
-            if not asyncio.all_tasks() - {current}:
+            if not asyncio.all_tasks() - {current} and not self.node.outstanding:
                 break
         await asyncio.sleep(0)
 

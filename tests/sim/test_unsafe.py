@@ -48,6 +48,8 @@ def test_switch_is_caught(switch: str, nodes: int, budget: int, expect: tuple[st
         ("barrier_short_quorum", 60, 60),
         # A read joins a barrier whose answers predate a write acknowledged before it.
         ("barrier_late_join", 100, 150),
+        # A reader two changes behind, answered by a removed member (the behind nemesis).
+        ("barrier_no_restart", 60, 60),
     ],
 )
 def test_barrier_switch_is_caught_by_the_linearizability_check(

@@ -38,3 +38,16 @@ def test_a_change_is_chosen_only_where_the_budget_would_still_hold() -> None:
     seen: list[list[tuple[int, ...]]] = []
     assert r.choose(0, FIVE, (), (), viable=lambda sets: seen.append(sets) or True)
     assert all(FIVE.members in sets and len(sets) == 2 for sets in seen)
+
+
+def test_a_script_makes_its_changes_in_order_and_then_none() -> None:
+    three = Configuration(0, 0, (0, 1, 2))
+    r = Reconfigurer(random.Random(1), (3, 4), script=[(None, 1), (3, None)])
+    assert r.choose(0, three, (), ()) is None, "removing from three members: not yet"
+    r = Reconfigurer(random.Random(1), (3, 4), script=[(3, None), (None, 1)])
+    assert r.choose(0, three, (), ()) == (3, None)
+    four = Configuration(5, 1, (0, 1, 2, 3))
+    assert r.choose(10, three, (), ()) is None, "one at a time"
+    assert r.choose(20, four, (), ()) == (None, 1)
+    assert r.choose(30, Configuration(9, 2, (0, 2, 3)), (), ()) is None, "the script is done"
+    assert r.script == [] and r.submitted == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rabia.bench.protocol import Mode, PeerClient, System
+from rabia.bench.protocol import Mode, Op, PeerClient, System
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +28,5 @@ class BenchConfig:
     """rabia only: None keeps records in memory; always/batch/off use SQLite in a temp dir."""
     label: str | None = None
     """Name shown for this run (default: the system)."""
+    op: Op = "write"
+    """rabia only: writes, barrier reads or log reads."""

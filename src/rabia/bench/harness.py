@@ -5,10 +5,10 @@
 phases, merges what the workers measured, and always stops its workers (exit command,
 then terminate, then kill) however the run ends.
 
-Throughput mode loads every node at once with ``concurrency`` writes in flight each.
-Latency mode loads one node at a time with one write in flight, so every node's p50 is
-reported; each node gets ``warmup / nodes`` s of warm-up and ``duration / nodes`` s of
-measurement.
+Throughput mode loads every node at once with ``concurrency`` operations (writes, or
+reads: ``BenchConfig.op``) in flight each. Latency mode loads one node at a time with
+one operation in flight, so every node's p50 is reported; each node gets
+``warmup / nodes`` s of warm-up and ``duration / nodes`` s of measurement.
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ async def _spawn(
         peer_client=config.peer_client,
         data_dir=None if data_root is None else f"{data_root}/node{node_id}",
         durability=config.durability or "always",
+        op=config.op,
     )
     # The log lives as long as the worker: _stop() closes it.
     log = tempfile.TemporaryFile(prefix=f"rabia-bench-{node_id}-")  # noqa: SIM115

@@ -20,6 +20,9 @@ import msgspec
 Mode = Literal["throughput", "latency"]
 System = Literal["rabia", "pysyncobj"]
 PeerClient = Literal["callback", "thread"]
+Op = Literal["write", "barrier-read", "log-read"]
+"""What the load does: writes, reads through the read barrier (``Node.read``, ADR 0017)
+or reads through the log (a command the machine answers without changing)."""
 
 
 class WorkerSpec(msgspec.Struct, frozen=True):
@@ -41,6 +44,8 @@ class WorkerSpec(msgspec.Struct, frozen=True):
     """rabia only: keep the node's records here (None: in memory)."""
     durability: str = "always"
     """rabia only, with ``data_dir``: always, batch or off."""
+    op: Op = "write"
+    """rabia only: what the load does."""
 
 
 class RunCommand(msgspec.Struct, frozen=True, tag="run"):
@@ -51,7 +56,8 @@ class RunCommand(msgspec.Struct, frozen=True, tag="run"):
     warmup: float
     duration: float
     concurrency: int
-    """Writes kept in flight by this worker; 0 keeps it idle (it still serves its peers)."""
+    """Operations kept in flight by this worker; 0 keeps it idle (it still serves its
+    peers)."""
 
 
 class ExitCommand(msgspec.Struct, frozen=True, tag="exit"):

@@ -7,7 +7,7 @@ from typing import Any
 
 from rabia.bench.config import BenchConfig
 from rabia.bench.histogram import Histogram
-from rabia.bench.protocol import Mode, PhaseResult
+from rabia.bench.protocol import Mode, Op, PhaseResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +44,15 @@ class BenchResult:
     null_ratio: float | None
     loop: str
     per_node: list[NodeResult] = field(default_factory=list)
+    op: Op = "write"
+    """What the load did: writes, barrier reads or log reads."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure."""
         out: dict[str, Any] = {
             "system": self.system,
             "mode": self.mode,
+            "op": self.op,
             "nodes": self.nodes,
             "concurrency": self.concurrency,
             "duration_s": self.duration_s,
@@ -143,4 +146,5 @@ def merge_phases(
         null_ratio=null / slots if has_slot_stats and slots else None,
         loop=loop,
         per_node=per_node,
+        op=config.op,
     )

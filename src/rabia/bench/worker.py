@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,14 +40,25 @@ _ERROR_BACKOFF = 0.01
 """Seconds a client waits after a failed write before the next one (no busy spin)."""
 
 
+LOG_READ = b"?"
+"""The command a log read submits: the machine answers it with the count, unchanged."""
+QUERY = b"count"
+"""The query a barrier read asks (``StateMachine.query``)."""
+
+
 class CountingMachine(StateMachine):
-    """The trivial replicated state: the number of writes applied."""
+    """The trivial replicated state: the number of writes applied (``LOG_READ`` and
+    ``query`` read it)."""
 
     def __init__(self) -> None:
         self.count = 0
 
     def apply(self, command: bytes) -> bytes:
-        self.count += 1
+        if command != LOG_READ:
+            self.count += 1
+        return self.count.to_bytes(8, "big")
+
+    def query(self, query: bytes) -> bytes:
         return self.count.to_bytes(8, "big")
 
     def snapshot(self) -> bytes:
@@ -98,8 +109,8 @@ async def _run_phase(
     hist = Histogram()
     record = hist.record
     perf_ns = time.perf_counter_ns
-    submit = node.submit
     timeout = spec.submit_timeout
+    call = _operation(node, spec.op, value, timeout)
     completed = errors = 0
 
     async def client() -> None:
@@ -107,7 +118,7 @@ async def _run_phase(
         while True:
             t0 = perf_ns()
             try:
-                await submit(value, timeout=timeout)
+                await call()
             except Exception:
                 errors += 1
                 if perf_ns() >= window_end:
@@ -142,6 +153,14 @@ async def _run_phase(
         stats={k: v - before.get(k, 0) for k, v in after.items()},
         loop=loop_name,
     )
+
+
+def _operation(node: Node, op: str, value: bytes, timeout: float) -> Callable[[], Awaitable[bytes]]:
+    """One operation of the load: a write, a barrier read or a log read."""
+    if op == "barrier-read":
+        return lambda: node.read(QUERY, timeout=timeout)
+    command = LOG_READ if op == "log-read" else value
+    return lambda: node.submit(command, timeout=timeout)
 
 
 async def _probe(node: Node, spec: WorkerSpec, value: bytes) -> None:

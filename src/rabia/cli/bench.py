@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from rich.table import Table
 
 from rabia.bench.harness import BenchConfig, BenchError, run_bench
 from rabia.bench.plotting import PlotUnavailable, caption_now, plot_format, require_matplotlib
-from rabia.bench.protocol import Mode, PeerClient, System
+from rabia.bench.protocol import Mode, Op, PeerClient, System
 from rabia.bench.results import BenchResult
 from rabia.bench.sweep import Sweep, collect, parse_levels, sweep_plan
 from rabia.bench.tables import Table as FigureTable
@@ -47,7 +48,7 @@ def _table(ours: BenchResult, peer: BenchResult | None) -> Table:
         table.add_row(name, a, *(() if peer is None else (b or "-", "")))
 
     row(
-        "throughput (writes/s)",
+        f"throughput ({'writes' if ours.op == 'write' else 'reads'}/s)",
         ours.throughput_ops,
         peer.throughput_ops if peer else None,
         "{:,.0f}",
@@ -65,7 +66,8 @@ def _table(ours: BenchResult, peer: BenchResult | None) -> Table:
             row(label, node.p50_ms, other.p50_ms if other else None)
     text_row("fast path", _pct(ours.fast_path_ratio), _pct(peer.fast_path_ratio) if peer else None)
     text_row("NULL slots", _pct(ours.null_ratio), _pct(peer.null_ratio) if peer else None)
-    text_row("failed writes", str(ours.errors), str(peer.errors) if peer else None)
+    failed = "failed writes" if ours.op == "write" else "failed reads"
+    text_row(failed, str(ours.errors), str(peer.errors) if peer else None)
     text_row("event loop", ours.loop, peer.loop if peer else None)
     return table
 
@@ -187,15 +189,15 @@ def _plot_file(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     type=click.Choice(["throughput", "latency"]),
     default="throughput",
     show_default=True,
-    help="throughput: every node keeps --concurrency writes in flight; "
-    "latency: one write at a time, one node after the other.",
+    help="throughput: every node keeps --concurrency writes (or reads) in flight; "
+    "latency: one at a time, one node after the other.",
 )
 @click.option(
     "--concurrency",
     default=1000,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Writes in flight per node (throughput mode).",
+    help="Writes (or reads) in flight per node (throughput mode).",
 )
 @click.option(
     "--system",
@@ -256,6 +258,13 @@ def _plot_file(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     help="Also draw the figures to FILE (.svg, or .html with the table); needs matplotlib "
     "(pip install 'rabia[plot]'). A sweep: throughput against p50/p99; one run: bars.",
 )
+@click.option(
+    "--reads",
+    type=click.Choice(["barrier", "log", "both"]),
+    default=None,
+    help="Load with reads of the machine's state instead of writes: through the read "
+    "barrier (Node.read, ADR 0017), through the log, or both side by side.",
+)
 @click.option("--ready-timeout", default=30.0, show_default=True, type=click.FloatRange(min=1))
 @click.option(
     "--json",
@@ -280,6 +289,7 @@ def bench(
     vs_durability: str | None,
     sweep: tuple[int, ...] | None,
     plot: str | None,
+    reads: str | None,
     ready_timeout: float,
     as_json: bool,
 ) -> None:
@@ -291,6 +301,10 @@ def bench(
         raise click.UsageError("--vs must name a system other than --system")
     if vs_durability is not None and (peer is not None or system != "rabia"):
         raise click.UsageError("--vs-durability compares rabia with itself: drop --vs/--system")
+    if reads is not None and (peer is not None or system != "rabia" or vs_durability):
+        raise click.UsageError("--reads measures rabia's reads: drop --vs/--system/--vs-durability")
+    if reads is not None and (sweep is not None or plot is not None):
+        raise click.UsageError("--reads has no --sweep or --plot (they chart writes)")
     needs_pysyncobj = "pysyncobj" in (system, peer)
     if needs_pysyncobj and importlib.util.find_spec("pysyncobj") is None:
         raise click.UsageError("PySyncObj is not installed: pip install 'rabia[bench]'")
@@ -316,6 +330,13 @@ def bench(
         )
         for s in systems
     ]
+    if reads is not None:
+        ops: list[Op] = ["barrier-read", "log-read"]
+        wanted = ops if reads == "both" else [op for op in ops if op.startswith(reads)]
+        configs = [
+            dataclasses.replace(configs[0], op=op, label=f"rabia ({op.replace('-', ' ')}s)")
+            for op in wanted
+        ]
     if vs_durability is not None:
         configs.append(
             BenchConfig(

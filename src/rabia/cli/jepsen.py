@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from rabia.cli.switches import UNSAFE_NAMES
+from rabia.kv.reads import DEFAULT_READS, READ_MODES
 from rabia.testing.nemesis import NEMESES, ROTATE, WORKLOADS, plan, run
 from rabia.testing.nemesis.report import failure, print_report, wide_console
 
@@ -52,8 +53,8 @@ from rabia.testing.nemesis.report import failure, print_report, wide_console
 )
 @click.option(
     "--reads",
-    type=click.Choice(["log", "barrier"]),
-    default="log",
+    type=click.Choice(READ_MODES),
+    default=DEFAULT_READS,
     show_default=True,
     help="The nodes' read-only commands: through the log or a read barrier (ADR 0017).",
 )

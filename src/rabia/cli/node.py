@@ -16,6 +16,7 @@ from rabia import compiled
 from rabia.cli.switches import UNSAFE_NAMES
 from rabia.kv import unsafe as kv_unsafe
 from rabia.kv.machine import KVMachine
+from rabia.kv.reads import DEFAULT_READS, READ_MODES
 from rabia.kv.server import RespServer
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.clock import clock_from_environ
@@ -271,8 +272,8 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
 )
 @click.option(
     "--reads",
-    type=click.Choice(["log", "barrier"]),
-    default="log",
+    type=click.Choice(READ_MODES),
+    default=DEFAULT_READS,
     show_default=True,
     help="Redis port: read-only commands through the log, or through a read barrier "
     "(linearizable without the log, ADR 0017).",
@@ -395,7 +396,7 @@ def node(
 
 
 def _redis_port(
-    address: str | None, password: bytes | None, unsafe: frozenset[str], reads: str = "log"
+    address: str | None, password: bytes | None, unsafe: frozenset[str], reads: str = DEFAULT_READS
 ) -> list[FrontEndFactory]:
     """The Redis port's front end, when ``--resp`` asks for one."""
     if address is None:

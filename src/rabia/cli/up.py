@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from rabia.kv.reads import DEFAULT_READS, READ_MODES
+
 
 def _die_with_parent() -> None:
     """In the child, before exec: get SIGTERM when ``rabia up`` dies, even by SIGKILL."""
@@ -80,8 +82,8 @@ def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
 )
 @click.option(
     "--reads",
-    type=click.Choice(["log", "barrier"]),
-    default="log",
+    type=click.Choice(READ_MODES),
+    default=DEFAULT_READS,
     show_default=True,
     help="Read-only commands through the log, or through a read barrier (ADR 0017).",
 )

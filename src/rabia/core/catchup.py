@@ -33,6 +33,7 @@ class CatchUp:
         "_config",
         "_decision_sent",
         "_floor",
+        "_highest",
         "_log",
         "_me",
         "_next_status",
@@ -54,6 +55,8 @@ class CatchUp:
         """Tick of the next anti-entropy STATUS broadcast."""
         self._floor: dict[int, int] = {}
         """peer -> the highest slot it is known to have reached."""
+        self._highest = 0
+        """The largest floor of a peer other than this replica."""
         self._abstaining: dict[int, int] = {}
         """peer -> the slot below which it said it abstains (only peers that said so)."""
         self._decision_sent: dict[int, tuple[int, int]] = {}
@@ -64,19 +67,23 @@ class CatchUp:
         """Catch-up requests sent so far: they rotate over the peers ahead."""
         self._offered: dict[int, int] = {}
         """peer -> tick of the last ``SnapshotWanted`` event for it."""
-        self._pulling: dict[int, int] = {}
-        """peer -> tick of its latest pull of one of our snapshots."""
+        self._pulling: dict[int, tuple[int, int]] = {}
+        """peer -> (slot, tick) of its latest pull of one of our snapshots, until its
+        STATUS shows it reached that slot."""
 
     # ------------------------------------------------------------ what peers say
     def heard(self, peer: int, slot: int) -> None:
         """``peer`` has reached ``slot``: it decided every slot below, or speaks in it."""
         if slot > self._floor.get(peer, 0):
             self._floor[peer] = slot
+            if slot > self._highest and peer != self._me:
+                self._highest = slot
 
     @property
     def abstain_mark(self) -> int:
         """The highest slot below which some peer said it abstains (0: none did)."""
-        return max(self._abstaining.values(), default=0)
+        abstaining = self._abstaining
+        return max(abstaining.values()) if abstaining else 0
 
     def status(self) -> Status:
         """This replica's STATUS: where it is, and where it abstains."""
@@ -91,6 +98,9 @@ class CatchUp:
         else:
             self._abstaining.pop(sender, None)
         self.heard(sender, slot)
+        pull = self._pulling.get(sender)
+        if pull is not None and slot >= pull[0]:
+            del self._pulling[sender]  # it installed the snapshot it pulled (or passed it)
         log = self._log
         next_slot = log.next_slot
         if slot < log.start:
@@ -104,7 +114,7 @@ class CatchUp:
 
     def on_snapshot_pull(self, message: SnapshotPull, tick: int) -> None:
         """A peer receiving our snapshot wants the chunk at ``offset``: ask the driver."""
-        self._pulling[message.sender] = tick
+        self._pulling[message.sender] = (message.slot, tick)
         self._outbox.ready.events.append(
             SnapshotWanted(message.sender, message.slot, message.offset)
         )
@@ -159,7 +169,7 @@ class CatchUp:
         if last is not None and tick - last < self._config.resend_ticks:
             return
         pulled = self._pulling.get(peer)
-        if pulled is not None and tick - pulled < self._config.snapshot_abandon_ticks:
+        if pulled is not None and tick - pulled[1] < self._config.snapshot_abandon_ticks:
             return
         self._offered[peer] = tick
         self._outbox.ready.events.append(SnapshotWanted(peer))
@@ -177,10 +187,10 @@ class CatchUp:
     def _peer_to_ask(self, tick: int) -> int | None:
         """The next of the peers ahead to ask, at most once per ``resend_ticks`` per slot."""
         next_slot = self._log.next_slot
+        if self._highest <= next_slot:
+            return None  # no peer ahead (the common case, on every tick)
         floor = self._floor
         ahead = [p for p in sorted(floor) if p != self._me and floor[p] > next_slot]
-        if not ahead:
-            return None
         last = self._asked.get(next_slot)
         if last is not None and tick - last < self._config.resend_ticks:
             return None

@@ -16,22 +16,20 @@ from rabia.core.snapshot import SlotCompacted
 class DecidedLog:
     """Decided values of slots ``start`` .. ``next_slot - 1``; the ids decided below."""
 
-    __slots__ = ("_ids", "_start", "_values")
+    __slots__ = ("_ids", "_start", "_values", "next_slot")
 
     def __init__(self) -> None:
         self._values: list[Batch | None] = []
         self._start = 0
         self._ids = DecidedIds()
+        self.next_slot = 0
+        """The lowest slot not decided yet (read only: ``append`` and ``restart_at`` move
+        it; a plain attribute, as every tick of the replica reads it)."""
 
     @property
     def start(self) -> int:
         """The lowest slot still in the log; slots below it live only in a snapshot."""
         return self._start
-
-    @property
-    def next_slot(self) -> int:
-        """The lowest slot not decided yet."""
-        return self._start + len(self._values)
 
     @property
     def ids(self) -> DecidedIds:
@@ -43,6 +41,7 @@ class DecidedLog:
     def append(self, value: Batch | None) -> None:
         """Record the decision of ``next_slot`` (None is NULL)."""
         self._values.append(value)
+        self.next_slot += 1
         if value is not None:
             self._ids.add(value.id)
 
@@ -69,4 +68,5 @@ class DecidedLog:
         """Jump to ``slot`` (a snapshot's): no value kept, ``ids`` decided below it."""
         self._values.clear()
         self._start = slot
+        self.next_slot = slot
         self._ids.replace(ids)

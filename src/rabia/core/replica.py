@@ -239,7 +239,10 @@ class Replica:
         """Ask for a linearizable read at this replica; returns its ticket (from 0 in each
         life). Answer it from the state once a Ready's ``reads_below`` passes the ticket,
         after applying that Ready's ``committed`` entries (ADR 0017)."""
-        return self._barrier.read(self._standing(), self._tick)
+        barrier = self._barrier
+        if barrier.collecting:
+            return barrier.ticket()  # it waits for the next barrier: nothing to poll now
+        return barrier.read(self._standing(), self._tick)
 
     @property
     def reads_waiting(self) -> int:

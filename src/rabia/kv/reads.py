@@ -40,6 +40,11 @@ Submit = Callable[[bytes, OnOutcome], None]
 ReadNow = Callable[[list[bytes]], "bytes | None"]
 """``KVMachine.read``: a barrier read's reply from the state, or None (use the log)."""
 
+READ_MODES = ("barrier", "log")
+"""How a node answers read-only commands: through the read barrier or through the log."""
+DEFAULT_READS = "barrier"
+"""The default read mode (``rabia node|up|jepsen --reads``, ``RespServer``)."""
+
 NOT_BARRIER_READS = frozenset(
     {
         *(b"time", b"lease.ttl", b"elect.leader", b"object", b"xinfo", b"xpending"),

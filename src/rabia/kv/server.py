@@ -26,6 +26,7 @@ from rabia.kv.connection import Connection, Submit
 from rabia.kv.entries import encode_command
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine
+from rabia.kv.reads import DEFAULT_READS, READ_MODES
 from rabia.kv.request import MAX_INLINE
 from rabia.runtime.listener import Listener
 from rabia.runtime.pending import OnOutcome, Outcome
@@ -85,8 +86,8 @@ class RespServer(Listener):
     """Listens for Redis clients on behalf of one node whose machine is ``KVMachine``.
 
     ``unsafe`` names deliberately broken builds (``rabia.kv.unsafe``), for tests only;
-    ``reads``: ``log`` (every command through the log) or ``barrier`` (read-only
-    commands through the read barrier, ADR 0017).
+    ``reads``: ``barrier`` (the default: read-only commands through the read barrier,
+    ADR 0017) or ``log`` (every command through the log).
     """
 
     def __init__(
@@ -98,14 +99,14 @@ class RespServer(Listener):
         password: bytes | None = None,
         watch_history: int = 100_000,
         unsafe: frozenset[str] = frozenset(),
-        reads: str = "log",
+        reads: str = DEFAULT_READS,
     ):
         super().__init__(host, port)
         self.node = node
         self.password = password
         self.unsafe = unsafe
-        if reads not in ("log", "barrier"):
-            raise ValueError(f"reads must be 'log' or 'barrier', not {reads!r}")
+        if reads not in READ_MODES:
+            raise ValueError(f"reads must be one of {READ_MODES}, not {reads!r}")
         self.barrier_reads = reads == "barrier"
         machine = node.machine
         if not isinstance(machine, KVMachine):

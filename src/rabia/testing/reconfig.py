@@ -72,6 +72,8 @@ class Reconfigurer:
     """Changes given up as lost that may still take effect."""
     added: set[int] = field(default_factory=set)
     submitted: int = 0
+    script: list[tuple[int | None, int | None]] | None = None
+    """The changes to make, in order, instead of drawn ones (a nemesis's; None: draw)."""
 
     def outstanding(self, latest: Configuration) -> list[Pending]:
         """Changes submitted and not in effect in ``latest`` (given up ones included)."""
@@ -118,6 +120,32 @@ class Reconfigurer:
             else:
                 return None
         members = latest.members
+        options = (
+            self._drawn(members, impaired, stopped)
+            if self.script is None
+            else self._scripted(members)
+        )
+        options = [
+            (add, remove)
+            for add, remove in options
+            if viable(self.possible(latest, Pending(now, add, remove, latest.epoch)))
+        ]
+        if not options:
+            return None
+        choice = self.rng.choice(options)
+        if self.script:
+            self.script.pop(0)
+        if choice[0] is not None:
+            self.added.add(choice[0])
+        self.pending = Pending(now, choice[0], choice[1], latest.epoch)
+        self.submitted += 1
+        return choice
+
+    def _drawn(
+        self, members: tuple[int, ...], impaired: Sequence[int], stopped: Sequence[int]
+    ) -> list[tuple[int | None, int | None]]:
+        """Add a spare, or remove a member (a crash-stopped one first) when that leaves
+        the impaired members within what the new configuration tolerates."""
         free = [s for s in self.spares if s not in self.added and s not in members]
         options: list[tuple[int | None, int | None]] = []
         if free:
@@ -129,16 +157,15 @@ class Reconfigurer:
             still = sum(1 for m in impaired if m in members and m != target)
             if still <= (rest - 1) // 2:
                 options.append((None, target))
-        options = [
-            (add, remove)
-            for add, remove in options
-            if viable(self.possible(latest, Pending(now, add, remove, latest.epoch)))
-        ]
-        if not options:
-            return None
-        choice = self.rng.choice(options)
-        if choice[0] is not None:
-            self.added.add(choice[0])
-        self.pending = Pending(now, choice[0], choice[1], latest.epoch)
-        self.submitted += 1
-        return choice
+        return options
+
+    def _scripted(self, members: tuple[int, ...]) -> list[tuple[int | None, int | None]]:
+        """The script's next change, while it is one ``members`` can take."""
+        if not self.script:
+            return []
+        add, remove = self.script[0]
+        if add is not None and (add in members or add in self.added):
+            return []
+        if remove is not None and (remove not in members or len(members) <= MIN_MEMBERS):
+            return []
+        return [(add, remove)]

@@ -18,6 +18,7 @@ from typing import Any
 
 from rabia.core.config import Recovery, ReplicaConfig, UnsafeSwitches
 from rabia.core.messages import Command, Message, Proposal, Request, State, Vote
+from rabia.testing.behind import BehindNemesis, draw_behind
 from rabia.testing.faults import FaultAction, FaultPlan, plan_faults
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.node import PAUSED, UP, SimNode, check_quiescent, encode
@@ -55,7 +56,11 @@ def draw_compaction(rng: random.Random) -> int:
 
 
 class Cluster:
-    """One simulated cluster; :meth:`run` plays it to the end and returns a :class:`SimResult`."""
+    """One simulated cluster; :meth:`run` plays it to the end and returns a :class:`SimResult`.
+
+    ``two_behind=False`` leaves the two-changes-behind nemesis out of the draw (to replay
+    a run as it was before that nemesis existed).
+    """
 
     def __init__(
         self,
@@ -66,6 +71,7 @@ class Cluster:
         unsafe: UnsafeSwitches | None = None,
         *,
         durability: SyncMode | None = None,
+        two_behind: bool = True,
         ack_deadline_us: int = 5_000_000,
         quiet_us: int = 1_000_000,
         client_timeout_us: int = 300_000,
@@ -97,9 +103,20 @@ class Cluster:
         self.reconfigs = draw_reconfigs(reconf_rng, self.plan.fault_us) if faults == "swarm" else ()
         spares = tuple(range(nodes, nodes + SPARES)) if self.reconfigs else ()
         self.reconfigurer = Reconfigurer(reconf_rng, spares)
+        behind_rng = random.Random(root.getrandbits(64))  # drawn last: earlier draws stay
+        behind = draw_behind(behind_rng, self.members, spares, self.plan.fault_us)
+        behind = behind if two_behind else None
+        if behind is not None:  # the nemesis scripts the run's membership changes
+            self.reconfigs = (behind.start_us + TICK_US,)
+            self.reconfigurer.script = list(behind.script)
         self.fault_rng = fault_rng
         plan = self.plan
         self.network = plan.network(self.members, net_rng)
+        self.behind = (
+            None
+            if behind is None
+            else BehindNemesis(behind, self.members, self.members + spares, self.network)
+        )
         self.monitor = SafetyMonitor(self.members)
         self._trace = hashlib.sha256()
         recovery: Recovery = "replay" if plan.durability == "always" else "abstain"
@@ -141,6 +158,7 @@ class Cluster:
             self.reconfigurer,
             fault_rng,
             reconfigures=bool(self.reconfigs),
+            behind=self.behind,
             schedule=self._schedule_fault,
             guard=self._guard,
             resume=self._resume,
@@ -168,6 +186,8 @@ class Cluster:
             self._push(at, _FAULT, action)
         for at in self.reconfigs:
             self._push(at, _FAULT, ("reconfigure",))
+        if self.behind is not None:
+            self._push(self.behind.plan.start_us, _FAULT, ("behind",))
         self._push(self.plan.fault_us, _FAULT, ("heal",))
         for client in self.clients.values():
             self._push(0, _ISSUE, client.client_id)
@@ -303,6 +323,13 @@ class Cluster:
     # --------------------------------------------------------------- clients
     def _issue(self, client: Client) -> None:
         request = client.issue()
+        if request is not None and self.behind is not None:
+            read = type(request) is BarrierRead
+            steer = self.behind.steer(client.client_id, read, self.now)
+            if steer is not None and read:
+                client.read_target = steer
+            elif steer is not None:
+                client.target = steer
         if request is not None:
             self.history.invoke(request, self.now)
             self._send_request(client, request)

@@ -2,7 +2,8 @@
 
 The ``FaultInjector`` crashes, restarts, pauses and resumes nodes, partitions the
 network, submits the run's membership changes, crash-stops the holder of a split
-phase-1 state (the split killer), and heals everything when the fault phase ends. A
+phase-1 state (the split killer), plays the two-changes-behind nemesis
+(``rabia.testing.behind``), and heals everything when the fault phase ends. A
 crash that would leave too few members speaking, in the latest configuration or in the
 one a change in flight will make, is skipped: the crash budget (``docs/simulator.md``).
 """
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 
 from rabia.core.membership import Configuration
 from rabia.core.messages import State
+from rabia.testing.behind import BehindNemesis
 from rabia.testing.faults import FaultAction, FaultPlan
 from rabia.testing.invariants import SafetyMonitor
 from rabia.testing.network import Network, partition_links
@@ -47,6 +49,7 @@ class FaultInjector:
         rng: random.Random,
         *,
         reconfigures: bool,
+        behind: BehindNemesis | None = None,
         schedule: Callable[[int, FaultAction], None],
         guard: Guard,
         resume: Callable[[SimNode], None],
@@ -59,6 +62,7 @@ class FaultInjector:
         self._reconfigurer = reconfigurer
         self._rng = rng
         self._reconfigures = reconfigures
+        self._behind = behind
         self._schedule = schedule
         self._guard = guard
         self._resume = resume
@@ -85,6 +89,15 @@ class FaultInjector:
             return
         if kind == "reconfigure":
             self._reconfigure(now)
+            return
+        if kind == "behind" and self._behind is not None:
+            if self._behind.phase == "waiting":
+                self._count("behind")
+            elif self._reconfigurer.script:
+                self._reconfigure(now, retry=False)  # the script's next change, when due
+            later = self._behind.strike(now, self._latest())
+            if later is not None:
+                self._schedule(later, ("behind",))
             return
         if kind in ("crash", "stop"):
             node = self._nodes[action[1]]
@@ -200,13 +213,14 @@ class FaultInjector:
         """The members impaired now leave each of ``configs`` able to decide."""
         return all(self._impaired(config) <= (len(config) - 1) // 2 for config in configs)
 
-    def _reconfigure(self, now: int) -> None:
+    def _reconfigure(self, now: int, retry: bool = True) -> None:
         latest = self._latest()
         stopped = [m for m in latest.members if self._nodes[m].status == STOPPED]
-        live = [m for m in latest.members if self._nodes[m].status == UP]
+        cut = () if self._behind is None else self._behind.plan.group
+        live = [m for m in latest.members if self._nodes[m].status == UP and m not in cut]
         choice = self._reconfigurer.choose(now, latest, self._impaired_ids(), stopped, self._viable)
         if choice is None:
-            if self._reconfigurer.pending is not None:
+            if retry and self._reconfigurer.pending is not None:
                 self._schedule(now + RETRY_US, ("reconfigure",))
             return
         add, remove = choice
@@ -230,6 +244,8 @@ class FaultInjector:
     def _heal(self, now: int) -> None:
         self.healed = True
         self._network.heal()
+        if self._behind is not None:
+            self._behind.heal()
         for node in self._nodes:
             node.armed = 0
             if node.status == DOWN:

@@ -79,6 +79,10 @@ class RespClient:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._parser = hiredis.Reader(replyError=ErrorReply)
+        self.pinned = False
+        """Inside a transaction (after WATCH): a lost connection fails the call instead of
+        connecting again, since a new connection would carry none of the WATCH or MULTI
+        state and an EXEC there would run unconditionally."""
 
     @property
     def node(self) -> int:
@@ -92,6 +96,8 @@ class RespClient:
         if self._reader is not None and self._reader.at_eof():
             self._move_on()  # the node closed it (died?) since the last call: never sent
         if self._writer is None:
+            if self.pinned:
+                raise RequestFailed("fail", "connection lost inside a transaction: not sent")
             await self._connect()
         assert self._writer is not None
         parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]

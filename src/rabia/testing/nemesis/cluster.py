@@ -25,6 +25,7 @@ from typing import IO
 
 from rabia.client import Client
 from rabia.errors import RabiaError
+from rabia.kv.reads import DEFAULT_READS
 from rabia.testing.proxy import LinkProxy
 
 HOST = "127.0.0.1"
@@ -90,7 +91,7 @@ class NemesisCluster:
         snapshot_every: int = 4096,
         env: Mapping[str, str] | None = None,
         durability: str = "always",
-        reads: str = "log",
+        reads: str = DEFAULT_READS,
     ) -> None:
         self.directory = directory
         self.durability = durability

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rabia.kv.reads import DEFAULT_READS
 from rabia.runtime.config import parse_address
 from rabia.testing.nemesis.catalog import WORKLOADS
 from rabia.testing.nemesis.checks import Check
@@ -45,7 +46,7 @@ class RunConfig:
     durability: str = "always"
     """The nodes' ``--durability`` (the harness's kills are process crashes: the OS keeps
     what every mode wrote, so acknowledged writes must survive in each, ADR 0010)."""
-    reads: str = "log"
+    reads: str = DEFAULT_READS
     """The nodes' ``--reads``: read-only commands through the log or a read barrier."""
     clients_per_node: int = 2
     think: float = 0.05
@@ -63,7 +64,7 @@ class RunConfig:
         """The command that runs this configuration again."""
         unsafe = "".join(f" --unsafe {name}" for name in self.unsafe)
         durability = "" if self.durability == "always" else f" --durability {self.durability}"
-        durability += "" if self.reads == "log" else f" --reads {self.reads}"
+        durability += "" if self.reads == DEFAULT_READS else f" --reads {self.reads}"
         return (
             f"rabia jepsen --runs 1 --seed {self.seed} --nemesis {self.nemesis} "
             f"--workload {self.workload} --duration {self.duration:g} --nodes {self.nodes}"

@@ -223,18 +223,25 @@ class Register(Workload):
     async def compare_and_set(self, client: Caller, key: str, expected: int, value: int) -> bool:
         """Set ``key`` to ``value`` if it holds ``expected``: WATCH, GET, MULTI, SET, EXEC.
         False when it did not hold it; ``RequestFailed`` when the outcome is not known."""
+        resp = client if isinstance(client, RespClient) else None
         try:
-            await client.call("WATCH", key)
-            if _int_or_none(await client.call("GET", key)) != expected:
-                await client.call("UNWATCH")
-                return False
-            await client.call("MULTI")
-            await client.call("SET", key, value)
-        except RequestFailed as exc:
-            if isinstance(client, RespClient):
-                client.close()  # leave no MULTI or WATCH state behind
-            raise RequestFailed("fail", f"before EXEC: {exc}") from None
-        return await client.call("EXEC") is not None
+            try:
+                await client.call("WATCH", key)
+                if resp is not None:
+                    resp.pinned = True  # the rest must go where the WATCH went
+                if _int_or_none(await client.call("GET", key)) != expected:
+                    await client.call("UNWATCH")
+                    return False
+                await client.call("MULTI")
+                await client.call("SET", key, value)
+            except RequestFailed as exc:
+                if resp is not None:
+                    resp.close()  # leave no MULTI or WATCH state behind
+                raise RequestFailed("fail", f"before EXEC: {exc}") from None
+            return await client.call("EXEC") is not None
+        finally:
+            if resp is not None:
+                resp.pinned = False
 
     async def final_reads(self, deadline: float) -> list[str]:
         return await self.read_everywhere(
