@@ -12,6 +12,7 @@ from rabia.core import (
     Batch,
     Command,
     Decided,
+    Event,
     Message,
     Record,
     Replica,
@@ -37,6 +38,8 @@ class Node:
     records: list[Record] = field(default_factory=list)
     log: list[Batch | None] = field(default_factory=list)
     decided: list[Decided] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    """Every event its replica reported."""
     up: bool = True
     snapshot: SnapshotRecord | None = None
     """Latest snapshot saved or installed; its app_state is the encoded log below it."""
@@ -102,6 +105,7 @@ class ScriptedCluster:
             for ticket in range(len(node.answered), ready.reads_below):
                 node.answered[ticket] = len(node.log)
             node.decided.extend(e for e in ready.events if isinstance(e, Decided))
+            node.events.extend(ready.events)
             replica.advance()
 
     def compact(self, i: int) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 from rabia.core import Applier, Batch, Command, Committed
+from rabia.core.apply import SessionTable
 
 
 def _batch(seq: int, *cmds: tuple[int, int, bytes, int]) -> Batch:
@@ -78,3 +81,29 @@ def test_snapshot_restores_position_chain_and_sessions() -> None:
         pass
     else:
         raise AssertionError("malformed bytes must be refused")
+
+
+def test_a_batch_applies_as_its_commands_one_by_one() -> None:
+    # The batch loop looks each client's session up once per run of its commands; the
+    # outcome is that of lookup / is_stale / touch / record per command, in order.
+    rng = random.Random(7)
+    table, reference = SessionTable(), SessionTable()
+    for slot in range(300):
+        commands = [
+            Command(c, rng.randrange(12), b"%d" % rng.randrange(100), rng.randrange(6))
+            for c in rng.choices((1, 2, 3), k=rng.randrange(1, 8))
+        ]
+        got = table.apply_batch(commands, slot, (0, 0, slot), slot, bytes.upper, None)
+        expected = []
+        for cmd in commands:
+            cached = reference.lookup(cmd.client_id, cmd.seq)
+            if cached is not None:
+                reference.touch(cmd.client_id, cmd.acked_below, slot)
+                expected.append((cached, True, False))
+            elif reference.is_stale(cmd.client_id, cmd.seq):
+                expected.append((b"", True, True))
+            else:
+                reference.record(cmd.client_id, cmd.seq, cmd.acked_below, cmd.op.upper(), slot)
+                expected.append((cmd.op.upper(), False, False))
+        assert [(r.result, r.duplicate, r.expired) for r in got] == expected
+        assert table.export() == reference.export()

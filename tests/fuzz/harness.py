@@ -66,9 +66,11 @@ class _Config:
 
 
 class FakeNode:
-    """What ``RespServer`` uses of a ``Node``: the machine, the topology
+    """What ``RespServer`` uses of a ``Node`` (``ServedNode``): the machine, the topology
     feed, ``config``, ``stats()``, ``submit()`` (applied at once, in order) and
     ``read_callback()``."""
+
+    running = False
 
     def __init__(self) -> None:
         self.machine = KVMachine(max_value_size=MAX_COMMAND_BYTES)
@@ -81,6 +83,9 @@ class FakeNode:
 
     def stats(self) -> dict[str, int | float | str | None]:
         return {"node_id": 0, "applied_slot": self.machine.revision}
+
+    def members(self) -> tuple[int, ...]:
+        return (0,)
 
     async def submit(self, command: bytes, *, timeout: float | None = None) -> bytes:
         if len(command) > MAX_COMMAND_BYTES:
@@ -103,7 +108,11 @@ class FakeNode:
         self._later(lambda: deliver(reply))
 
     def read_callback(
-        self, query: Callable[[], bytes], on_outcome: Callable[[bytes | RabiaError], None]
+        self,
+        query: Callable[[], bytes],
+        on_outcome: Callable[[bytes | RabiaError], None],
+        *,
+        timeout: float | None = None,
     ) -> None:
         """A barrier read: answered from the state on the next loop iteration."""
         self._later(lambda: on_outcome(query()))
@@ -125,7 +134,7 @@ class RespHarness:
     def __init__(self, password: bytes | None = None) -> None:
         self.loop = asyncio.new_event_loop()
         self.node = FakeNode()
-        self.server = RespServer(self.node, "127.0.0.1", 0, password=password)  # type: ignore[arg-type]
+        self.server = RespServer(self.node, "127.0.0.1", 0, password=password)
         self.transport = FakeTransport()
         protocol = self.server._protocol()
         assert isinstance(protocol, RespProtocol)

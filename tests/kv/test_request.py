@@ -83,3 +83,17 @@ def test_an_inline_line_longer_than_max_inline_is_refused() -> None:
         parse(b"x" * (MAX_INLINE + 1))
     with pytest.raises(RequestError, match="too big mbulk count string"):
         parse(b"*" + b"1" * (MAX_INLINE + 1))
+
+
+def test_odd_counts_take_the_general_path_whole_or_in_pieces() -> None:
+    # A segment holding whole requests is split without copying; counts it does not
+    # take (leading zero, sign, spaces) go to the general path, which refuses them.
+    for bad in (b"*01\r\n$4\r\nPING\r\n", b"*1\r\n$+4\r\nPING\r\n", b"*1\r\n$ 4\r\nPING\r\n"):
+        for chunks in ((bad,), (bad[:3], bad[3:])):
+            with pytest.raises(RequestError):
+                parse(*chunks)
+    good = b"*2\r\n$3\r\nGET\r\n$0\r\n\r\n*1\r\n$4\r\nPING\r\n"
+    expected = [[b"GET", b""], [b"PING"]]
+    for cut in range(len(good) + 1):
+        assert parse(good[:cut], good[cut:]) == expected
+    assert parse(good + b"*2\r\n$3\r\nGET", b"\r\n$1\r\nk\r\n") == [*expected, [b"GET", b"k"]]

@@ -386,6 +386,12 @@ def test_a_node_bound_behind_a_forwarder_is_reached_at_its_advertised_address() 
                 timeout=10,
                 what="peers linked to node 0 through its advertised address",
             )
+            await poll_until(  # and node 0 to them (a loaded machine may lag here)
+                lambda: asyncio.sleep(0, len(nodes[0].transport.connected())),
+                lambda linked: linked == 2,
+                timeout=10,
+                what="node 0 linked to its peers",
+            )
             assert await nodes[0].submit(b"hello", timeout=10) == b"1"
         finally:
             for node in nodes:

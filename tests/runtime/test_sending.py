@@ -12,7 +12,7 @@ from rabia.transport.base import Transport
 
 class RecordingTransport:
     def __init__(self, peers: set[int]) -> None:
-        self.peers = peers
+        self.peers = frozenset(peers)
         self.sent: list[tuple[str, int | None, Any]] = []
 
     def broadcast(self, message: object) -> None:
@@ -45,7 +45,7 @@ def test_peers_changed_rechecks_who_broadcast_reaches() -> None:
     sender = Sender(cast(Transport, transport))
     ready = Ready(messages=[(BROADCAST, _status(1))], peers=(1, 2))
     sender.send(ready)
-    transport.peers.add(2)  # a new member was dialled
+    transport.peers |= {2}  # a new member was dialled
     sender.peers_changed()
     sender.send(ready)
     assert transport.sent == [("send", 1, _status(1)), ("broadcast", None, _status(1))]

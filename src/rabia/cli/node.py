@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from rabia import compiled
 from rabia.cli.switches import UNSAFE_NAMES
 from rabia.kv import unsafe as kv_unsafe
 from rabia.kv.machine import KVMachine
@@ -377,7 +378,8 @@ def node(
         print(
             f"ready node={node_id} peers={members[node_id]} client={client_address} "
             f"resp={resp_address} metrics={metrics_address} "
-            f"loop={event_loop_name()}" + (f" UNSAFE={','.join(sorted(unsafe))}" if unsafe else ""),
+            f"loop={event_loop_name()} build={compiled.build_name()}"
+            + (f" UNSAFE={','.join(sorted(unsafe))}" if unsafe else ""),
             flush=True,
         )
 

@@ -12,55 +12,23 @@ from __future__ import annotations
 import hashlib
 import heapq
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
 
-from rabia.core.messages import Batch, BatchId
+from rabia.core.messages import Batch, BatchId, Command
 from rabia.core.ready import Committed
+from rabia.core.replies import ApplierState, Reply, SessionState
+
+__all__ = ["Applier", "Reply", "SessionState", "SessionTable"]
 
 _SLOT = struct.Struct(">Q")
 _ID = struct.Struct(">QQQ")
 
 
-class Reply(msgspec.Struct, frozen=True):
-    """The outcome of one command of a decided batch."""
-
-    slot: int
-    batch_id: BatchId
-    client_id: int
-    seq: int
-    result: bytes
-    duplicate: bool
-    """True when (client_id, seq) was applied earlier: ``result`` is the cached reply."""
-    expired: bool = False
-    """True when the client had already acknowledged this seq; no reply is kept for it."""
-
-
-class SessionState(msgspec.Struct, frozen=True, array_like=True):
-    """Wire form of one client's session in ``Applier.snapshot()``."""
-
-    client_id: int
-    acked_below: int
-    last_active: int
-    replies: list[tuple[int, bytes]]
-    """(seq, reply), sorted by seq."""
-
-
-class _ApplierState(msgspec.Struct, frozen=True, array_like=True):
-    """Wire form of ``Applier.snapshot()``."""
-
-    applied_slot: int
-    chain: bytes
-    log_time: int
-    last_sweep: int
-    sessions: list[SessionState]
-    """Sorted by client id."""
-
-
 _encode_state = msgspec.msgpack.Encoder().encode
-_decode_state = msgspec.msgpack.Decoder(_ApplierState).decode
+_decode_state = msgspec.msgpack.Decoder(ApplierState).decode
 
 
 @dataclass(slots=True)
@@ -99,6 +67,49 @@ class SessionTable:
         session.replies[seq] = result
         heapq.heappush(session.order, seq)
 
+    def apply_batch(
+        self,
+        commands: Sequence[Command],
+        slot: int,
+        batch_id: BatchId,
+        now: int,
+        apply: Callable[[bytes], bytes],
+        timed: Callable[[bytes, int], bytes] | None,
+    ) -> list[Reply]:
+        """Apply a decided batch's commands exactly once each, in order: a fresh (client,
+        seq) runs (``timed(op, now)``, or ``apply(op)``) and its reply is recorded; an
+        applied one gets its cached reply, an acknowledged one no reply (``expired``).
+
+        ``lookup``, ``is_stale``, ``touch`` and ``record`` per command, with the session
+        looked up once per run of commands of one client (a batch is mostly one)."""
+        sessions = self._sessions
+        replies: list[Reply] = []
+        append = replies.append
+        client = -1
+        session: _Session | None = None
+        for cmd in commands:
+            client_id, seq, acked_below = cmd.client_id, cmd.seq, cmd.acked_below
+            if client_id != client or session is None:
+                client = client_id
+                session = sessions.get(client_id)
+            if session is not None:
+                cached = session.replies.get(seq)
+                if cached is not None:
+                    self._advance(session, acked_below, now)
+                    append(Reply(slot, batch_id, client_id, seq, cached, True))
+                    continue
+                if seq < session.acked_below:
+                    append(Reply(slot, batch_id, client_id, seq, b"", True, True))
+                    continue
+            result = apply(cmd.op) if timed is None else timed(cmd.op, now)
+            if session is None:
+                session = sessions[client_id] = _Session()
+            self._advance(session, acked_below, now)
+            session.replies[seq] = result
+            heapq.heappush(session.order, seq)
+            append(Reply(slot, batch_id, client_id, seq, result, False))
+        return replies
+
     def touch(self, client_id: int, acked_below: int, now: int) -> None:
         """Advance a client's acknowledged mark without applying anything."""
         self._session(client_id, acked_below, now)
@@ -107,14 +118,21 @@ class SessionTable:
         session = self._sessions.get(client_id)
         if session is None:
             session = self._sessions[client_id] = _Session()
+        self._advance(session, acked_below, now)
+        return session
+
+    @staticmethod
+    def _advance(session: _Session, acked_below: int, now: int) -> None:
+        """Raise the session's acknowledged mark (dropping the replies below it) and its
+        last activity."""
         if acked_below > session.acked_below:
             session.acked_below = acked_below
             order = session.order
             replies = session.replies
             while order and order[0] < acked_below:
                 replies.pop(heapq.heappop(order), None)
-        session.last_active = max(session.last_active, now)
-        return session
+        if now > session.last_active:
+            session.last_active = now
 
     @property
     def last_sweep(self) -> int:
@@ -179,7 +197,7 @@ class Applier:
         """Deterministic bytes of the applied position, hash chain, log time and sessions."""
         sessions = self.sessions
         return _encode_state(
-            _ApplierState(
+            ApplierState(
                 self.applied_slot,
                 self.chain,
                 self.log_time,
@@ -214,20 +232,10 @@ class Applier:
         now = self.log_time
         if not self._exactly_once:
             return self._apply_every_time(entry.slot, batch, now)
-        sessions = self.sessions
-        replies: list[Reply] = []
-        for cmd in batch.commands:  # decoded here, once
-            cached = sessions.lookup(cmd.client_id, cmd.seq)
-            if cached is not None:
-                sessions.touch(cmd.client_id, cmd.acked_below, now)
-                replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, cached, True))
-            elif sessions.is_stale(cmd.client_id, cmd.seq):
-                replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, b"", True, True))
-            else:
-                result = self._apply(cmd.op) if self._timed is None else self._timed(cmd.op, now)
-                sessions.record(cmd.client_id, cmd.seq, cmd.acked_below, result, now)
-                replies.append(Reply(entry.slot, batch.id, cmd.client_id, cmd.seq, result, False))
-        sessions.expire(now)
+        replies = self.sessions.apply_batch(
+            batch.commands, entry.slot, batch.id, now, self._apply, self._timed
+        )
+        self.sessions.expire(now)
         return replies
 
     def _apply_every_time(self, slot: int, batch: Batch, now: int) -> list[Reply]:

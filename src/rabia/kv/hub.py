@@ -14,7 +14,8 @@ from typing import Protocol
 
 from rabia.kv.events import Published
 
-Events = list[tuple[bytes, bytes]]
+Events = Sequence[tuple[bytes, bytes]]
+"""The ``(event, key)`` pairs of one revision."""
 
 
 class Compacted(Exception):
@@ -70,7 +71,9 @@ class WatchHub:
         subscriber."""
         if events:
             history = self._history
-            history.append((revision, events))
+            # Held as tuples of bytes, which the collector stops tracking: a full history
+            # (100,000 events) would otherwise make every full collection walk it.
+            history.append((revision, tuple(events)))
             self._held += len(events)
             while self._held > self.max_history_events and len(history) > 1:
                 dropped, old = history.popleft()

@@ -15,7 +15,7 @@ import msgspec
 
 from rabia.api import StateMachine
 from rabia.kv import resp
-from rabia.kv.blocking import Blocking, BlockingState, ServedSink
+from rabia.kv.blocking import Blocking, ServedSink
 from rabia.kv.commands.blocking import expire_blocking, serve_ready
 from rabia.kv.commands.context import MachineContext, refusal
 from rabia.kv.commands.leases import expire_leases
@@ -24,28 +24,18 @@ from rabia.kv.commands.spec import CommandSpec, Limits
 from rabia.kv.commands.table import COMMANDS, MACHINE_COMMANDS
 from rabia.kv.entries import decode_args, encode_command, encode_exec
 from rabia.kv.events import EventSink
-from rabia.kv.leases import Leases, LeaseState
+from rabia.kv.leases import Leases
 from rabia.kv.reads import read_now
 from rabia.kv.scripting import DEFAULT_BUDGET, DEFAULT_MEMORY, ScriptEngine
-from rabia.kv.store import Keyspace, KeyspaceState
+from rabia.kv.snapshot_state import MachineState
+from rabia.kv.store import Keyspace
 from rabia.kv.values import VALUE_TYPES
 
 __all__ = ["KVMachine", "check_command", "encode_command", "encode_exec"]
 
 
-class _Snapshot(msgspec.Struct, frozen=True, array_like=True):
-    """Wire form of ``KVMachine.snapshot()``."""
-
-    keyspace: KeyspaceState
-    leases: LeaseState
-    blocking: BlockingState = BlockingState()
-    """Waiters and served pops awaiting their ACK (none in older snapshots)."""
-    scripts: list[bytes] = []
-    """The script cache's bodies, in SHA-1 order (none in older snapshots)."""
-
-
 _encode = msgspec.msgpack.Encoder().encode
-_decode_snapshot = msgspec.msgpack.Decoder(_Snapshot).decode
+_decode_snapshot = msgspec.msgpack.Decoder(MachineState).decode
 
 SWEEP_PER_APPLY = 16
 """Expired keys purged (at most) before each command."""
@@ -236,7 +226,7 @@ class KVMachine(StateMachine):
         leases with their attached keys, the blocked calls and the script cache."""
         ctx = self._context
         return _encode(
-            _Snapshot(
+            MachineState(
                 ctx.keyspace.state(ctx.revision),
                 ctx.leases.state(),
                 ctx.blocking.state(),

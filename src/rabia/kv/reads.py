@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from rabia.errors import RabiaError
@@ -128,20 +129,23 @@ class ConnectionOrder:
         self._held: deque[tuple[bool, Callable[[], None]]] = deque()
         """(is a read, start) of what waits, in the connection's order."""
 
+    # Continuations are bound methods with partial(), not nested functions: a nested
+    # function compiled by mypyc (ADR 0018) and its environment reference each other, a
+    # cycle left to the garbage collector, on every command and read.
+
     def command(self, pending: Numbered, start: Callable[[], None]) -> None:
         """A log command whose reply goes to ``pending``: ``start`` submits it, now or
         once the reads before it are answered; ``command_done`` when it has its outcome."""
         number = pending.number = self._next
         self._next = number + 1
-
-        def counted() -> None:
-            self._open_commands.add(number)
-            start()
-
         if self._held or self._open_reads:
-            self._held.append((False, counted))
+            self._held.append((False, partial(self._counted, number, start)))
         else:
-            counted()
+            self._counted(number, start)
+
+    def _counted(self, number: int, start: Callable[[], None]) -> None:
+        self._open_commands.add(number)
+        start()
 
     def command_done(self, number: int) -> None:
         """The log command ``number`` has its outcome (applied at this node, or failed)."""
@@ -151,34 +155,36 @@ class ConnectionOrder:
     def read(self, args: list[bytes], pending: OnOutcome, alive: Callable[[], bool]) -> None:
         """Answer read ``args`` into ``pending`` through the barrier, now or once every
         log command before it has its outcome (not at all once ``alive()`` is false)."""
-
-        def answer(outcome: Outcome) -> None:
-            self._open_reads -= 1
-            pending(outcome)
-            self._pump()
-
-        def answered(outcome: Outcome) -> None:
-            if outcome != b"":
-                answer(outcome)
-                return
-            try:  # its answer depends on time: the log's
-                self._submit(encode_command(args), answer)
-            except RabiaError as exc:
-                answer(exc)
-
-        def start() -> None:
-            self._open_reads += 1
-            if not alive():
-                return
-            try:
-                self._read(lambda: self._read_now(args) or b"", answered)
-            except RabiaError as exc:
-                answer(exc)
-
         if self._skip_writes or not (self._held or self._open_commands):
-            start()
+            self._start_read(args, pending, alive)
         else:
-            self._held.append((True, start))
+            self._held.append((True, partial(self._start_read, args, pending, alive)))
+
+    def _start_read(self, args: list[bytes], pending: OnOutcome, alive: Callable[[], bool]) -> None:
+        self._open_reads += 1
+        if not alive():
+            return
+        try:
+            self._read(partial(self._query, args), partial(self._answered, args, pending))
+        except RabiaError as exc:
+            self._answer(pending, exc)
+
+    def _query(self, args: list[bytes]) -> bytes:
+        return self._read_now(args) or b""
+
+    def _answered(self, args: list[bytes], pending: OnOutcome, outcome: Outcome) -> None:
+        if outcome != b"":
+            self._answer(pending, outcome)
+            return
+        try:  # its answer depends on time: the log's
+            self._submit(encode_command(args), partial(self._answer, pending))
+        except RabiaError as exc:
+            self._answer(pending, exc)
+
+    def _answer(self, pending: OnOutcome, outcome: Outcome) -> None:
+        self._open_reads -= 1
+        pending(outcome)
+        self._pump()
 
     def _pump(self) -> None:
         """Start what waited, in order, as far as the rules allow."""

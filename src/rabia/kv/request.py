@@ -25,6 +25,14 @@ _DOLLAR: Final = ord("$")
 _MIN_ELEMENT: Final = len(b"$0\r\n\r\n")
 
 
+def _digits(text: bytes) -> int:
+    """A count as Redis writes it (decimal digits, no leading zero, at most 18 of them),
+    else -1 (``parse_int`` decides)."""
+    if text.isdigit() and len(text) <= 18 and (text[0] != 0x30 or len(text) == 1):
+        return int(text)
+    return -1
+
+
 class RequestError(Exception):
     """The stream is not a valid request sequence (the text follows ``Protocol error: ``)."""
 
@@ -35,7 +43,10 @@ class RequestParser:
     __slots__ = ("_args", "_buf", "_max", "_pos", "_remaining", "_used")
 
     def __init__(self, max_request: int) -> None:
-        self._buf = bytearray()
+        self._buf: bytes | bytearray = b""
+        """What was received and not consumed yet from ``_pos`` on: the bytes of the last
+        segment as they came while they hold only whole requests, else a copy that the
+        next segments are appended to."""
         self._pos = 0
         self._max = max_request
         self._args: list[bytes] = []
@@ -46,13 +57,25 @@ class RequestParser:
 
     def feed(self, data: bytes) -> None:
         """Append received bytes."""
-        self._buf += data
+        buf = self._buf
+        if self._pos >= len(buf):  # everything before was consumed: no copy
+            self._buf = data
+            self._pos = 0
+        elif type(buf) is bytes:
+            self._buf = bytearray(buf[self._pos :]) + data
+            self._pos = 0
+        else:
+            buf += data
 
     def next(self) -> list[bytes] | None:
         """The next complete command, or None until more bytes arrive.
 
         Raises ``RequestError``; the parser must not be used after that."""
         buf = self._buf
+        if not self._remaining and type(buf) is bytes:
+            whole = self._whole_array(buf)
+            if whole is not None:
+                return whole
         while True:
             if self._remaining:
                 return self._done(self._bulk(buf))
@@ -70,11 +93,50 @@ class RequestParser:
 
     def _done(self, args: list[bytes] | None) -> list[bytes] | None:
         if args is None and self._pos:  # drop what was consumed, keep a partial request
-            del self._buf[: self._pos]
+            buf = self._buf
+            if type(buf) is bytearray:
+                del buf[: self._pos]
+            else:
+                self._buf = bytearray(buf[self._pos :])
             self._pos = 0
         return args
 
-    def _line(self, buf: bytearray, what: str) -> bytes | None:
+    def _whole_array(self, buf: bytes) -> list[bytes] | None:
+        """The common case, fast: the array request at the position when every byte of it
+        is here and its counts are plain digits within the limits; else None (and nothing
+        consumed: the general path then parses it, waits, or raises)."""
+        start = pos = self._pos
+        end = len(buf)
+        if pos >= end or buf[pos] != _STAR:
+            return None
+        cr = buf.find(b"\r", pos)
+        if cr < 0 or cr + 1 >= end:
+            return None
+        count = _digits(buf[pos + 1 : cr])
+        if count <= 0 or count * _MIN_ELEMENT > self._max:
+            return None
+        pos = cr + 2
+        used = pos - start
+        limit = self._max
+        args = []
+        for _ in range(count):
+            if pos >= end or buf[pos] != _DOLLAR:
+                return None
+            cr = buf.find(b"\r", pos)
+            if cr < 0:
+                return None
+            length = _digits(buf[pos + 1 : cr])
+            header = cr + 2 - pos
+            used += header + length + 2
+            stop = cr + 2 + length
+            if length < 0 or used > limit or stop + 2 > end:
+                return None
+            args.append(buf[cr + 2 : stop])
+            pos = stop + 2
+        self._pos = pos
+        return args
+
+    def _line(self, buf: bytes | bytearray, what: str) -> bytes | None:
         """The header line at the position (without CRLF), or None when incomplete."""
         end = buf.find(b"\r", self._pos)
         if end < 0 or end + 1 >= len(buf):
@@ -85,7 +147,7 @@ class RequestParser:
         self._pos = end + 2
         return line
 
-    def _array_header(self, buf: bytearray) -> bool:
+    def _array_header(self, buf: bytes | bytearray) -> bool:
         start = self._pos
         line = self._line(buf, "mbulk")
         if line is None:
@@ -99,7 +161,7 @@ class RequestParser:
             self._used = self._pos - start
         return True
 
-    def _bulk(self, buf: bytearray) -> list[bytes] | None:
+    def _bulk(self, buf: bytes | bytearray) -> list[bytes] | None:
         """Read the bulk strings of the current array; the command once complete."""
         while self._remaining:
             pos = self._pos
@@ -124,7 +186,7 @@ class RequestParser:
         args, self._args = self._args, []
         return args
 
-    def _inline(self, buf: bytearray) -> list[bytes] | None:
+    def _inline(self, buf: bytes | bytearray) -> list[bytes] | None:
         """The words of the inline line at the position ([] for a blank line)."""
         end = buf.find(b"\n", self._pos)
         if end < 0:

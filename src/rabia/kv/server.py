@@ -16,8 +16,9 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import cast
+from typing import Protocol, cast
 
+from rabia.api import StateMachine
 from rabia.errors import RabiaError
 from rabia.kv.blocked_call import BlockedCall, Stage
 from rabia.kv.blocking import ACK_NEEDED
@@ -28,9 +29,8 @@ from rabia.kv.machine import KVMachine
 from rabia.kv.reads import DEFAULT_READS, READ_MODES
 from rabia.kv.request import MAX_INLINE
 from rabia.runtime.listener import Listener
-from rabia.runtime.node import Node
 from rabia.runtime.pending import OnOutcome, Outcome
-from rabia.runtime.topology import TopologyEvent
+from rabia.runtime.topology import TopologyEvent, TopologyFeed
 
 log = logging.getLogger("rabia.resp")
 
@@ -38,6 +38,48 @@ _client_ids = itertools.count(1)
 
 MAX_SUBSCRIBER_BUFFER = 32 * 1024 * 1024
 """A subscribed connection whose unsent output exceeds this is dropped (slow consumer)."""
+
+
+class NodeSettings(Protocol):
+    """What a ``RespServer`` reads of its node's configuration (a ``NodeConfig``)."""
+
+    @property
+    def node_id(self) -> int: ...
+
+    @property
+    def max_command_bytes(self) -> int: ...
+
+
+class ServedNode(Protocol):
+    """What a ``RespServer`` uses of its node: a ``rabia.runtime.Node``, or a stand-in in
+    tests (a protocol, which the compiled build does not check at run time)."""
+
+    @property
+    def machine(self) -> StateMachine: ...
+
+    @property
+    def config(self) -> NodeSettings: ...
+
+    @property
+    def session(self) -> int: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def topology(self) -> TopologyFeed: ...
+
+    def submit_callback(
+        self, command: bytes, on_outcome: OnOutcome, *, timeout: float | None = None
+    ) -> None: ...
+
+    def read_callback(
+        self, query: Callable[[], bytes], on_outcome: OnOutcome, *, timeout: float | None = None
+    ) -> None: ...
+
+    def stats(self) -> Mapping[str, object]: ...
+
+    def members(self) -> Sequence[int]: ...
 
 
 class RespServer(Listener):
@@ -50,7 +92,7 @@ class RespServer(Listener):
 
     def __init__(
         self,
-        node: Node,
+        node: ServedNode,
         host: str,
         port: int,
         *,

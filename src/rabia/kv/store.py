@@ -19,8 +19,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from typing import TypeVar
 
-import msgspec
-
+from rabia.kv.snapshot_state import KeyspaceState
 from rabia.kv.values.base import TypedValue, WrongType
 
 _STAMP = struct.Struct(">Q")
@@ -30,24 +29,6 @@ V = TypeVar("V", bound=TypedValue)
 
 Value = bytes | TypedValue
 """What the keyspace holds for a key: ``stamp + bytes`` (a string) or a typed value."""
-
-
-class KeyspaceState(msgspec.Struct, frozen=True, array_like=True):
-    """Wire form of the keyspace in a snapshot: everything sorted by key."""
-
-    revision: int
-    now: int
-    deleted_revision: int
-    entries: list[tuple[bytes, int, bytes]]
-    """Strings: (key, revision, value)."""
-    expires: list[tuple[bytes, int]]
-    typed: list[tuple[bytes, int, bytes, bytes]] = []
-    """Other types: (key, revision, type name, the value's ``encode()``). Snapshots of
-    older versions have none."""
-    far_expires: list[tuple[bytes, int, int]] = []
-    """Expiries from ``FAR`` microseconds on (Redis allows times up to 2^63-1 ms, which
-    msgpack's 64-bit integers cannot hold in microseconds): (key, expiry // 1000,
-    expiry % 1000). Snapshots of older versions have none."""
 
 
 FAR = 1 << 63

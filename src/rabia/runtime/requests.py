@@ -63,6 +63,8 @@ class RequestTracker:
     def resolve(self, replies: Iterable[Reply]) -> None:
         """Deliver the replies of an applied batch to whoever waits for them."""
         waiting = self._waiting
+        if not waiting:  # a replica with no caller here (most of the time a follower)
+            return
         for reply in replies:
             request = waiting.pop((reply.client_id, reply.seq), None)
             if request is not None:

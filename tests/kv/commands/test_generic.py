@@ -31,11 +31,10 @@ def test_rename_moves_value_and_ttl(r: Driver) -> None:
 
 def test_rename_events_and_election_keys() -> None:
     log = FakeLog()
-    events: list[tuple[bytes, bytes]] = []
-    log.hub.publish = lambda revision, batch: events.extend(batch)  # type: ignore[method-assign]
     r = Driver(log.machine)
     r("SET", "a", "1")
     r("RENAME", "a", "b")
+    events = [event for _, batch in log.hub.replay(1) for event in batch]
     assert events[-2:] == [(b"rename_from", b"a"), (b"rename_to", b"b")]
     assert r("RENAME", "b", "__election__:x").startswith(b"-ERR keys starting with")
 

@@ -19,22 +19,26 @@ from tests.kv.replies import p
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
 
-class Spy(MachineContext):
-    """The machine's context, recording what the handlers ask to wait for."""
+class Spy:
+    """The machine's context in a blocking call, recording what the handlers ask to wait
+    for (its ``block_request``)."""
 
     def __init__(self) -> None:
-        super().__init__(COMMANDS, Limits(64 * 1024, 1 << 20, 1000, 1000))
+        self.context = MachineContext(COMMANDS, Limits(64 * 1024, 1 << 20, 1000, 1000))
+        self.context.blocking_call = True
+        self.keyspace = self.context.keyspace
         self.blocks: list[tuple[list[bytes], int, bytes]] = []
         self.keyspace.begin(1, 1000 * SEC)
 
-    def block(self, keys: list[bytes], timeout_us: int, nil: bytes = resp.NULL_ARRAY, *_: object) -> bytes:  # fmt: skip  # noqa: E501
-        self.blocks.append((keys, timeout_us, nil))
-        return resp.BLOCK
-
     def __call__(self, handler: Handler, *args: bytes) -> bytes:
-        self.keyspace.begin(self.revision + 1, self.keyspace.now)
-        self.revision += 1
-        return handler(self, list(args))
+        context = self.context
+        context.revision += 1
+        self.keyspace.begin(context.revision, self.keyspace.now)
+        reply = handler(context, list(args))
+        request, context.block_request = context.block_request, None
+        if request is not None:
+            self.blocks.append((request.keys, request.timeout_us, request.nil))
+        return reply
 
     def state(self) -> object:
         return self.keyspace.state(0)

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from rabia import compiled
 from rabia.kv import resp
 from rabia.kv.commands.spec import CommandSpec, Context, Flag, Session
 from rabia.kv.glob import matcher
@@ -170,6 +171,7 @@ def _server(conn: Session) -> list[str]:
     return [
         f"redis_version:{REDIS_VERSION.decode()}",
         f"rabia_version:{RABIA_VERSION.decode()}",
+        f"rabia_build:{compiled.build_name()}",
         "redis_git_sha1:00000000",
         "redis_git_dirty:0",
         "redis_mode:standalone",

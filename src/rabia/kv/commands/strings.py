@@ -47,6 +47,15 @@ def _set(ctx: Context, key: bytes, value: bytes, at: int | None, keep_ttl: bool 
 
 def set_(ctx: Context, args: list[bytes]) -> bytes:
     ks = ctx.keyspace
+    if len(args) == 3:  # no option: the common case, as below without the parsing
+        key, value = args[1], args[2]
+        if len(value) > ctx.limits.max_value_size:
+            return ERR_VALUE_SIZE
+        if not ks.exists(key) and (error := ctx.check_new_key(key)) is not None:
+            return error
+        ks.put(key, value)
+        ks.events.append((b"set", key))
+        return OK
     parsed = parse_set_options(args, ks.now)
     if isinstance(parsed, bytes):
         return parsed
