@@ -16,7 +16,10 @@ from tests.differential.strategies import command, sequences, variadic
 
 ALL = (st.just(b"0"), st.just(b"-1"))
 sources = st.sampled_from([b"L", b"S", b"T"])
-items = st.sampled_from([b"1", b"2", b"3", b"10", b"-4", b"2.5", b"a", b"b", b""])
+# No empty element: Redis reads one as 0 unless errno was left at ERANGE by an earlier
+# conversion in its process, then it answers the conversion error (docs/kv.md); rabia
+# always reads 0. An empty element sorted by its own value is pinned in tests/kv.
+items = st.sampled_from([b"1", b"2", b"3", b"10", b"-4", b"2.5", b"a", b"b"])
 patterns = st.sampled_from([b"w_*", b"h_*->f", b"w_*->f", b"nosort_*", b"#", b"w_"])
 weights = st.sampled_from([b"w_*", b"h_*->f"])
 

@@ -40,6 +40,8 @@ def test_numbers_alpha_desc_limit(r: Driver) -> None:
     assert r("SORT", "ties") == b"-ERR One or more scores can't be converted into double\r\n"
     put(r, "ties", FakeList([b"1.0", b"1", b"01", b" 1"]))
     assert p(r, "SORT", "ties") == [b" 1", b"01", b"1", b"1.0"]  # equal: by bytes
+    put(r, "empty", FakeList([b"1", b"", b"-1"]))
+    assert p(r, "SORT", "empty") == [b"-1", b"", b"1"]  # an empty element reads as 0
 
 
 def test_by_and_get_patterns(r: Driver) -> None:
