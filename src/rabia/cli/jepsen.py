@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from rabia.cli.options import reads_option
 from rabia.cli.switches import UNSAFE_NAMES
-from rabia.kv.reads import DEFAULT_READS, READ_MODES
 from rabia.testing.nemesis import NEMESES, ROTATE, WORKLOADS, plan, run
 from rabia.testing.nemesis.report import failure, print_report, wide_console
 
@@ -51,13 +51,7 @@ from rabia.testing.nemesis.report import failure, print_report, wide_console
     show_default=True,
     help="The nodes' durability mode (kills are process crashes: nothing may be lost).",
 )
-@click.option(
-    "--reads",
-    type=click.Choice(READ_MODES),
-    default=DEFAULT_READS,
-    show_default=True,
-    help="The nodes' read-only commands: through the log or a read barrier (ADR 0017).",
-)
+@reads_option
 @click.option(
     "--unsafe",
     multiple=True,

@@ -13,10 +13,11 @@ from typing import Any
 import click
 
 from rabia import compiled
+from rabia.cli.options import reads_option
 from rabia.cli.switches import UNSAFE_NAMES
 from rabia.kv import unsafe as kv_unsafe
 from rabia.kv.machine import KVMachine
-from rabia.kv.reads import DEFAULT_READS, READ_MODES
+from rabia.kv.reads import DEFAULT_READS
 from rabia.kv.server import RespServer
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.clock import clock_from_environ
@@ -270,14 +271,7 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
     default=None,
     help="KV machine: bytes a script may allocate (default 256 MiB).",
 )
-@click.option(
-    "--reads",
-    type=click.Choice(READ_MODES),
-    default=DEFAULT_READS,
-    show_default=True,
-    help="Redis port: read-only commands through the log, or through a read barrier "
-    "(linearizable without the log, ADR 0017).",
-)
+@reads_option
 @click.option("--log-level", default="INFO", show_default=True)
 @click.pass_context
 def node(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from rabia.kv.reads import DEFAULT_READS, READ_MODES
+from rabia.cli.options import reads_option
 
 
 def _die_with_parent() -> None:
@@ -80,13 +80,7 @@ def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
     default=None,
     help="Lua instructions a script may run.",
 )
-@click.option(
-    "--reads",
-    type=click.Choice(READ_MODES),
-    default=DEFAULT_READS,
-    show_default=True,
-    help="Read-only commands through the log, or through a read barrier (ADR 0017).",
-)
+@reads_option
 def up(
     nodes: int,
     data_dir: Path,
