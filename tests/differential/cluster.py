@@ -7,10 +7,14 @@ node. Linearizability makes the spread invisible: every reply must equal redis-s
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
+import redis
+
+from rabia.client import Client
 from tests.differential.check import order_free
 from tests.differential.oracle import Command, RedisOracle, RespSocket, differences, read_state
 from tests.e2e.redis_up import RabiaUp
@@ -55,3 +59,27 @@ def start_cluster(data_dir: Path) -> RabiaUp:
     up = RabiaUp(data_dir)
     up.start()
     return up
+
+
+Status = dict[str, int | float | str | None]
+"""A node's status as ``Client.status`` gives it."""
+
+
+def pipeline_reads_own_writes(up: RabiaUp, node: int, rounds: int) -> Status:
+    """Pipeline ``SET k i; GET k; APPEND k x; GET k`` ``rounds`` times at ``node``: each
+    GET must see the write before it and not the one after it, as in Redis. Returns the
+    node's status (``rabia up``: client port = RESP port + 2000) for the read counters."""
+    client = redis.Redis(port=up.ports[node], protocol=2)
+    try:
+        for i in range(rounds):
+            pipe = client.pipeline(transaction=False)
+            pipe.set("k", i).get("k").append("k", "x").get("k")
+            assert pipe.execute() == [True, b"%d" % i, len(str(i)) + 1, b"%dx" % i]
+    finally:
+        client.close()
+    return asyncio.run(_status(up.ports[node] + 2000))
+
+
+async def _status(port: int) -> Status:
+    async with Client([f"127.0.0.1:{port}"]) as client:
+        return await client.status()

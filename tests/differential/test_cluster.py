@@ -4,17 +4,19 @@ redis-server: every reply, and every node's final keyspace, equal."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rabia.client import Client
-from tests.differential.cluster import ClusterSide, same_behaviour_on_cluster, start_cluster
+from tests.differential.cluster import (
+    ClusterSide,
+    pipeline_reads_own_writes,
+    same_behaviour_on_cluster,
+    start_cluster,
+)
 from tests.differential.cluster_events import EventTap
 from tests.differential.oracle import RedisOracle
 from tests.differential.strategies import sequences
@@ -146,20 +148,8 @@ def test_events_arrive_in_commit_order_at_every_node(
 
 
 def test_a_pipeline_reads_its_own_writes_in_order(up: RabiaUp) -> None:
-    """``SET k i; GET k; APPEND k x; GET k`` pipelined: each GET sees the write before it
-    and not the one after it, as in Redis (the reads are barrier reads)."""
-    client = redis.Redis(port=up.ports[1], protocol=2)
-    try:
-        for i in range(20):
-            pipe = client.pipeline(transaction=False)
-            pipe.set("k", i).get("k").append("k", "x").get("k")
-            assert pipe.execute() == [True, b"%d" % i, len(str(i)) + 1, b"%dx" % i]
-    finally:
-        client.close()
-    status = asyncio.run(_status(up.ports[1] + 2000))  # `rabia up`: client port = RESP + 2000
-    assert isinstance(status["reads_released"], int) and status["reads_released"] >= 40
-
-
-async def _status(port: int) -> dict[str, int | float | str | None]:
-    async with Client([f"127.0.0.1:{port}"]) as client:
-        return await client.status()
+    """Pipelined writes and reads at one node: each GET sees its connection's write
+    before it and not the one after it (the reads are barrier reads)."""
+    status = pipeline_reads_own_writes(up, 1, rounds=20)
+    released = status["reads_released"]
+    assert isinstance(released, int) and released >= 40

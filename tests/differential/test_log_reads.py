@@ -4,16 +4,17 @@ ADR 0017); every reply and every node's final keyspace equal redis-server's."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from hypothesis import HealthCheck, given, settings
 
-from rabia.client import Client
-from tests.differential.cluster import ClusterSide, same_behaviour_on_cluster
+from tests.differential.cluster import (
+    ClusterSide,
+    pipeline_reads_own_writes,
+    same_behaviour_on_cluster,
+)
 from tests.differential.oracle import RedisOracle
 from tests.differential.strategies import sequences
 from tests.differential.test_cluster import every_type
@@ -48,21 +49,8 @@ def test_log_reads_answer_as_redis_does(
 
 
 def test_a_pipeline_reads_its_own_writes_through_the_log(up: RabiaUp) -> None:
-    """``SET k i; GET k; APPEND k x; GET k`` pipelined: each GET sees the write before it
-    and not the one after it, and no read goes through a barrier."""
-    client = redis.Redis(port=up.ports[1], protocol=2)
-    try:
-        for i in range(5):
-            pipe = client.pipeline(transaction=False)
-            pipe.set("k", i).get("k").append("k", "x").get("k")
-            assert pipe.execute() == [True, b"%d" % i, len(str(i)) + 1, b"%dx" % i]
-    finally:
-        client.close()
-    status = asyncio.run(_status(up.ports[1] + 2000))  # `rabia up`: client port = RESP + 2000
+    """Pipelined writes and reads at one node: each GET sees its connection's write
+    before it and not the one after it, and no read goes through a barrier."""
+    status = pipeline_reads_own_writes(up, 1, rounds=5)
     assert status["reads_released"] == 0, status
     assert status["barriers"] == 0, status
-
-
-async def _status(port: int) -> dict[str, int | float | str | None]:
-    async with Client([f"127.0.0.1:{port}"]) as client:
-        return await client.status()
