@@ -65,6 +65,11 @@ def run_cluster(body: Callable[[list[Node], MemoryNetwork], Awaitable[None]], **
     asyncio.run(main())
 
 
+async def peers_until(node: Node, condition: Callable[[frozenset[int]], bool]) -> None:
+    """Wait (bounded) until ``node``'s connected peers satisfy ``condition``."""
+    await poll_until(lambda: asyncio.sleep(0, node.transport.connected()), condition, timeout=5)
+
+
 def test_submit_everywhere_and_agree() -> None:
     async def body(nodes: list[Node], network: MemoryNetwork) -> None:
         results = await asyncio.gather(*(nodes[k % 3].submit(b"c%d" % k) for k in range(60)))
@@ -95,19 +100,11 @@ def test_errors() -> None:
         with pytest.raises(Rejected):
             await nodes[0].submit(b"x" * 2048)
         network.isolate(0)
-        await poll_until(
-            lambda: asyncio.sleep(0, nodes[0].transport.connected()),
-            lambda peers: not peers,
-            timeout=5,
-        )
+        await peers_until(nodes[0], lambda peers: not peers)
         with pytest.raises(Unavailable):
             await nodes[0].submit(b"alone")
         network.heal()
-        await poll_until(
-            lambda: asyncio.sleep(0, nodes[0].transport.connected()),
-            lambda peers: len(peers) == 2,
-            timeout=5,
-        )
+        await peers_until(nodes[0], lambda peers: len(peers) == 2)
         # Accepted with a quorum in reach, then cut off before anything is sent: the
         # command cannot be decided in time (and may still apply later).
         pending = asyncio.ensure_future(nodes[2].submit(b"cut off", timeout=0.2))
@@ -407,11 +404,7 @@ def test_a_read_sees_every_write_acknowledged_before_it_without_a_log_entry() ->
         for k in range(5):
             await nodes[0].submit(b"w%d" % k)
         network.heal()
-        await poll_until(
-            lambda: asyncio.sleep(0, nodes[2].transport.connected()),
-            lambda peers: len(peers) == 2,
-            timeout=5,
-        )
+        await peers_until(nodes[2], lambda peers: len(peers) == 2)
         lagging = nodes[2].stats()["applied_slot"]
         assert await nodes[2].read(b"len") == b"5", "2 waits until it applied the writes"
         assert lagging < nodes[2].stats()["applied_slot"]
@@ -435,19 +428,11 @@ def test_a_read_without_a_quorum_fails_and_stop_ends_waiting_reads() -> None:
         network.isolate(2)
         with pytest.raises(Timeout):
             await pending
-        await poll_until(
-            lambda: asyncio.sleep(0, nodes[2].transport.connected()),
-            lambda peers: not peers,
-            timeout=5,
-        )
+        await peers_until(nodes[2], lambda peers: not peers)
         with pytest.raises(Unavailable):
             await nodes[2].read(b"len")
         network.heal()
-        await poll_until(
-            lambda: asyncio.sleep(0, nodes[0].transport.connected()),
-            lambda peers: len(peers) == 2,
-            timeout=5,
-        )
+        await peers_until(nodes[0], lambda peers: len(peers) == 2)
         network.isolate(1)
         network.isolate(2)
         stuck = asyncio.ensure_future(nodes[0].read(b"len"))
