@@ -17,6 +17,7 @@ import redis
 
 from tests.e2e.cluster import ProcessCluster, free_ports
 from tests.e2e.conftest import wait_converged
+from tests.support import poll_until
 
 KV = "rabia.kv:KVMachine"
 COUNT = b"return redis.call('incr', KEYS[1])"
@@ -33,7 +34,14 @@ def _cluster(
     }
     cluster = make_cluster(KV, 3, extra_args=args)
     cluster.start()
-    return cluster, [redis.Redis(port=p, socket_timeout=60) for p in ports]
+    clients = [redis.Redis(port=p, socket_timeout=60) for p in ports]
+
+    async def peers() -> list[object]:
+        return [client.info().get("connected_peers") for client in clients]
+
+    # Every link up before a test kills a node: "ready" means a quorum, not every peer.
+    asyncio.run(poll_until(peers, lambda found: found == [2, 2, 2], timeout=30, what="links"))
+    return cluster, clients
 
 
 def test_scripts_survive_snapshots_and_a_kill_of_every_node(
