@@ -2,11 +2,19 @@
 
 from rabia.api import StateMachine
 from rabia.client import Client
-from rabia.errors import Indeterminate, RabiaError, Rejected, Timeout, Unavailable
+from rabia.errors import (
+    AuthenticationFailed,
+    Indeterminate,
+    RabiaError,
+    Rejected,
+    Timeout,
+    Unavailable,
+)
 from rabia.runtime import Node, NodeConfig
 from rabia.transport.tls import TlsFiles
 
 __all__ = [
+    "AuthenticationFailed",
     "Client",
     "Indeterminate",
     "Node",

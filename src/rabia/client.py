@@ -14,13 +14,18 @@ import secrets
 from collections.abc import Callable, Sequence
 
 from rabia.codec import DEFAULT_MAX_FRAME, CodecError, FrameReader
-from rabia.errors import Rejected, Timeout, Unavailable
+from rabia.errors import AuthenticationFailed, Rejected, Timeout, Unavailable
+from rabia.runtime.client_auth import ROLE_CLIENT, ROLE_NODE, new_nonce, proof, proof_problem
 from rabia.runtime.client_protocol import (
+    CLIENT_PROTOCOL_VERSION,
+    ClientProof,
     ClientRead,
     ClientReply,
     ClientRequest,
     MemberReply,
     MemberRequest,
+    ServerHello,
+    ServerProof,
     StatusReply,
     StatusRequest,
     decode_client,
@@ -32,7 +37,12 @@ log = logging.getLogger("rabia.client")
 
 
 class Client:
-    """Submit commands to a cluster; ``await client.submit(op)`` returns the result."""
+    """Submit commands to a cluster; ``await client.submit(op)`` returns the result.
+
+    With ``secret`` (the nodes' ``--secret-file`` content) the client proves it to every
+    node it connects to and requires the node's proof in return; without it, it can only
+    talk to nodes that have no secret. A mismatch raises ``AuthenticationFailed``.
+    """
 
     def __init__(
         self,
@@ -41,10 +51,12 @@ class Client:
         client_id: int | None = None,
         timeout: float = 10.0,
         connect_timeout: float = 2.0,
+        secret: bytes | None = None,
     ) -> None:
         if not addresses:
             raise ValueError("need at least one node address")
         self._addresses = [parse_address(a) for a in addresses]
+        self.secret = secret
         self.client_id = client_id if client_id is not None else secrets.randbits(62)
         self._timeout = timeout
         self._connect_timeout = connect_timeout
@@ -71,12 +83,19 @@ class Client:
         loop = asyncio.get_running_loop()
         for _ in range(len(self._addresses)):
             host, port = self._addresses[self._target]
+            opened: list[_ClientProtocol] = []
             try:
                 _, protocol = await asyncio.wait_for(
                     loop.create_connection(lambda: _ClientProtocol(self), host, port),
                     self._connect_timeout,
                 )
-            except (OSError, TimeoutError) as exc:
+                opened.append(protocol)
+                await asyncio.wait_for(asyncio.shield(protocol.ready), self._connect_timeout)
+            except (OSError, TimeoutError, Unavailable, Rejected) as exc:
+                for failed in opened:
+                    failed.close()
+                if isinstance(exc, AuthenticationFailed):
+                    raise
                 last = exc
                 self._target = (self._target + 1) % len(self._addresses)
                 continue
@@ -223,6 +242,11 @@ class Client:
                 try:
                     await self.connect()
                     return
+                except AuthenticationFailed as exc:  # retrying cannot help: fail the waits
+                    for _, future in self._pending.values():
+                        if not future.done():
+                            future.set_exception(exc)
+                    raise
                 except Unavailable:
                     await asyncio.sleep(delay)  # back-off between rounds over all nodes
                     delay = min(delay * 2, 1.0)
@@ -231,23 +255,82 @@ class Client:
 
 
 class _ClientProtocol(FramedProtocol):
+    """One connection: ``ready`` once the node greeted it (and, with a secret, both
+    sides proved it; ``rabia.runtime.client_auth``)."""
+
     def __init__(self, client: Client) -> None:
         super().__init__()
         self._client = client
         self._reader = FrameReader(DEFAULT_MAX_FRAME)
         self._closing = False
+        self._nonce = new_nonce()
+        self._node_nonce: bytes | None = None
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
+        if not self.ready.done():
+            # Closed after our proof and before the node's: it refused the proof.
+            self.ready.set_exception(
+                Unavailable("the node closed the connection")
+                if self._node_nonce is None
+                else AuthenticationFailed("the node refused our proof of the cluster secret")
+            )
+            self.ready.exception()  # retrieved: connect() may have stopped waiting
+            return
         if not self._closing:
             self._client._lost()
+
+    def _greeted(self, hello: ServerHello) -> None:
+        """The node's greeting: prove the secret when it asks (and it must, if we have one)."""
+        secret = self._client.secret
+        if hello.version != CLIENT_PROTOCOL_VERSION:
+            self._not_ready(Rejected(f"node speaks client protocol {hello.version}"))
+        elif hello.auth and secret is None:
+            self._not_ready(
+                AuthenticationFailed(
+                    "the node asks for the cluster secret: give the client the nodes' secret "
+                    "(Client(secret=...), --secret-file)"
+                )
+            )
+        elif not hello.auth and secret is not None:
+            self._not_ready(AuthenticationFailed("the node has no cluster secret to prove"))
+        elif secret is not None:
+            self._node_nonce = hello.nonce
+            self.send(
+                ClientProof(self._nonce, proof(secret, ROLE_CLIENT, hello.nonce, self._nonce))
+            )
+        else:
+            self.ready.set_result(None)
+
+    def _proven(self, reply: ServerProof) -> None:
+        """The node's proof: now the connection carries requests."""
+        secret = self._client.secret
+        if secret is None or self._node_nonce is None or self.ready.done():
+            self._not_ready(Rejected("unexpected proof from the node"))
+            return
+        problem = proof_problem(secret, ROLE_NODE, self._node_nonce, self._nonce, reply.mac)
+        if problem is not None:
+            self._not_ready(AuthenticationFailed(f"the node failed to prove the secret: {problem}"))
+        else:
+            self.ready.set_result(None)
+
+    def _not_ready(self, error: Exception) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(error)
+            self.ready.exception()
+        self._closing = True
+        if self._transport is not None:
+            self._transport.close()
 
     def close(self) -> None:
         self._closing = True
         if self._transport is not None:
             self._transport.close()
 
-    def send(self, request: ClientRequest | ClientRead | StatusRequest | MemberRequest) -> None:
+    def send(
+        self, request: ClientRequest | ClientRead | StatusRequest | MemberRequest | ClientProof
+    ) -> None:
         self.send_frame(request)
 
     def data_received(self, data: bytes) -> None:
@@ -255,7 +338,11 @@ class _ClientProtocol(FramedProtocol):
             frames = self._reader.feed(data)
             for payload in frames:
                 reply = decode_client(payload)
-                if isinstance(reply, ClientReply):
+                if isinstance(reply, ServerHello):
+                    self._greeted(reply)
+                elif isinstance(reply, ServerProof):
+                    self._proven(reply)
+                elif isinstance(reply, ClientReply):
                     self._client._on_reply(reply)
                 elif isinstance(reply, StatusReply):
                     self._client._on_status(reply)

@@ -39,3 +39,8 @@ class Indeterminate(RabiaError):
     have been applied; retry with the same (client_id, seq) to find out."""
 
     may_have_applied = True
+
+
+class AuthenticationFailed(Rejected):
+    """The node and the client do not share the cluster secret (one has none, or they
+    differ): nothing was sent. Give the client the nodes' secret (``--secret-file``)."""

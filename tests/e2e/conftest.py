@@ -29,9 +29,12 @@ def make_cluster(tmp_path: Path) -> Iterator[object]:
         cluster.stop()
 
 
-async def wait_converged(addresses: list[str], timeout: float = 15.0) -> list[dict[str, object]]:
-    """Wait (bounded) until every node reports the same applied slot; return the statuses."""
-    clients = [Client([a]) for a in addresses]
+async def wait_converged(
+    addresses: list[str], timeout: float = 15.0, secret: bytes | None = None
+) -> list[dict[str, object]]:
+    """Wait (bounded) until every node reports the same applied slot; return the statuses
+    (``secret``: the cluster's, when its client ports ask for it)."""
+    clients = [Client([a], secret=secret) for a in addresses]
     try:
         for c in clients:
             await c.connect()

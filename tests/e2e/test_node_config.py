@@ -57,10 +57,11 @@ log_level = "INFO"
     assert f"metrics=127.0.0.1:{metrics[2]}" in cluster.nodes[2].log()
 
     async def run() -> None:
-        async with Client(cluster.addresses()) as c:
+        async with Client(cluster.addresses(), secret=b"s3cret") as c:
             for k in range(10):
                 await c.submit(b"k%d" % k)
-        statuses = await wait_converged(cluster.addresses())  # node 2 too: its secret is right
+        # node 2 too: its secret is right
+        statuses = await wait_converged(cluster.addresses(), secret=b"s3cret")
         assert len({s["log_hash"] for s in statuses}) == 1
 
     asyncio.run(run())

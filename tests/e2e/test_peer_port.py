@@ -73,7 +73,7 @@ def test_peer_port_refuses(case: str, make_cluster: MakeCluster) -> None:
     assert cluster.alive(0)
 
     async def still_serving() -> None:
-        async with Client(cluster.addresses(0), timeout=10) as client:
+        async with Client(cluster.addresses(0), timeout=10, secret=SECRET) as client:
             for k in range(5):
                 assert await client.submit(f"after-{k}".encode())
 

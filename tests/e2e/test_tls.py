@@ -12,6 +12,8 @@ from rabia.client import Client
 from tests.e2e.cluster import ProcessCluster, free_ports
 from tests.e2e.conftest import wait_converged
 
+SECRET = b"and a secret too"
+
 MakeCluster = Callable[..., ProcessCluster]
 
 
@@ -27,14 +29,14 @@ def _tls_args(tmp: Path, ca: trustme.CA, name: str) -> list[str]:
 def test_cluster_over_mutual_tls(make_cluster: MakeCluster, tmp_path: Path) -> None:
     ca = trustme.CA()
     args = {i: _tls_args(tmp_path, ca, f"node{i}") for i in range(3)}
-    cluster = make_cluster(extra_args=args, secret=b"and a secret too")
+    cluster = make_cluster(extra_args=args, secret=SECRET)
     cluster.start()
 
     async def main() -> None:
-        async with Client(cluster.addresses(), timeout=10) as client:
+        async with Client(cluster.addresses(), timeout=10, secret=SECRET) as client:
             for k in range(20):
                 await client.submit(b"tls-%d" % k)
-        statuses = await wait_converged(cluster.addresses())
+        statuses = await wait_converged(cluster.addresses(), secret=SECRET)
         assert len({s["log_hash"] for s in statuses}) == 1
 
     asyncio.run(main())

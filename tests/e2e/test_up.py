@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -16,6 +17,8 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from rabia.cli.up import free_port_base
+from rabia.client import Client
+from rabia.errors import AuthenticationFailed
 from tests.e2e.cluster import ROOT
 
 
@@ -65,12 +68,27 @@ def test_rabia_up_serves_redis_and_stops_on_sigterm(reads: str, tmp_path: Path) 
         assert applied["rabia_applied_slots_total"] >= 1  # node 2 applied the SET it read back
         barrier_reads = applied["rabia_barrier_reads_total"]
         assert barrier_reads == 0 if reads == "log" else barrier_reads >= 3, barrier_reads
+        secret = tmp_path / "cluster.secret"  # made by rabia up, proved by every client
+        assert secret.stat().st_mode & 0o777 == 0o600
+        assert asyncio.run(_client_port(f"127.0.0.1:{base + 2001}", secret.read_bytes().strip()))
         up.send_signal(signal.SIGTERM)
         rest = up.communicate(timeout=30)[0]
         assert up.returncode == 0 and "stopped" in rest, rest
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["node0", "node1", "node2"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "cluster.secret",
+            *("node0", "node1", "node2"),
+        ]
     finally:
         watchdog.cancel()
         if up.poll() is None:
             up.kill()  # its nodes get SIGTERM from the kernel (parent-death signal)
             up.wait(timeout=10)
+
+
+async def _client_port(address: str, secret: bytes) -> bool:
+    """The node's client port serves a client proving ``secret`` and refuses one without."""
+    with pytest.raises(AuthenticationFailed, match="asks for the cluster secret"):
+        async with Client([address], connect_timeout=10) as outsider:
+            await outsider.status()
+    async with Client([address], connect_timeout=10, secret=secret) as client:
+        return (await client.status())["running"] == 1

@@ -118,7 +118,7 @@ def test_garbage_on_every_port(make_cluster: MakeCluster) -> None:
     counter = Counter()
 
     async def main() -> tuple[list[int], list[int], list[int]]:
-        async with Client(cluster.addresses(), timeout=20) as client:
+        async with Client(cluster.addresses(), timeout=20, secret=SECRET) as client:
             for _ in range(200):  # warm up before the baseline
                 await client.submit(encode_command([b"INCR", KEY]))
             counter.acked = 200
@@ -134,7 +134,7 @@ def test_garbage_on_every_port(make_cluster: MakeCluster) -> None:
                 _reader(resp_ports, counter, deadline),
                 *(Attacker(rng, targets, SECRET, tally).run(deadline) for rng in rngs),
             )
-            statuses = await wait_converged(cluster.addresses(), timeout=30)
+            statuses = await wait_converged(cluster.addresses(), timeout=30, secret=SECRET)
             after = [rss(pid) for pid in pids]
             stop.set()
             await sampler

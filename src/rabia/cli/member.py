@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import click
 
+from rabia.cli.options import read_secret, secret_file_option
 from rabia.client import Client
 from rabia.errors import RabiaError
 
@@ -23,9 +25,11 @@ def member() -> None:
     """Add or remove one member at a time, or list the members."""
 
 
-def _run(nodes: tuple[str, ...], add: list[tuple[int, str]], remove: list[int]) -> None:
+def _run(
+    nodes: tuple[str, ...], secret: Path | None, add: list[tuple[int, str]], remove: list[int]
+) -> None:
     async def go() -> list[int]:
-        async with Client(list(nodes)) as client:
+        async with Client(list(nodes), secret=read_secret(secret)) as client:
             return await client.reconfigure(add, remove)
 
     try:
@@ -38,29 +42,32 @@ def _run(nodes: tuple[str, ...], add: list[tuple[int, str]], remove: list[int]) 
 @member.command("add")
 @click.argument("spec")
 @_NODE
-def add(spec: str, nodes: tuple[str, ...]) -> None:
+@secret_file_option
+def add(spec: str, nodes: tuple[str, ...], secret_file: Path | None) -> None:
     """Add member SPEC = ID=HOST:PORT (its peer address); start it with --join first."""
     ident, sep, address = spec.partition("=")
     if not sep or not ident.isdigit():
         raise click.BadParameter("expected ID=HOST:PORT", param_hint="SPEC")
-    _run(nodes, [(int(ident), address)], [])
+    _run(nodes, secret_file, [(int(ident), address)], [])
 
 
 @member.command("remove")
 @click.argument("ident", type=int)
 @_NODE
-def remove(ident: int, nodes: tuple[str, ...]) -> None:
+@secret_file_option
+def remove(ident: int, nodes: tuple[str, ...], secret_file: Path | None) -> None:
     """Remove member IDENT."""
-    _run(nodes, [], [ident])
+    _run(nodes, secret_file, [], [ident])
 
 
 @member.command("list")
 @_NODE
-def list_members(nodes: tuple[str, ...]) -> None:
+@secret_file_option
+def list_members(nodes: tuple[str, ...], secret_file: Path | None) -> None:
     """Print the members the node knows, with its epoch."""
 
     async def go() -> dict[str, int | float | str | None]:
-        async with Client(list(nodes)) as client:
+        async with Client(list(nodes), secret=read_secret(secret_file)) as client:
             return await client.status()
 
     try:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from rabia import compiled
-from rabia.cli.options import reads_option
+from rabia.cli.options import insecure_option, reads_option
 from rabia.cli.switches import UNSAFE_NAMES
 from rabia.kv import unsafe as kv_unsafe
 from rabia.kv.machine import KVMachine
@@ -22,6 +22,7 @@ from rabia.kv.server import RespServer
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.clock import clock_from_environ
 from rabia.runtime.config import NodeConfig, parse_address
+from rabia.runtime.exposure import INSECURE_WARNING, open_ports, refusal
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node
 from rabia.runtime.process import FrontEndFactory, event_loop_name, run, serve
@@ -272,6 +273,7 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
     help="KV machine: bytes a script may allocate (default 256 MiB).",
 )
 @reads_option
+@insecure_option
 @click.option("--log-level", default="INFO", show_default=True)
 @click.pass_context
 def node(
@@ -303,6 +305,7 @@ def node(
     script_budget: int | None,
     script_memory: int | None,
     reads: str,
+    insecure: bool,
     log_level: str,
 ) -> None:
     """Run one node of a rabia cluster until SIGTERM or Ctrl-C."""
@@ -346,7 +349,15 @@ def node(
             seed=seed,
             tick_ms=tick_ms,
             unsafe=unsafe & set(unsafe_builds.NAMES),
+            insecure=insecure,
         )
+        problem = refusal(
+            open_ports([("Redis", resp_address)]),
+            "no --password-file is set",
+            "Give --password-file FILE",
+        )
+        if problem is not None and password is None and not insecure:
+            raise ValueError(problem)
         state_machine = load_machine(machine)
         front_ends = _redis_port(resp_address, password, unsafe & set(kv_unsafe.NAMES), reads)
     except ValueError as exc:
@@ -367,6 +378,8 @@ def node(
         setattr(state_machine, name, value)
 
     unsafe_builds.announce(node_id, unsafe)
+    if insecure:
+        logging.getLogger("rabia.node").warning("%s", INSECURE_WARNING)
 
     def ready(n: Node) -> None:
         print(

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from rabia.cli.options import read_secret, secret_file_option
 from rabia.client import Client
 from rabia.errors import RabiaError
 
 Status = dict[str, int | float | str | None]
 
 
-async def _collect(addresses: list[str]) -> list[tuple[str, Status | None, str]]:
+async def _collect(
+    addresses: list[str], secret: bytes | None
+) -> list[tuple[str, Status | None, str]]:
     async def one(address: str) -> tuple[str, Status | None, str]:
         try:
-            async with Client([address], timeout=5, connect_timeout=2) as client:
+            async with Client([address], timeout=5, connect_timeout=2, secret=secret) as client:
                 return address, await client.status(timeout=5), ""
         except RabiaError as exc:
             return address, None, str(exc)
@@ -37,9 +41,10 @@ def _ratio(part: object, whole: object) -> str:
     "--node", "nodes", multiple=True, required=True, help="HOST:PORT of a client port (repeat)."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per node instead.")
-def status(nodes: tuple[str, ...], as_json: bool) -> None:
+@secret_file_option
+def status(nodes: tuple[str, ...], as_json: bool, secret_file: Path | None) -> None:
     """Show every node's members, epoch, slots, fast-path and NULL ratios, and health."""
-    results = asyncio.run(_collect(list(nodes)))
+    results = asyncio.run(_collect(list(nodes), read_secret(secret_file)))
     if as_json:
         for address, stats, error in results:
             click.echo(json.dumps({"address": address, "status": stats, "error": error or None}))
@@ -63,7 +68,8 @@ def status(nodes: tuple[str, ...], as_json: bool) -> None:
                 _ratio(stats.get("fast_path"), stats.get("decided_by_votes")),
                 _ratio(stats.get("null_slots"), stats.get("slots_decided")),
                 str(stats.get("resends", "")),
-                "up" if stats.get("running") else "stopped",
+                ("up" if stats.get("running") else "stopped")
+                + (" INSECURE" if stats.get("insecure") else ""),
             )
         Console().print(table)
     if any(stats is None for _, stats, _ in results):

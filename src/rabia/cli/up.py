@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ctypes
+import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -12,7 +14,22 @@ from pathlib import Path
 
 import click
 
-from rabia.cli.options import reads_option
+from rabia.cli.options import insecure_option, reads_option
+
+SECRET_NAME = "cluster.secret"
+"""The cluster secret ``rabia up`` makes in its data directory (``rabia status`` reads it)."""
+
+
+def cluster_secret(data_dir: Path) -> Path:
+    """DATA_DIR/cluster.secret, made (random, 256 bits, readable by its owner only) on
+    first use and kept: the nodes prove it to each other and clients prove it to them."""
+    path = data_dir / SECRET_NAME
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32) + "\n")
+    return path
 
 
 def _die_with_parent() -> None:
@@ -81,6 +98,7 @@ def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
     help="Lua instructions a script may run.",
 )
 @reads_option
+@insecure_option
 def up(
     nodes: int,
     data_dir: Path,
@@ -92,14 +110,19 @@ def up(
     max_keys: int | None,
     script_budget: int | None,
     reads: str,
+    insecure: bool,
 ) -> None:
     """Start a local cluster of KV nodes speaking the Redis protocol; Ctrl-C stops it.
 
     Peer links use ports RESP_PORT+1000+i, client ports RESP_PORT+2000+i and Prometheus
-    metrics (GET /metrics) ports RESP_PORT+3000+i.
+    metrics (GET /metrics) ports RESP_PORT+3000+i. Nodes and clients (`rabia status`,
+    `rabia member`) prove the cluster secret DATA_DIR/cluster.secret, made on first start.
     """
     peers = [f"--peer={i}={host}:{resp_port + 1000 + i}" for i in range(nodes)]
-    options = [] if password_file is None else ["--password-file", str(password_file)]
+    secret = cluster_secret(data_dir)
+    options = ["--secret-file", str(secret)] + (["--insecure"] if insecure else [])
+    if password_file is not None:
+        options += ["--password-file", str(password_file)]
     for flag, value in (
         ("--max-key-size", max_key_size),
         ("--max-value-size", max_value_size),
@@ -163,6 +186,7 @@ def up(
                 f"metrics: http://{host}:{resp_port + 3000 + i}/metrics  "
                 f"(data: {data_dir / f'node{i}'})"
             )
+        click.echo(f"cluster secret: {secret} (rabia status/member --secret-file)")
         click.echo(f"ready: {nodes} nodes; try `redis-cli -p {resp_port} set hello world`")
         stop.wait()
     finally:

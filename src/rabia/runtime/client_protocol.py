@@ -6,8 +6,9 @@ from typing import Final
 
 import msgspec
 
-CLIENT_PROTOCOL_VERSION: Final = 2
-"""2: ``ClientRead`` (reads through the read barrier, ADR 0017)."""
+CLIENT_PROTOCOL_VERSION: Final = 3
+"""2: ``ClientRead`` (reads through the read barrier, ADR 0017); 3: the node greets first
+(``ServerHello``) and a node with a cluster secret hears nothing before a ``ClientProof``."""
 
 
 class ClientRequest(msgspec.Struct, frozen=True, array_like=True, tag=1):
@@ -70,6 +71,28 @@ class ClientRead(msgspec.Struct, frozen=True, array_like=True, tag=7):
     query: bytes
 
 
+class ServerHello(msgspec.Struct, frozen=True, array_like=True, tag=8):
+    """The node's first frame on every connection: its protocol version, a fresh nonce,
+    and whether the client must prove the cluster secret (``ClientProof``) first."""
+
+    version: int
+    nonce: bytes
+    auth: bool
+
+
+class ClientProof(msgspec.Struct, frozen=True, array_like=True, tag=9):
+    """The client's nonce and its MAC (``rabia.runtime.client_auth``) of both nonces."""
+
+    nonce: bytes
+    mac: bytes
+
+
+class ServerProof(msgspec.Struct, frozen=True, array_like=True, tag=10):
+    """The node accepted the proof; its own MAC shows the client it knows the secret too."""
+
+    mac: bytes
+
+
 ClientFrame = (
     ClientRequest
     | ClientReply
@@ -78,6 +101,9 @@ ClientFrame = (
     | MemberRequest
     | MemberReply
     | ClientRead
+    | ServerHello
+    | ClientProof
+    | ServerProof
 )
 
 encode_client = msgspec.msgpack.Encoder().encode

@@ -9,12 +9,17 @@ from functools import partial
 from rabia.codec import CodecError, FrameReader
 from rabia.core.messages import Command
 from rabia.errors import RabiaError, Unavailable
+from rabia.runtime.client_auth import ROLE_CLIENT, ROLE_NODE, new_nonce, proof, proof_problem
 from rabia.runtime.client_protocol import (
+    CLIENT_PROTOCOL_VERSION,
+    ClientProof,
     ClientRead,
     ClientReply,
     ClientRequest,
     MemberReply,
     MemberRequest,
+    ServerHello,
+    ServerProof,
     StatusReply,
     StatusRequest,
     decode_client,
@@ -38,17 +43,31 @@ class ClientServer(Listener):
         return _ClientConnection(self._node, self.connections)
 
 
+MEMBERSHIP_NEEDS_SECRET = (
+    "membership changes need a client that proved the cluster secret: start the nodes "
+    "with --secret-file (the client with the same secret), or --insecure"
+)
+
+
 class _ClientConnection(FramedProtocol):
+    """One client: greeted with a ``ServerHello``; with a cluster secret, heard only
+    after its ``ClientProof`` (``rabia.runtime.client_auth``)."""
+
     def __init__(self, node: Node, registry: set[Abortable]) -> None:
         super().__init__()
         self._tasks: set[asyncio.Task[None]] = set()
         self._node = node
         self._registry = registry
         self._reader = FrameReader(node.config.max_frame)
+        self._secret = node.config.secret
+        self._nonce = new_nonce()
+        self._proven = False
+        """The client proved the cluster secret."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._registry.add(self)
+        self.send_frame(ServerHello(CLIENT_PROTOCOL_VERSION, self._nonce, self._secret is not None))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._registry.discard(self)
@@ -72,7 +91,13 @@ class _ClientConnection(FramedProtocol):
             except Exception as exc:  # msgspec raises DecodeError / ValidationError
                 self._refuse(f"undecodable request: {exc}")
                 return
-            if isinstance(request, ClientRequest):
+            if isinstance(request, ClientProof):
+                if not self._prove(request):
+                    return
+            elif self._secret is not None and not self._proven:
+                self._refuse("not authenticated: the first frame must prove the cluster secret")
+                return
+            elif isinstance(request, ClientRequest):
                 self._handle(request)
             elif isinstance(request, ClientRead):
                 self._read(request)
@@ -85,6 +110,19 @@ class _ClientConnection(FramedProtocol):
             else:
                 self._refuse("a client may only send requests")
                 return
+
+    def _prove(self, request: ClientProof) -> bool:
+        """Check a client's proof; answer with the node's, or refuse the client."""
+        if self._secret is None or self._proven:
+            self._refuse("unexpected proof (this node asked for none, or had it already)")
+            return False
+        problem = proof_problem(self._secret, ROLE_CLIENT, self._nonce, request.nonce, request.mac)
+        if problem is not None:
+            self._refuse(problem)
+            return False
+        self._proven = True
+        self.send_frame(ServerProof(proof(self._secret, ROLE_NODE, self._nonce, request.nonce)))
+        return True
 
     def _refuse(self, reason: str) -> None:
         peer = self._transport.get_extra_info("peername") if self._transport else None
@@ -121,6 +159,11 @@ class _ClientConnection(FramedProtocol):
             on_outcome(exc if isinstance(exc, Unavailable) else Unavailable(str(exc)))
 
     async def _member_change(self, request: MemberRequest) -> None:
+        if not self._proven and not self._node.config.insecure:
+            self._send(MemberReply(request.nonce, False, error=MEMBERSHIP_NEEDS_SECRET))
+            peer = self._transport.get_extra_info("peername") if self._transport else None
+            log.warning("client %s refused a membership change: no proof of the secret", peer)
+            return
         try:
             members = await self._node.reconfigure(request.add, request.remove)
         except RabiaError as exc:

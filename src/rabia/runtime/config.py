@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rabia.codec import DEFAULT_MAX_FRAME
 from rabia.runtime import unsafe as unsafe_builds
+from rabia.runtime.exposure import open_ports, refusal
 from rabia.storage.base import Durability
 from rabia.transport.tls import TlsFiles
 
@@ -70,6 +71,10 @@ class NodeConfig:
     """Seconds ``submit`` waits when called without a timeout."""
     unsafe: frozenset[str] = frozenset()
     """Test only: deliberately broken builds (``rabia.runtime.unsafe``). Never in use."""
+    insecure: bool = False
+    """Run a peer or client port beyond loopback without ``secret`` or ``tls`` (refused
+    otherwise; ``rabia.runtime.exposure``), and take membership changes from clients that
+    did not prove the secret."""
 
     def __post_init__(self) -> None:
         if self.node_id not in self.members:
@@ -95,6 +100,26 @@ class NodeConfig:
             raise ValueError(f"unknown unsafe build(s): {', '.join(unknown)}")
         if self.durability not in ("always", "batch", "off"):
             raise ValueError(f"durability must be always, batch or off, not {self.durability!r}")
+        if self.secret is not None and not self.secret:
+            raise ValueError("the cluster secret is empty")
+        if not self.insecure and self.secret is None:
+            problem = self._open_ports_problem()
+            if problem is not None:
+                raise ValueError(problem)
+
+    def _open_ports_problem(self) -> str | None:
+        """Why a node without a secret may not serve its peer or client port as set."""
+        ports = [("client", self.client_address)]
+        if self.tls is None:  # mutual TLS authenticates peer links, not the client port
+            ports.insert(0, ("peer", self.bind_address or self.members[self.node_id]))
+        exposed = open_ports(ports)
+        tls_would_do = self.tls is None and not any("client" in port for port in exposed)
+        return refusal(
+            exposed,
+            "no cluster secret is set",
+            "Give --secret-file FILE (the same secret on every member; `rabia up` makes one)"
+            + (" or mutual TLS (--tls-cert, --tls-key, --tls-ca)" if tls_would_do else ""),
+        )
 
     @property
     def max_batch_bytes(self) -> int:

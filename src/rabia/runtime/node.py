@@ -321,8 +321,7 @@ class Node:
         transport.flush()
 
     def _persist(self, ready: Ready) -> None:
-        """Stage 1: records on disk before any message leaves or caller is answered; then
-        a snapshot the replica installed replaces the application state."""
+        """Stage 1: records on disk before any message or reply leaves; then a snapshot."""
         storage = self._storage
         assert storage is not None
         if ready.records:
@@ -466,6 +465,7 @@ class Node:
             **stage_figures(self._applying, self._batcher, self._requests, self._reads),
             "connected_peers": connected,
             "quorum_up": int(self._running and self._quorum.reaches(connected)),
+            "insecure": int(self.config.insecure),
             **snapshot_figures(self._snapshots.taken, self._snapshots.latest),
         }
         if self._replica is not None:
