@@ -94,3 +94,22 @@ def test_a_config_file_satisfies_required_options(tmp_path: Path, option: str) -
     result = CliRunner().invoke(main, ["node", "--config", str(write(tmp_path / "n.toml", text))])
     assert result.exit_code == 2, result.output
     assert f"Missing option '{option}'" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("ports", "names"),
+    [
+        (["--listen", "0.0.0.0:7000"], ["peer port 0.0.0.0:7000", "--secret-file"]),
+        (["--client", "0.0.0.0:9000"], ["client port 0.0.0.0:9000", "--secret-file"]),
+        (["--resp", "0.0.0.0:6379"], ["Redis port 0.0.0.0:6379", "--password-file"]),
+    ],
+)
+def test_a_node_bound_beyond_loopback_without_proof_refuses_to_start(
+    ports: list[str], names: list[str]
+) -> None:
+    args = ["node", "--id", "0", "--peer", "0=127.0.0.1:7000", "--machine", "rabia.kv:KVMachine"]
+    result = CliRunner().invoke(main, [*args, *ports])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())  # click wraps long lines
+    assert "refusing to run open" in message and "--insecure" in message, message
+    assert all(name in message for name in names), message

@@ -69,7 +69,9 @@ def test_peer_port_refuses(case: str, make_cluster: MakeCluster) -> None:
         except ConnectionResetError:
             pass
     log = cluster.wait_for_log(0, reason, timeout=10, start=len(before))
-    assert "WARNING rabia.transport" in log[len(before) :]
+    after = log[len(before) :]
+    assert after.count("WARNING rabia.transport") == 1, after  # refused and logged once
+    assert "reconnected" not in after  # node 1's real link was not taken over
     assert cluster.alive(0)
 
     async def still_serving() -> None:
