@@ -56,6 +56,7 @@ secret_file = "secret"
 tls_cert = "tls/node1.pem"
 initial = [0, 1, 2]
 join = true
+insecure = true
 flush_ms = 10
 password = "hunter2"
 [peers]
@@ -73,6 +74,7 @@ password = "hunter2"
         "tls_cert": str(tmp_path / "tls/node1.pem"),
         "initial": "0,1,2",
         "join": True,
+        "insecure": True,
         "flush_ms": 10,
         "peers": ["0=10.0.0.10:7000", "1=10.0.0.11:7000"],
     }

@@ -57,6 +57,7 @@ _SCALARS: dict[str, tuple[str, type, str]] = {
     "flush_ms": ("flush_ms", float, "a number"),
     "snapshot_every": ("snapshot_every", int, "an integer"),
     "join": ("join", bool, "a boolean"),
+    "insecure": ("insecure", bool, "a boolean"),
     "seed": ("seed", int, "an integer"),
     "tick_ms": ("tick_ms", float, "a number"),
     "log_level": ("log_level", str, "a string"),
