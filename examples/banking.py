@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
 
 from rabia.api import StateMachine
 from rabia.client import Client
@@ -80,14 +81,16 @@ def _amount(value: object) -> int:
     return value
 
 
-async def _main(nodes: list[str], command: str) -> None:
-    async with Client(nodes) as client:
+async def _main(nodes: list[str], command: str, secret: bytes | None) -> None:
+    async with Client(nodes, secret=secret) as client:
         print((await client.submit(command.encode())).decode())
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Talk to the replicated bank.")
     parser.add_argument("--node", action="append", required=True, help="HOST:PORT client port")
+    parser.add_argument("--secret-file", type=Path, help="the nodes' cluster secret, if any")
     parser.add_argument("command", help="a JSON command")
     args = parser.parse_args()
-    asyncio.run(_main(args.node, args.command))
+    secret = args.secret_file.read_bytes().strip() if args.secret_file else None
+    asyncio.run(_main(args.node, args.command, secret))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
 from rabia.api import StateMachine
 from rabia.client import Client
@@ -44,14 +45,16 @@ class Counter(StateMachine):
         self.value = int(data)
 
 
-async def _main(nodes: list[str], command: list[str]) -> None:
-    async with Client(nodes) as client:
+async def _main(nodes: list[str], command: list[str], secret: bytes | None) -> None:
+    async with Client(nodes, secret=secret) as client:
         print((await client.submit(" ".join(command).encode())).decode())
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Talk to a replicated counter.")
     parser.add_argument("--node", action="append", required=True, help="HOST:PORT client port")
+    parser.add_argument("--secret-file", type=Path, help="the nodes' cluster secret, if any")
     parser.add_argument("command", nargs="+", help="incr N | decr N | get")
     args = parser.parse_args()
-    asyncio.run(_main(args.node, args.command))
+    secret = args.secret_file.read_bytes().strip() if args.secret_file else None
+    asyncio.run(_main(args.node, args.command, secret))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
 import msgspec
 
@@ -107,14 +108,16 @@ def _parse(words: list[str]) -> KVCommand:
     raise SystemExit("usage: put K V | get K | delete K | cas K EXPECTED|- NEW")
 
 
-async def _main(nodes: list[str], words: list[str]) -> None:
-    async with Client(nodes) as client:
+async def _main(nodes: list[str], words: list[str], secret: bytes | None) -> None:
+    async with Client(nodes, secret=secret) as client:
         print(decode_result(await client.submit(encode_command(_parse(words)))))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Talk to the replicated KV store.")
     parser.add_argument("--node", action="append", required=True, help="HOST:PORT client port")
+    parser.add_argument("--secret-file", type=Path, help="the nodes' cluster secret, if any")
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
-    asyncio.run(_main(args.node, args.command))
+    secret = args.secret_file.read_bytes().strip() if args.secret_file else None
+    asyncio.run(_main(args.node, args.command, secret))

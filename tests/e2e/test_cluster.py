@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -160,22 +162,28 @@ def test_counter_and_kvstore_examples(make_cluster: MakeCluster) -> None:
     kv = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(kv)
 
-    counter = make_cluster(f"{EXAMPLES / 'counter.py'}:Counter")
+    counter = make_cluster(f"{EXAMPLES / 'counter.py'}:Counter", secret=b"as in README")
     counter.start()
     store = make_cluster(f"{EXAMPLES / 'kvstore.py'}:KVStore")
     store.start()
 
     async def main() -> None:
         async def incr(address: str) -> None:
-            async with Client([address]) as client:
+            async with Client([address], secret=b"as in README") as client:
                 for _ in range(20):
                     await client.submit(b"incr 1")
 
         await asyncio.gather(*(incr(a) for a in counter.addresses()))
+        # The README's command line: the example's own client, proving the secret.
+        assert counter.secret_file is not None
+        line = [sys.executable, str(EXAMPLES / "counter.py"), "--secret-file"]
+        line += [str(counter.secret_file), "--node", counter.addresses()[1], "incr", "5"]
+        done = subprocess.run(line, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0 and done.stdout.strip() == "65", done
         for address in counter.addresses():
-            async with Client([address]) as client:
-                assert await client.submit(b"get") == b"60"
-        same_hashes(await wait_converged(counter.addresses()))
+            async with Client([address], secret=b"as in README") as client:
+                assert await client.submit(b"get") == b"65"
+        same_hashes(await wait_converged(counter.addresses(), secret=b"as in README"))
 
         async with Client(store.addresses(0)) as a, Client(store.addresses(1)) as b:
             put = kv.decode_result(await a.submit(kv.encode_command(kv.Put("k", "v1"))))
