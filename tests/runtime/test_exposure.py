@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rabia.runtime.config import NodeConfig
-from rabia.runtime.exposure import is_loopback, open_ports, refusal
+from rabia.runtime.exposure import is_loopback, open_ports, redis_refusal, refusal
 from rabia.transport.tls import TlsFiles
 
 LOCAL = {0: "127.0.0.1:7000", 1: "127.0.0.1:7001", 2: "127.0.0.1:7002"}
@@ -61,3 +61,13 @@ def test_mutual_tls_covers_the_peer_port_but_not_the_client_port() -> None:
     with pytest.raises(ValueError, match=r"client port 0\.0\.0\.0:9000") as refused:
         NodeConfig(0, LOCAL, bind_address="0.0.0.0:7100", client_address="0.0.0.0:9000", tls=tls)
     assert "mutual TLS" not in str(refused.value)  # it would not help there
+
+
+def test_a_redis_port_beyond_loopback_needs_a_password_or_client_certificates() -> None:
+    message = redis_refusal("0.0.0.0:6379", password=False, client_certificates=False)
+    assert message is not None and "the Redis port 0.0.0.0:6379" in message
+    assert "--password-file" in message and "--resp-tls-ca" in message
+    assert redis_refusal("0.0.0.0:6379", password=True, client_certificates=False) is None
+    assert redis_refusal("0.0.0.0:6379", password=False, client_certificates=True) is None
+    assert redis_refusal("127.0.0.1:6379", password=False, client_certificates=False) is None
+    assert redis_refusal(None, password=False, client_certificates=False) is None

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from rabia.runtime import Node, NodeConfig
 from rabia.runtime.metrics import MetricsServer, metrics_registry
 from rabia.transport.memory import MemoryNetwork, MemoryTransport
+from rabia.transport.tls import ServerTls
 from tests.runtime.test_node import MEMBERS, Log, run_cluster
 from tests.support import poll_until
 
@@ -202,3 +205,26 @@ def test_surplus_connections_are_dropped_and_close_drops_open_ones() -> None:
         writer.close()
 
     with_server(body, read_timeout=2.0, max_connections=2)
+
+
+def test_with_tls_metrics_are_served_over_https_only(tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    leaf = ca.issue_cert("127.0.0.1")
+    leaf.cert_chain_pems[0].write_to_path(tmp_path / "m.pem")
+    leaf.private_key_pem.write_to_path(tmp_path / "m.key")
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+
+    async def body(nodes: list[Node], server: MetricsServer) -> None:
+        reader, writer = await asyncio.open_connection(*server.address, ssl=client)
+        writer.write(GET)
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        assert status_of(answer) == b"HTTP/1.1 200 OK", answer[:200]
+        assert b"rabia_applied_slots_total" in answer
+        plain = await request(server.address, GET)  # no TLS: no answer at all
+        assert not plain.startswith(b"HTTP/"), plain[:200]
+
+    tls = ServerTls(tmp_path / "m.pem", tmp_path / "m.key").context()
+    with_server(body, tls=tls)

@@ -13,6 +13,8 @@ from typing import Any
 import click
 
 from rabia import compiled
+from rabia.cli.client_tls import CONFIG_PATHS as TLS_PATHS
+from rabia.cli.client_tls import metrics_tls_options, resp_tls_options, server_tls
 from rabia.cli.options import insecure_option, reads_option
 from rabia.cli.switches import UNSAFE_NAMES
 from rabia.kv import unsafe as kv_unsafe
@@ -22,13 +24,13 @@ from rabia.kv.server import RespServer
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.clock import clock_from_environ
 from rabia.runtime.config import NodeConfig, parse_address
-from rabia.runtime.exposure import INSECURE_WARNING, open_ports, refusal
+from rabia.runtime.exposure import INSECURE_WARNING, redis_refusal
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node
 from rabia.runtime.process import FrontEndFactory, event_loop_name, run, serve
 from rabia.storage.errors import StorageCorrupted
 from rabia.storage.lock import DataDirInUse
-from rabia.transport.tls import TlsFiles
+from rabia.transport.tls import ServerTls, TlsFiles
 
 
 def _parse_peers(peers: tuple[str, ...]) -> dict[int, str]:
@@ -62,7 +64,7 @@ _SCALARS: dict[str, tuple[str, type, str]] = {
     "tick_ms": ("tick_ms", float, "a number"),
     "log_level": ("log_level", str, "a string"),
 }
-_PATHS = ("password_file", "secret_file", "tls_cert", "tls_key", "tls_ca", "data_dir")
+_PATHS = ("password_file", "secret_file", "tls_cert", "tls_key", "tls_ca", *TLS_PATHS, "data_dir")
 """Keys naming files or directories: relative ones are relative to the config file."""
 _SPECIAL = ("peers", "initial", "secret", "password")
 CONFIG_KEYS = (*_SCALARS, *_PATHS, *_SPECIAL)
@@ -193,6 +195,8 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
     default=None,
     help="File holding the password Redis clients must AUTH with.",
 )
+@resp_tls_options
+@metrics_tls_options
 @click.option("--machine", required=True, help="State machine: module:Class or file.py:Class.")
 @click.option("--cluster-id", default="rabia", show_default=True)
 @click.option(
@@ -286,6 +290,11 @@ def node(
     resp_address: str | None,
     metrics_address: str | None,
     password_file: Path | None,
+    resp_tls_cert: Path | None,
+    resp_tls_key: Path | None,
+    resp_tls_ca: Path | None,
+    metrics_tls_cert: Path | None,
+    metrics_tls_key: Path | None,
     machine: str,
     cluster_id: str,
     secret_file: Path | None,
@@ -326,6 +335,8 @@ def node(
     if any(tls_parts) and not all(tls_parts):
         raise click.UsageError("--tls-cert, --tls-key and --tls-ca go together")
     tls = TlsFiles(tls_cert, tls_key, tls_ca) if tls_cert and tls_key and tls_ca else None
+    resp_tls = server_tls("resp", resp_tls_cert, resp_tls_key, resp_tls_ca)
+    metrics_tls = server_tls("metrics", metrics_tls_cert, metrics_tls_key)
     try:
         # Test-only fault injection and broken builds, from the environment (see each module).
         unsafe = unsafe_builds.from_environ(os.environ, UNSAFE_NAMES)
@@ -335,6 +346,7 @@ def node(
             members,
             client_address=client_address,
             metrics_address=metrics_address,
+            metrics_tls=metrics_tls,
             bind_address=listen,
             cluster_id=cluster_id,
             secret=secret,
@@ -352,15 +364,16 @@ def node(
             unsafe=unsafe & set(unsafe_builds.NAMES),
             insecure=insecure,
         )
-        problem = refusal(
-            open_ports([("Redis", resp_address)]),
-            "no --password-file is set",
-            "Give --password-file FILE",
+        client_certificates = resp_tls is not None and resp_tls.ca is not None
+        problem = redis_refusal(
+            resp_address, password=password is not None, client_certificates=client_certificates
         )
-        if problem is not None and password is None and not insecure:
+        if problem is not None and not insecure:
             raise ValueError(problem)
         state_machine = load_machine(machine)
-        front_ends = _redis_port(resp_address, password, unsafe & set(kv_unsafe.NAMES), reads)
+        front_ends = _redis_port(
+            resp_address, password, unsafe & set(kv_unsafe.NAMES), reads, resp_tls
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     limits = {
@@ -404,14 +417,21 @@ def node(
 
 
 def _redis_port(
-    address: str | None, password: bytes | None, unsafe: frozenset[str], reads: str = DEFAULT_READS
+    address: str | None,
+    password: bytes | None,
+    unsafe: frozenset[str],
+    reads: str = DEFAULT_READS,
+    tls: ServerTls | None = None,
 ) -> list[FrontEndFactory]:
-    """The Redis port's front end, when ``--resp`` asks for one."""
+    """The Redis port's front end, when ``--resp`` asks for one (TLS only, with ``tls``)."""
     if address is None:
         return []
     host, port = parse_address(address)
+    context = None if tls is None else tls.context()
 
     def redis(node: Node) -> RespServer:
-        return RespServer(node, host, port, password=password, unsafe=unsafe, reads=reads)
+        return RespServer(
+            node, host, port, password=password, unsafe=unsafe, reads=reads, tls=context
+        )
 
     return [redis]

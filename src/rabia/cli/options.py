@@ -21,8 +21,9 @@ reads_option = click.option(
 insecure_option = click.option(
     "--insecure",
     is_flag=True,
-    help="Run peer, client and Redis ports beyond loopback without a secret or password "
-    "(refused otherwise). Anyone who can reach them is trusted; logged loudly.",
+    help="Run peer, client and Redis ports beyond loopback without a secret, password or "
+    "client certificates (refused otherwise). Anyone who can reach them is trusted; "
+    "logged loudly.",
 )
 """``--insecure``, as ``rabia node`` and ``rabia up`` take it (``rabia.runtime.exposure``)."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from rabia.cli.client_tls import pass_resp_tls, resp_tls_options, server_tls
 from rabia.cli.options import insecure_option, reads_option
 
 SECRET_NAME = "cluster.secret"
@@ -97,6 +98,7 @@ def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
     default=None,
     help="Lua instructions a script may run.",
 )
+@resp_tls_options
 @reads_option
 @insecure_option
 def up(
@@ -109,6 +111,9 @@ def up(
     max_value_size: int | None,
     max_keys: int | None,
     script_budget: int | None,
+    resp_tls_cert: Path | None,
+    resp_tls_key: Path | None,
+    resp_tls_ca: Path | None,
     reads: str,
     insecure: bool,
 ) -> None:
@@ -117,12 +122,15 @@ def up(
     Peer links use ports RESP_PORT+1000+i, client ports RESP_PORT+2000+i and Prometheus
     metrics (GET /metrics) ports RESP_PORT+3000+i. Nodes and clients (`rabia status`,
     `rabia member`) prove the cluster secret DATA_DIR/cluster.secret, made on first start.
+    With --resp-tls-cert/--resp-tls-key every node's Redis port speaks TLS only.
     """
+    tls = server_tls("resp", resp_tls_cert, resp_tls_key, resp_tls_ca)
     peers = [f"--peer={i}={host}:{resp_port + 1000 + i}" for i in range(nodes)]
     secret = cluster_secret(data_dir)
     options = ["--secret-file", str(secret)] + (["--insecure"] if insecure else [])
     if password_file is not None:
         options += ["--password-file", str(password_file)]
+    options += pass_resp_tls(tls)
     for flag, value in (
         ("--max-key-size", max_key_size),
         ("--max-value-size", max_value_size),
@@ -182,12 +190,15 @@ def up(
                 raise click.ClickException("a node failed to start (see above)")
         for i in range(nodes):
             click.echo(
-                f"node {i}: redis://{host}:{resp_port + i}  "
+                f"node {i}: {'rediss' if tls else 'redis'}://{host}:{resp_port + i}  "
                 f"metrics: http://{host}:{resp_port + 3000 + i}/metrics  "
                 f"(data: {data_dir / f'node{i}'})"
             )
         click.echo(f"cluster secret: {secret} (rabia status/member --secret-file)")
-        click.echo(f"ready: {nodes} nodes; try `redis-cli -p {resp_port} set hello world`")
+        cli = "redis-cli" + (" --tls --cacert CA.pem" if tls else "")  # CA of the node cert
+        if tls is not None and tls.ca is not None:
+            cli += " --cert CLIENT.pem --key CLIENT.key"  # signed by --resp-tls-ca
+        click.echo(f"ready: {nodes} nodes; try `{cli} -p {resp_port} set hello world`")
         stop.wait()
     finally:
         for child in children:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, cast
@@ -87,7 +88,7 @@ class RespServer(Listener):
 
     ``unsafe`` names deliberately broken builds (``rabia.kv.unsafe``), for tests only;
     ``reads``: ``barrier`` (the default: read-only commands through the read barrier,
-    ADR 0017) or ``log`` (every command through the log).
+    ADR 0017) or ``log`` (every command through the log); ``tls``: speak TLS only.
     """
 
     def __init__(
@@ -100,8 +101,9 @@ class RespServer(Listener):
         watch_history: int = 100_000,
         unsafe: frozenset[str] = frozenset(),
         reads: str = DEFAULT_READS,
+        tls: ssl.SSLContext | None = None,
     ):
-        super().__init__(host, port)
+        super().__init__(host, port, tls=tls)
         self.node = node
         self.password = password
         self.unsafe = unsafe

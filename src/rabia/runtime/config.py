@@ -10,7 +10,7 @@ from rabia.codec import DEFAULT_MAX_FRAME
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.exposure import open_ports, refusal
 from rabia.storage.base import Durability
-from rabia.transport.tls import TlsFiles
+from rabia.transport.tls import ServerTls, TlsFiles
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -33,6 +33,8 @@ class NodeConfig:
     """Where remote clients connect (``host:port``); None for embedded use only."""
     metrics_address: str | None = None
     """Where Prometheus scrapes ``GET /metrics`` (``host:port``); None: no metrics port."""
+    metrics_tls: ServerTls | None = None
+    """Serve the metrics port over HTTPS only, with this certificate and key."""
     bind_address: str | None = None
     """Where the peer port binds (``host:port``, e.g. ``0.0.0.0:7000``); None: this node's
     own entry in ``members`` (the address its peers dial)."""

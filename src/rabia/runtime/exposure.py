@@ -2,8 +2,9 @@
 
 A node refuses to run open (issue 15, docs/operations.md "Threat model"): a peer or
 client port bound to anything but a loopback address needs the cluster secret (HMAC
-challenges) or mutual TLS, and a Redis port so bound needs a password, unless the
-operator says ``--insecure``. Loopback ports serve only the local host's users.
+challenges) or mutual TLS, and a Redis port so bound needs a password or client
+certificates (mutual TLS), unless the operator says ``--insecure``. Loopback ports serve
+only the local host's users.
 """
 
 from __future__ import annotations
@@ -52,6 +53,19 @@ def refusal(exposed: list[str], missing: str, remedy: str) -> str | None:
         f"{'binds' if len(exposed) == 1 else 'bind'} beyond loopback and {missing}, so "
         f"anyone who can reach {'it' if len(exposed) == 1 else 'them'} is trusted. "
         f"{remedy}, or --insecure to run open anyway."
+    )
+
+
+def redis_refusal(address: str | None, *, password: bool, client_certificates: bool) -> str | None:
+    """Why a node may not serve its Redis port at ``address`` (None: it may): bound beyond
+    loopback, its clients must prove who they are, by a password or by a certificate."""
+    if password or client_certificates:
+        return None
+    return refusal(
+        open_ports([("Redis", address)]),
+        "neither a password (--password-file) nor client certificates (--resp-tls-ca) are required",
+        "Give --password-file FILE, or require client certificates with --resp-tls-ca FILE "
+        "(and --resp-tls-cert, --resp-tls-key)",
     )
 
 

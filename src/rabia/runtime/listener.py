@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from abc import ABC, abstractmethod
 from typing import Protocol
+
+HANDSHAKE_TIMEOUT = 10.0
+"""Seconds a client has to complete the TLS handshake before it is dropped."""
 
 
 class Abortable(Protocol):
@@ -14,15 +18,17 @@ class Abortable(Protocol):
 
 
 class Listener(ABC):
-    """Binds ``host:port`` on ``start()``; ``close()`` also aborts open connections.
+    """Binds ``host:port`` on ``start()`` (speaking TLS only, with ``tls``); ``close()``
+    also aborts open connections.
 
     Subclasses build one protocol per connection; the protocols add themselves to
     ``connections`` when made and remove themselves when lost.
     """
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, tls: ssl.SSLContext | None = None) -> None:
         self._host = host
         self._port = port
+        self._tls = tls
         self._server: asyncio.Server | None = None
         self.connections: set[Abortable] = set()
 
@@ -33,7 +39,13 @@ class Listener(ABC):
     async def start(self) -> None:
         """Bind and accept."""
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, self._host, self._port)
+        self._server = await loop.create_server(
+            self._protocol,
+            self._host,
+            self._port,
+            ssl=self._tls,
+            ssl_handshake_timeout=HANDSHAKE_TIMEOUT if self._tls is not None else None,
+        )
 
     @property
     def address(self) -> tuple[str, int]:

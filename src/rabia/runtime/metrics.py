@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, ProcessCollector
@@ -191,7 +192,8 @@ class HttpError(Exception):
 
 
 class MetricsServer:
-    """HTTP/1.x on the event loop: ``GET /metrics`` (and HEAD); nothing else."""
+    """HTTP/1.x on the event loop: ``GET /metrics`` (and HEAD); nothing else. With
+    ``tls``, HTTPS only."""
 
     def __init__(
         self,
@@ -202,6 +204,7 @@ class MetricsServer:
         max_request: int = 8192,
         read_timeout: float = 5.0,
         max_connections: int = 32,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._registry = registry
         self._host = host
@@ -209,13 +212,19 @@ class MetricsServer:
         self._max_request = max_request
         self._read_timeout = read_timeout
         self._max_connections = max_connections
+        self._tls = tls
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def start(self) -> None:
         """Bind and accept."""
         self._server = await asyncio.start_server(
-            self._handle, self._host, self._port, limit=self._max_request
+            self._handle,
+            self._host,
+            self._port,
+            limit=self._max_request,
+            ssl=self._tls,
+            ssl_handshake_timeout=self._read_timeout if self._tls is not None else None,
         )
 
     @property

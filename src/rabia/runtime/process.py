@@ -92,7 +92,8 @@ async def serve(
             from rabia.runtime.metrics import MetricsServer, metrics_registry
 
             host, port = parse_address(config.metrics_address)
-            metrics = MetricsServer(metrics_registry(node), host, port)
+            tls = None if config.metrics_tls is None else config.metrics_tls.context()
+            metrics = MetricsServer(metrics_registry(node), host, port, tls=tls)
             await metrics.start()
         if config.client_address is not None:
             host, port = parse_address(config.client_address)
