@@ -57,6 +57,7 @@ tls_cert = "tls/node1.pem"
 initial = [0, 1, 2]
 join = true
 insecure = true
+reads = "log"
 flush_ms = 10
 password = "hunter2"
 [peers]
@@ -75,6 +76,7 @@ password = "hunter2"
         "initial": "0,1,2",
         "join": True,
         "insecure": True,
+        "reads": "log",
         "flush_ms": 10,
         "peers": ["0=10.0.0.10:7000", "1=10.0.0.11:7000"],
     }

@@ -60,6 +60,7 @@ _SCALARS: dict[str, tuple[str, type, str]] = {
     "snapshot_every": ("snapshot_every", int, "an integer"),
     "join": ("join", bool, "a boolean"),
     "insecure": ("insecure", bool, "a boolean"),
+    "reads": ("reads", str, "a string"),
     "seed": ("seed", int, "an integer"),
     "tick_ms": ("tick_ms", float, "a number"),
     "log_level": ("log_level", str, "a string"),
