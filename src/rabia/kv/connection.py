@@ -20,6 +20,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Protocol
 
 from rabia.errors import RabiaError
@@ -214,8 +215,7 @@ class Connection:
                 self._dispatch(args)
 
     def data_to_send(self) -> bytes:
-        """The replies ready to be written, in request order (up to the first still
-        owed); empty when there are none."""
+        """The replies ready to be written, in request order, up to the first still owed."""
         out = []
         replies = self._replies
         while replies:
@@ -298,7 +298,7 @@ class Connection:
 
     def submit(self, entry: bytes, transform: Callable[[bytes], bytes] | None = None) -> None:
         """Replicate ``entry``; its reply takes the next place in the answer order."""
-        self._owed(self.protocol == 3, transform, lambda pending: self._send(entry, pending))
+        self._owed(self.protocol == 3, transform, partial(self._send, entry))  # no closure
 
     def _send(self, entry: bytes, pending: PendingReply) -> None:
         try:
@@ -322,7 +322,7 @@ class Connection:
             self.submit(entry)
         else:
             exec_reply = lambda r: self._exec_reply(queued, specs, r)  # noqa: E731
-            self._owed(False, exec_reply, lambda pending: self._send(entry, pending))
+            self._owed(False, exec_reply, partial(self._send, entry))
 
     def _exec_reply(
         self, queued: list[list[bytes]], specs: list[CommandSpec], reply: bytes
@@ -378,10 +378,10 @@ class Connection:
         """A log command's reply place; ``start`` submits it (after earlier reads)."""
         pending = PendingReply(self, resp3, transform)
         self._replies.append(pending)
-        if self._reads is None:
+        if self._reads is None or self._reads.may_start(pending):
             start(pending)
         else:
-            self._reads.command(pending, lambda: start(pending))
+            self._reads.hold(pending, partial(start, pending))
 
     def _completed(self, number: int = -1) -> None:
         if number >= 0 and self._reads is not None:

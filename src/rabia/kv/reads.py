@@ -136,12 +136,24 @@ class ConnectionOrder:
     def command(self, pending: Numbered, start: Callable[[], None]) -> None:
         """A log command whose reply goes to ``pending``: ``start`` submits it, now or
         once the reads before it are answered; ``command_done`` when it has its outcome."""
+        if self.may_start(pending):
+            start()
+        else:
+            self.hold(pending, start)
+
+    def may_start(self, pending: Numbered) -> bool:
+        """Number the log command of ``pending``: True when it may be submitted now (then
+        do so), False when it waits for earlier reads (then ``hold`` it)."""
         number = pending.number = self._next
         self._next = number + 1
         if self._held or self._open_reads:
-            self._held.append((False, partial(self._counted, number, start)))
-        else:
-            self._counted(number, start)
+            return False
+        self._open_commands.add(number)
+        return True
+
+    def hold(self, pending: Numbered, start: Callable[[], None]) -> None:
+        """Start the command ``may_start`` refused once the reads before it are answered."""
+        self._held.append((False, partial(self._counted, pending.number, start)))
 
     def _counted(self, number: int, start: Callable[[], None]) -> None:
         self._open_commands.add(number)

@@ -25,12 +25,19 @@ _DOLLAR: Final = ord("$")
 _MIN_ELEMENT: Final = len(b"$0\r\n\r\n")
 
 
-def _digits(text: bytes) -> int:
-    """A count as Redis writes it (decimal digits, no leading zero, at most 18 of them),
-    else -1 (``parse_int`` decides)."""
-    if text.isdigit() and len(text) <= 18 and (text[0] != 0x30 or len(text) == 1):
-        return int(text)
-    return -1
+def _count_at(buf: bytes, start: int, end: int) -> int:
+    """The count ``buf[start:end]`` as Redis writes it (decimal digits, no leading zero,
+    at most 18 of them), else -1 (``parse_int`` decides); read in place, without a slice."""
+    size = end - start
+    if size <= 0 or size > 18 or (buf[start] == 0x30 and size > 1):
+        return -1
+    value = 0
+    for i in range(start, end):
+        digit = buf[i] - 0x30
+        if digit < 0 or digit > 9:
+            return -1
+        value = value * 10 + digit
+    return value
 
 
 class RequestError(Exception):
@@ -112,7 +119,7 @@ class RequestParser:
         cr = buf.find(b"\r", pos)
         if cr < 0 or cr + 1 >= end:
             return None
-        count = _digits(buf[pos + 1 : cr])
+        count = _count_at(buf, pos + 1, cr)
         if count <= 0 or count * _MIN_ELEMENT > self._max:
             return None
         pos = cr + 2
@@ -125,7 +132,7 @@ class RequestParser:
             cr = buf.find(b"\r", pos)
             if cr < 0:
                 return None
-            length = _digits(buf[pos + 1 : cr])
+            length = _count_at(buf, pos + 1, cr)
             header = cr + 2 - pos
             used += header + length + 2
             stop = cr + 2 + length
