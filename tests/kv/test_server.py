@@ -237,7 +237,8 @@ def test_connection_errors_carry_their_own_code_once() -> None:
         assert replies[6].endswith(b" bytes exceeds max_command_bytes\r\n")
         assert replies[:6] == [
             b"-ERR DB index is out of range\r\n",
-            b"-ERR AUTH called without any password configured\r\n",
+            b"-ERR AUTH <password> called without any password configured for the default user."
+            b" Are you sure your configuration is correct?\r\n",
             b"-ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.\r\n",
             b"-ERR EXEC without MULTI\r\n",
             b"-ERR DISCARD without MULTI\r\n",
@@ -253,7 +254,7 @@ def test_auth_errors_carry_their_own_code() -> None:
         payload = b"*2\r\n$3\r\nGET\r\n$1\r\nx\r\n*2\r\n$4\r\nAUTH\r\n$1\r\ny\r\n"
         assert await _raw(c[0], payload, 2) == [
             b"-NOAUTH Authentication required.\r\n",
-            b"-WRONGPASS invalid username-password pair\r\n",
+            b"-WRONGPASS invalid username-password pair or user is disabled.\r\n",
         ]
 
     with_cluster(body, password=b"sesame", protocol=2)
