@@ -39,7 +39,13 @@ def refusal(conn: Connection, users: Users, spec: CommandSpec, args: list[bytes]
     if spec.subcommand_error(args) is not None:
         return None
     refused = denial(user, request(spec, args))
-    return None if refused is None else noperm(*refused)
+    if refused is None:
+        return None
+    error = noperm(*refused)
+    if spec.name == b"exec":  # a refused EXEC discards the transaction, as in Redis
+        conn.multi, conn.watched = None, {}
+        return b"-EXECABORT Transaction discarded because of: " + error[1:]
+    return error
 
 
 def submitter(

@@ -223,11 +223,11 @@ class User:
         self.nopass = False
 
     def _add_keys(self, pattern: KeyPattern) -> None:
-        if self.all_keys:
-            raise RuleError(AFTER_ALL_KEYS)
         if pattern.pattern == b"*" and pattern.read and pattern.write:
             self.all_keys, self.keys = True, [pattern]
             return
+        if self.all_keys:
+            raise RuleError(AFTER_ALL_KEYS)
         for index, old in enumerate(self.keys):
             if old.pattern == pattern.pattern:
                 read, write = old.read or pattern.read, old.write or pattern.write
@@ -236,10 +236,10 @@ class User:
         self.keys.append(pattern)
 
     def _add_channel(self, pattern: bytes) -> None:
-        if self.all_channels:
-            raise RuleError(AFTER_ALL_CHANNELS)
         if pattern == b"*":
             self.all_channels, self.channels = True, []
+        elif self.all_channels:
+            raise RuleError(AFTER_ALL_CHANNELS)
         elif pattern not in self.channels:
             self.channels.append(pattern)
 

@@ -61,7 +61,7 @@ def _deluser(ctx: Context, args: list[bytes]) -> bytes:
 
 def _getuser(ctx: Context, args: list[bytes]) -> bytes:
     user = ctx.acl.get(args[2])
-    return resp.NULL_ARRAY if user is None else getuser_reply(user, ctx.acl.catalog)
+    return resp.NIL if user is None else getuser_reply(user, ctx.acl.catalog)
 
 
 def _list(ctx: Context, args: list[bytes]) -> bytes:
@@ -111,10 +111,8 @@ _SUBCOMMANDS = {
 
 
 def acl(ctx: Context, args: list[bytes]) -> bytes:
-    run = _SUBCOMMANDS.get(args[1].lower())
-    if run is None or not -ARITIES[args[1].lower()] <= len(args):
-        return ROWS[0].subcommand_error(args) or resp.ERR_SYNTAX
-    return run(ctx, args)
+    problem = ROWS[0].subcommand_error(args)
+    return problem or _SUBCOMMANDS[args[1].lower()](ctx, args)
 
 
 def _resp3_of(args: list[bytes]) -> Callable[[bytes], bytes] | None:
