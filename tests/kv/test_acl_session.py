@@ -7,7 +7,9 @@ from tests.fuzz.harness import resp_request
 from tests.kv.fakes import Client, FakeLog
 
 NOPERM_FLUSHDB = b"-NOPERM this user has no permissions to run the 'flushdb' command\r\n"
-NOPERM_KEYS = b"-NOPERM this user has no permissions to access one of the keys used as arguments\r\n"
+NOPERM_KEYS = (
+    b"-NOPERM this user has no permissions to access one of the keys used as arguments\r\n"
+)
 NOPERM_CHANNELS = (
     b"-NOPERM this user has no permissions to access one of the channels used as arguments\r\n"
 )
@@ -25,7 +27,9 @@ def test_auth_as_a_user_and_whoami() -> None:
     admin, user = admin_and_user("+@all", "~*")
     assert user("ACL WHOAMI") == b"$1\r\nu\r\n"
     assert admin("ACL WHOAMI") == b"$7\r\ndefault\r\n"
-    assert user("AUTH u nope") == b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+    assert (
+        user("AUTH u nope") == b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+    )
 
 
 def test_refused_commands_change_nothing() -> None:
@@ -45,14 +49,19 @@ def test_the_machine_checks_entries_at_apply() -> None:
     user.log.in_flight = None
     admin("ACL SETUSER u -set")  # applies first
     user.log.apply(entry, deliver)
-    assert user.conn.data_to_send() == b"-NOPERM this user has no permissions to run the 'set' command\r\n"
+    assert (
+        user.conn.data_to_send()
+        == b"-NOPERM this user has no permissions to run the 'set' command\r\n"
+    )
     assert admin("EXISTS k") == b":0\r\n"
 
 
 def test_multi_refuses_at_queue_time_and_exec_checks_again() -> None:
     admin, user = admin_and_user("+@all", "~a*")
     assert user("MULTI", "GET b", "EXEC") == (
-        b"+OK\r\n" + NOPERM_KEYS + b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+        b"+OK\r\n"
+        + NOPERM_KEYS
+        + b"-EXECABORT Transaction discarded because of previous errors.\r\n"
     )
     assert user("MULTI", "SET a 1", "GET a") == b"+OK\r\n+QUEUED\r\n+QUEUED\r\n"
     admin("ACL SETUSER u -set")
@@ -61,7 +70,7 @@ def test_multi_refuses_at_queue_time_and_exec_checks_again() -> None:
 
 
 def test_scripts_and_channels() -> None:
-    admin, user = admin_and_user("+@all", "-flushdb", "~a*", "&c*")
+    _admin, user = admin_and_user("+@all", "-flushdb", "~a*", "&c*")
     reply = user.raw(resp_request([b"EVAL", b"return redis.pcall('get', 'b')", b"0"]))
     assert reply == (
         b"-ERR The user executing the script can't access at least one of the keys"

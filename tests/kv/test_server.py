@@ -270,3 +270,32 @@ def test_nothing_runs_after_quit() -> None:
         assert await c[1].exists("after") == 0
 
     with_cluster(body)
+
+
+@pytest.mark.parametrize("reads", ["log", "barrier"])
+def test_an_acl_change_at_one_node_is_enforced_at_every_node(reads: str) -> None:
+    """ACL SETUSER at node 0 goes through the log: the same user gets NOPERM at nodes 1
+    and 2 (for a log command, and for a read answered at the node)."""
+
+    async def body(c: list[aioredis.Redis]) -> None:
+        assert await c[0].execute_command("ACL", "SETUSER", "u", "on", ">pw", "~*", "+@all")
+        users = [
+            aioredis.Redis(host="127.0.0.1", port=port, username="u", password="pw", protocol=2)
+            for port in [(await client.connection_pool.get_connection("PING")).port for client in c]
+        ]
+        try:
+            for user in users:
+                assert await user.set("k", "v")
+            assert await c[0].execute_command("ACL", "SETUSER", "u", "-set", "-get")
+            assert await c[1].execute_command("ACL", "GETUSER", "u")  # after node 0's change
+            for user in users:
+                with pytest.raises(ResponseError, match="no permissions to run the 'set' command"):
+                    await user.set("k", "w")
+                with pytest.raises(ResponseError, match="no permissions to run the 'get' command"):
+                    await user.get("k")
+                assert await user.strlen("k") == 1
+        finally:
+            for user in users:
+                await user.aclose()
+
+    with_cluster(body, protocol=2, reads=reads)

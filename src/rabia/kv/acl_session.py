@@ -1,7 +1,7 @@
 """The ACL at a client's connection: its user's name on every log entry it sends (so
 the machine checks the entry at its log position), and the check at the node before a
-command runs or is queued (the only check of commands answered at the node: barrier
-reads, connection commands, SUBSCRIBE).
+command runs or is queued, and for barrier reads again when answered (the only checks
+of commands answered at the node: barrier reads, connection commands, SUBSCRIBE).
 
 A connection whose user was deleted is closed at its next command, as Redis closes it.
 """
@@ -9,24 +9,21 @@ A connection whose user was deleted is closed at its next command, as Redis clos
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rabia.kv.acl.check import denial, noperm
 from rabia.kv.acl.users import DEFAULT, Users
 from rabia.kv.blocked_call import BlockedCall, Cancel, Waits
 from rabia.kv.commands.acl_request import request
-from rabia.kv.commands.spec import CommandSpec
+from rabia.kv.commands.spec import CommandSpec, Session
+from rabia.kv.commands.table import COMMANDS
 from rabia.kv.entries import encode_as_user
 from rabia.runtime.pending import OnOutcome
-
-if TYPE_CHECKING:
-    from rabia.kv.connection import Connection
 
 GONE = b""
 """``refusal``'s answer when the connection was closed (its user no longer exists)."""
 
 
-def refusal(conn: Connection, users: Users, spec: CommandSpec, args: list[bytes]) -> bytes | None:
+def refusal(conn: Session, users: Users, spec: CommandSpec, args: list[bytes]) -> bytes | None:
     """The NOPERM error for ``args`` (which fit ``spec``'s arity) at this node now; GONE
     if the connection's user was deleted (the connection is then closed); None if it may
     run."""
@@ -48,8 +45,22 @@ def refusal(conn: Connection, users: Users, spec: CommandSpec, args: list[bytes]
     return error
 
 
+def checked_reads(
+    conn: Session, users: Users, read_now: Callable[[list[bytes]], bytes | None]
+) -> Callable[[list[bytes]], bytes | None]:
+    """``read_now`` (a barrier read's answer from the state) checking the ACL first,
+    when the read is answered (after the barrier: the rules as of then)."""
+
+    def read(args: list[bytes]) -> bytes | None:
+        spec = COMMANDS.get(args[0].lower())
+        problem = None if spec is None else refusal(conn, users, spec, args)
+        return read_now(args) if problem is None else problem
+
+    return read
+
+
 def submitter(
-    conn: Connection, submit: Callable[[bytes, OnOutcome], None]
+    conn: Session, submit: Callable[[bytes, OnOutcome], None]
 ) -> Callable[[bytes, OnOutcome], None]:
     """``submit`` with each entry wrapped with the connection's user (unless default)."""
 

@@ -102,7 +102,12 @@ class Connection:
         self._submit = acl_session.submitter(self, backend.submit)
         skip = broken.READ_SKIPS_WRITES in unsafe
         self._reads = (
-            ConnectionOrder(backend.read, self._submit, backend.machine.read, skip_writes=skip)
+            ConnectionOrder(
+                backend.read,
+                self._submit,
+                acl_session.checked_reads(self, backend.machine.acl, backend.machine.read),
+                skip_writes=skip,
+            )
             if barrier_reads
             else None
         )

@@ -19,7 +19,11 @@ def user_with(*rules: str) -> User:
 
 def req(command: str, keys: list[tuple[str, bool, bool]] = [], channels: list[str] = []) -> Request:  # noqa: B006
     return Request(
-        command.encode(), None, [(k.encode(), r, w) for k, r, w in keys], [c.encode() for c in channels], []
+        command.encode(),
+        None,
+        [(k.encode(), r, w) for k, r, w in keys],
+        [c.encode() for c in channels],
+        [],
     )
 
 

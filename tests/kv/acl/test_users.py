@@ -13,7 +13,9 @@ CATALOG = catalog(COMMANDS)
 def test_default_user_with_and_without_password() -> None:
     users = Users(CATALOG)
     default = users.get(b"default")
-    assert default is not None and describe(default, CATALOG) == b"user default on nopass ~* &* +@all"
+    assert (
+        default is not None and describe(default, CATALOG) == b"user default on nopass ~* &* +@all"
+    )
     assert not users.restricted(default)
     with_pw = Users(CATALOG, b"pw")
     assert with_pw.authenticate(b"default", b"pw") and not with_pw.authenticate(b"default", b"x")
