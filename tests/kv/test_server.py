@@ -281,7 +281,7 @@ def test_an_acl_change_at_one_node_is_enforced_at_every_node(reads: str) -> None
         assert await c[0].execute_command("ACL", "SETUSER", "u", "on", ">pw", "~*", "+@all")
         users = [
             aioredis.Redis(host="127.0.0.1", port=port, username="u", password="pw", protocol=2)
-            for port in [(await client.connection_pool.get_connection("PING")).port for client in c]
+            for port in [client.connection_pool.connection_kwargs["port"] for client in c]
         ]
         try:
             for user in users:
