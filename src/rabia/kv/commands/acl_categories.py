@@ -5,7 +5,7 @@ Most follow from a command's row: ``@read`` from ``READONLY`` and ``@write`` fro
 ``@blocking`` from ``BLOCKING``; the data type (``@string``, ``@hash``...) and the
 other groups come from the lists below, and ``EXTRA``/``NOT`` hold where Redis differs.
 A container command's subcommands have categories of their own (``SUBCOMMANDS``); the
-container itself has none. Commands Redis does not have (leases, elections, watches)
+container itself is ``@slow`` only. Commands Redis does not have (leases, elections, watches)
 get what their rows say.
 """
 
@@ -148,6 +148,7 @@ def catalog(commands: Mapping[bytes, CommandSpec]) -> Catalog:
         subs = tuple(name + b"|" + sub for sub in sorted(spec.subcommands))
         containers[name] = subs
         ids.update(subs)
+        members[b"slow"].add(name)
         for sub in subs:
             for category in SUBCOMMANDS.get(sub, _SLOW):
                 members[category].add(sub)
