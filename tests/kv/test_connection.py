@@ -12,18 +12,22 @@ from rabia.kv.unsafe import ACK_BEFORE_DECIDE, STALE_READS
 from tests.kv.fakes import Client, FakeLog
 
 NOAUTH = b"-NOAUTH Authentication required.\r\n"
-WRONGPASS = b"-WRONGPASS invalid username-password pair\r\n"
+WRONGPASS = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+NO_DEFAULT_PASSWORD = (
+    b"-ERR AUTH <password> called without any password configured for the default user. "
+    b"Are you sure your configuration is correct?\r\n"
+)
 
 
 def test_auth_is_required_when_configured() -> None:
     c = Client(password=b"sesame")
     assert c("GET x", "NOSUCH", "MULTI") == NOAUTH * 3
     assert c("PING", "AUTH wrong", "AUTH a b c") == (
-        b"+PONG\r\n" + WRONGPASS + b"-ERR wrong number of arguments for 'auth' command\r\n"
+        b"+PONG\r\n" + WRONGPASS + b"-ERR syntax error\r\n"  # as Redis 7.0
     )
     assert c("GET x") == NOAUTH
     assert c("AUTH default sesame", "GET x") == b"+OK\r\n$-1\r\n"
-    assert Client()("AUTH pw") == b"-ERR AUTH called without any password configured\r\n"
+    assert Client()("AUTH pw") == NO_DEFAULT_PASSWORD
     assert c.log.machine.revision == 1  # only the GET after AUTH reached the log
 
 

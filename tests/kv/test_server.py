@@ -237,7 +237,8 @@ def test_connection_errors_carry_their_own_code_once() -> None:
         assert replies[6].endswith(b" bytes exceeds max_command_bytes\r\n")
         assert replies[:6] == [
             b"-ERR DB index is out of range\r\n",
-            b"-ERR AUTH called without any password configured\r\n",
+            b"-ERR AUTH <password> called without any password configured for the default user."
+            b" Are you sure your configuration is correct?\r\n",
             b"-ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.\r\n",
             b"-ERR EXEC without MULTI\r\n",
             b"-ERR DISCARD without MULTI\r\n",
@@ -253,7 +254,7 @@ def test_auth_errors_carry_their_own_code() -> None:
         payload = b"*2\r\n$3\r\nGET\r\n$1\r\nx\r\n*2\r\n$4\r\nAUTH\r\n$1\r\ny\r\n"
         assert await _raw(c[0], payload, 2) == [
             b"-NOAUTH Authentication required.\r\n",
-            b"-WRONGPASS invalid username-password pair\r\n",
+            b"-WRONGPASS invalid username-password pair or user is disabled.\r\n",
         ]
 
     with_cluster(body, password=b"sesame", protocol=2)
@@ -269,3 +270,32 @@ def test_nothing_runs_after_quit() -> None:
         assert await c[1].exists("after") == 0
 
     with_cluster(body)
+
+
+@pytest.mark.parametrize("reads", ["log", "barrier"])
+def test_an_acl_change_at_one_node_is_enforced_at_every_node(reads: str) -> None:
+    """ACL SETUSER at node 0 goes through the log: the same user gets NOPERM at nodes 1
+    and 2 (for a log command, and for a read answered at the node)."""
+
+    async def body(c: list[aioredis.Redis]) -> None:
+        assert await c[0].execute_command("ACL", "SETUSER", "u", "on", ">pw", "~*", "+@all")
+        users = [
+            aioredis.Redis(host="127.0.0.1", port=port, username="u", password="pw", protocol=2)
+            for port in [client.connection_pool.connection_kwargs["port"] for client in c]
+        ]
+        try:
+            for user in users:
+                assert await user.set("k", "v")
+            assert await c[0].execute_command("ACL", "SETUSER", "u", "-set", "-get")
+            assert await c[1].execute_command("ACL", "GETUSER", "u")  # after node 0's change
+            for user in users:
+                with pytest.raises(ResponseError, match="no permissions to run the 'set' command"):
+                    await user.set("k", "w")
+                with pytest.raises(ResponseError, match="no permissions to run the 'get' command"):
+                    await user.get("k")
+                assert await user.strlen("k") == 1
+        finally:
+            for user in users:
+                await user.aclose()
+
+    with_cluster(body, protocol=2, reads=reads)

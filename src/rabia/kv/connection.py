@@ -24,16 +24,18 @@ from functools import partial
 from typing import Protocol
 
 from rabia.errors import RabiaError
-from rabia.kv import resp
+from rabia.kv import acl_session, resp
 from rabia.kv import unsafe as broken
+from rabia.kv.acl.users import DEFAULT
 from rabia.kv.blocked_call import BlockedCall, Stage, Waits
-from rabia.kv.commands.context import refusal
 from rabia.kv.commands.spec import CommandSpec, Flag, ServerView, Session
 from rabia.kv.commands.table import COMMANDS
 from rabia.kv.entries import encode_command, encode_exec
 from rabia.kv.hub import WatchHub
 from rabia.kv.machine import KVMachine
+from rabia.kv.pending_reply import PendingReply
 from rabia.kv.reads import BARRIER_READS, ConnectionOrder
+from rabia.kv.refusals import not_subscribed, refusal
 from rabia.kv.request import RequestError, RequestParser
 from rabia.kv.subscriptions import Subscriptions
 from rabia.runtime.pending import OnOutcome, Outcome
@@ -66,73 +68,16 @@ class Backend(Waits, ServerView, Protocol):
         """``Node.read_callback``: run ``query`` after a read barrier (ADR 0017)."""
 
 
-class PendingReply:
-    """A reply the connection owes, holding its place in the answer order until its log
-    entry's outcome arrives (this object is the ``OnOutcome`` callback)."""
-
-    __slots__ = ("_connection", "number", "reply", "resp3", "transform")
-
-    def __init__(
-        self, connection: Connection, resp3: bool, transform: Callable[[bytes], bytes] | None
-    ) -> None:
-        self._connection = connection
-        self.number = -1
-        """The log command's number in its connection's order (``rabia.kv.reads``)."""
-        self.reply: bytes | None = None
-        self.resp3 = resp3
-        """Whether the client spoke RESP3 when it sent the command."""
-        self.transform = transform
-        """Turns the machine's reply into the client's (e.g. WATCH recording revisions)."""
-
-    def __call__(self, outcome: Outcome) -> None:
-        if isinstance(outcome, bytes):
-            reply = outcome if self.transform is None else self.transform(outcome)
-        else:
-            reply = _rabia_error(outcome)
-        self.reply = resp.to_resp3(reply) if self.resp3 else reply
-        self._connection._completed(self.number)
-
-
-def _rabia_error(exc: RabiaError) -> bytes:
-    """The reply for a command the node failed: TRYAGAIN when it may still apply."""
-    code = b"TRYAGAIN " if exc.may_have_applied else b"ERR "
-    return resp.coded_error(code + str(exc).encode())
-
-
 def _ignore(outcome: Outcome) -> None:
     pass
-
-
-def _refusal(spec: CommandSpec | None, args: list[bytes]) -> bytes | None:
-    """The error a command gets before anything else (unknown, wrong arity, unknown
-    subcommand), connection-level ones included; None if it may run."""
-    if spec is None or spec.local is None:
-        return refusal(spec, args)
-    if not spec.accepts(len(args)):
-        return resp.arity_error(args[0])
-    return spec.subcommand_error(args)
-
-
-def _not_subscribed(spec: CommandSpec | None, args: list[bytes]) -> bytes:
-    """The error for a command RESP2 subscribe mode does not allow (EXEC's, as Redis
-    words a refused EXEC, says the transaction is discarded)."""
-    name = args[0].lower()
-    if spec is not None and spec.subcommands is not None:
-        name += b"|" + args[1].lower()
-    text = (
-        b"Can't execute '%s': only (P)SUBSCRIBE / (P)UNSUBSCRIBE / RABIA.(UN)WATCH"
-        b" / PING / QUIT / RESET are allowed in this context" % name
-    )
-    if name == b"exec":
-        return resp.coded_error(b"EXECABORT Transaction discarded because of: " + text)
-    return resp.error(text)
 
 
 class Connection:
     """The state and command handling of one Redis client connection, without I/O.
 
     ``max_request``: the largest request accepted, in bytes (larger ones are a protocol
-    error); ``password``: what AUTH or HELLO must give (None: no authentication);
+    error); ``password``: the initial ``default`` user's (None: ``nopass``; ACL state is the
+    machine's, ``rabia.kv.acl``);
     ``unsafe``: deliberately broken builds (``rabia.kv.unsafe``), for tests only;
     ``clock``: seconds, for the connection's age and idle time (CLIENT LIST);
     ``barrier_reads``: answer read-only commands through the read barrier (ADR 0017).
@@ -151,13 +96,22 @@ class Connection:
         barrier_reads: bool = False,
     ) -> None:
         self.backend = backend
+        self.user = DEFAULT
+        """The ACL user the client is authenticated as (every entry it sends runs as it)."""
+        if password is not None:
+            backend.machine.default_password = password
+        self._submit = acl_session.submitter(self, backend.submit)
         skip = broken.READ_SKIPS_WRITES in unsafe
         self._reads = (
-            ConnectionOrder(backend.read, backend.submit, backend.machine.read, skip_writes=skip)
+            ConnectionOrder(
+                backend.read,
+                self._submit,
+                acl_session.checked_reads(self, backend.machine.acl, backend.machine.read),
+                skip_writes=skip,
+            )
             if barrier_reads
             else None
         )
-        self._submit = backend.submit
         self._on_output = on_output
         self._parser = RequestParser(max_request)
         self._replies: deque[PendingReply | bytes] = deque()
@@ -168,9 +122,10 @@ class Connection:
         self._ack_before_decide = broken.ACK_BEFORE_DECIDE in unsafe
         self._broken = self._stale_reads or self._ack_before_decide
         self.client_id = client_id
-        self.password = password
-        """The password AUTH and HELLO must give, or None: no authentication."""
-        self.authenticated = password is None
+        default = backend.machine.acl.get(DEFAULT)
+        self.authenticated = default is not None and default.on and default.nopass
+        """Authenticated as ``user`` (new connections are, as ``default``, if it is on
+        with ``nopass``)."""
         self.protocol = 2
         """The RESP version of the replies: 2, or 3 after ``HELLO 3``."""
         self.name = b""
@@ -407,10 +362,13 @@ class Connection:
             and self.protocol == 2
             and (spec is None or not spec.flags & Flag.SUBSCRIBED)
         ):
-            self.reply(_refusal(spec, args) or _not_subscribed(spec, args))
+            self.reply(refusal(spec, args) or not_subscribed(spec, args))
             return
         if self.multi is not None and (spec is None or not spec.flags & Flag.TRANSACTION):
-            self._queue(args, _refusal(spec, args))  # queued too, as in Redis
+            problem = refusal(spec, args)
+            if problem is None and spec is not None:
+                problem = self._acl_refusal(spec, args)
+            self._queue(args, problem)  # queued too, as in Redis
             return
         if spec is None:
             self.reply(resp.unknown_command(args))
@@ -419,6 +377,8 @@ class Connection:
         count = len(args)
         if count != arity and (arity >= 0 or count < -arity):
             self.reply(resp.arity_error(args[0]))
+        elif (denied := self._acl_refusal(spec, args)) is not None:
+            self.reply(denied)
         elif spec.local is not None:
             spec.local(self, args)
         elif spec.at_node is not None:
@@ -467,7 +427,8 @@ class Connection:
             calls = self._calls
             if len(calls) > 32:
                 self._calls = calls = [c for c in calls if c.stage is not Stage.DONE]
-            call = BlockedCall(self.backend.new_waiter_id(), args, pending, self.backend)
+            waits = acl_session.WaitsAs(self.backend, self._submit)
+            call = BlockedCall(self.backend.new_waiter_id(), args, pending, waits)
             calls.append(call)
             call.start()
 
@@ -483,12 +444,17 @@ class Connection:
         else:
             self.submit(encode_command(args))
 
+    def _acl_refusal(self, spec: CommandSpec, args: list[bytes]) -> bytes | None:
+        """NOPERM for ``args`` at this node now (empty: the user is gone, closing)."""
+        return acl_session.refusal(self, self.backend.machine.acl, spec, args)
+
     def _queue(self, args: list[bytes], problem: bytes | None) -> None:
         """Queue a command inside MULTI, or refuse it as EXEC would (and doom the EXEC)."""
         assert self.multi is not None
         if problem is not None:
             self.multi_error = True
-            self.reply(problem)
+            if problem:
+                self.reply(problem)
         else:
             self.multi.append(args)
             self.reply(resp.QUEUED)

@@ -30,3 +30,13 @@ def encode_exec(watched: Sequence[tuple[bytes, int]], commands: Sequence[Sequenc
     """The log entry of a transaction: ``(key, revision)`` pairs from ``WATCHREV`` and
     the queued commands. Applies to a RESP array of replies, or ``*-1`` on a conflict."""
     return _encode([b"EXEC", _encode(list(watched)), *(_encode(list(c)) for c in commands)])
+
+
+AS_USER = b"RABIA.AS"
+"""The name of an entry run as an ACL user: ``[AS_USER, user, entry]``."""
+
+
+def encode_as_user(user: bytes, entry: bytes) -> bytes:
+    """``entry`` (a command's or a transaction's) to be run, and checked, as ``user``
+    (ACL): entries without it run as the ``default`` user."""
+    return _encode([AS_USER, user, entry])

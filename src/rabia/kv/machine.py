@@ -15,7 +15,9 @@ import msgspec
 
 from rabia.api import StateMachine
 from rabia.kv import resp
+from rabia.kv.acl.users import Users
 from rabia.kv.blocking import Blocking, ServedSink
+from rabia.kv.commands.acl_gate import run_entry
 from rabia.kv.commands.blocking import expire_blocking, serve_ready
 from rabia.kv.commands.context import MachineContext, refusal
 from rabia.kv.commands.leases import expire_leases
@@ -157,7 +159,7 @@ class KVMachine(StateMachine):
         except msgspec.DecodeError:
             reply = resp.ERR_MALFORMED
         else:
-            reply = ctx.run(args)
+            reply = run_entry(ctx, args)
             if ks.ready:
                 serve_ready(ctx)
         if reply == resp.BLOCK:  # a blocking command outside RABIA.BCALL cannot block
@@ -176,6 +178,21 @@ class KVMachine(StateMachine):
                 sink.publish(revision, events, messages)
             else:
                 sink.publish(revision, events)
+
+    @property
+    def acl(self) -> Users:
+        """The replicated ACL users (read by the node's connections: AUTH, checks)."""
+        return self._context.acl
+
+    @property
+    def default_password(self) -> bytes | None:
+        """What the initial ``default`` user's password is (None: nopass)."""
+        return self._context.acl.default_password
+
+    @default_password.setter
+    def default_password(self, password: bytes | None) -> None:
+        """Set it while the ACL is pristine (every node must be given the same)."""
+        self._context.acl.configure_default(password)
 
     @property
     def served_sink(self) -> ServedSink | None:
@@ -231,6 +248,7 @@ class KVMachine(StateMachine):
                 ctx.leases.state(),
                 ctx.blocking.state(),
                 ctx.scripts.state(),
+                ctx.acl.state(),
             )
         )
 
@@ -248,6 +266,10 @@ class KVMachine(StateMachine):
         ctx.blocking.sink = sink
         ctx.keyspace.blocked.update(ctx.blocking.keys())
         ctx.scripts.restore(state.scripts)
+        try:
+            ctx.acl.restore(state.acl)
+        except ValueError as exc:
+            raise ValueError(f"malformed kv snapshot: {exc}") from None
         ctx.revision = state.keyspace.revision
         if self.event_sink is not None:
             self.event_sink.reset(ctx.revision)

@@ -114,6 +114,8 @@ class RespServer(Listener):
         if not isinstance(machine, KVMachine):
             raise TypeError("the Redis protocol needs the KV machine (rabia.kv:KVMachine)")
         self._machine = machine
+        if password is not None:
+            machine.default_password = password  # while the ACL is pristine (ADR: kv.md)
         # A request over 3x max_command_bytes could never be applied (its log entry is
         # at least a third of its RESP size): refused before it is buffered.
         self.max_request = 3 * node.config.max_command_bytes + MAX_INLINE

@@ -40,3 +40,6 @@ class MachineState(msgspec.Struct, frozen=True, array_like=True):
     """Waiters and served pops awaiting their ACK (none in older snapshots)."""
     scripts: list[bytes] = []
     """The script cache's bodies, in SHA-1 order (none in older snapshots)."""
+    acl: list[list[bytes]] | None = None
+    """The ACL users, each its name and rules (None: as configured, in older snapshots
+    too)."""

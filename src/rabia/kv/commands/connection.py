@@ -5,11 +5,25 @@ QUIT, SELECT, AUTH, HELLO, COMMAND, RESET (CLIENT: ``clients.py``; INFO, CONFIG,
 from __future__ import annotations
 
 from rabia.kv import resp
+from rabia.kv.acl.users import DEFAULT
 from rabia.kv.commands import clients
 from rabia.kv.commands.server import REDIS_VERSION
 from rabia.kv.commands.spec import CommandSpec, Flag, Session
 
-ERR_WRONGPASS = resp.coded_error(b"WRONGPASS invalid username-password pair")
+ERR_WRONGPASS = resp.coded_error(b"WRONGPASS invalid username-password pair or user is disabled.")
+ERR_NO_DEFAULT_PASSWORD = resp.error(
+    b"AUTH <password> called without any password configured for the default user. "
+    b"Are you sure your configuration is correct?"
+)
+
+
+def _log_in(conn: Session, name: bytes, password: bytes) -> bool:
+    """Authenticate as ACL user ``name`` if ``password`` is its own (and it is on)."""
+    if not conn.server.machine.acl.authenticate(name, password):
+        return False
+    conn.user = name
+    conn.authenticated = True
+    return True
 
 
 def ping(conn: Session, args: list[bytes]) -> None:
@@ -38,16 +52,17 @@ def select(conn: Session, args: list[bytes]) -> None:
 
 
 def auth(conn: Session, args: list[bytes]) -> None:
-    """AUTH [username] password."""
+    """AUTH [username] password (the ``default`` user without a name)."""
     if len(args) > 3:
-        conn.reply(resp.arity_error(args[0]))
-    elif conn.password is None:
-        conn.reply(resp.coded_error(b"ERR AUTH called without any password configured"))
-    elif args[-1] == conn.password:
-        conn.authenticated = True
-        conn.reply(resp.OK)
-    else:
-        conn.reply(ERR_WRONGPASS)
+        conn.reply(resp.ERR_SYNTAX)
+        return
+    if len(args) == 2:
+        default = conn.server.machine.acl.get(DEFAULT)
+        if default is not None and default.nopass:
+            conn.reply(ERR_NO_DEFAULT_PASSWORD)
+            return
+    name = args[1] if len(args) == 3 else DEFAULT
+    conn.reply(resp.OK if _log_in(conn, name, args[-1]) else ERR_WRONGPASS)
 
 
 def hello(conn: Session, args: list[bytes]) -> None:
@@ -62,10 +77,9 @@ def hello(conn: Session, args: list[bytes]) -> None:
     while options:
         option = options[0].lower()
         if option == b"auth" and len(options) >= 3:
-            if conn.password is not None and options[2] != conn.password:
+            if not _log_in(conn, options[1], options[2]):
                 conn.reply(ERR_WRONGPASS)
                 return
-            conn.authenticated = True
             options = options[3:]
         elif option == b"setname" and len(options) >= 2:
             if any(not 33 <= c <= 126 for c in options[1]):

@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from random import Random
 
 from rabia.kv import resp
+from rabia.kv.acl.user import User
+from rabia.kv.acl.users import DEFAULT, Users
 from rabia.kv.blocking import Blocking
+from rabia.kv.commands.acl_categories import catalog
 from rabia.kv.commands.spec import BlockRequest, CommandSpec, Limits
 from rabia.kv.leases import Leases
 from rabia.kv.scripting import ScriptEngine
@@ -45,6 +48,7 @@ class MachineContext:
     machine."""
 
     __slots__ = (
+        *("acl", "acl_name", "acl_user"),
         *("block_request", "blocking", "blocking_call", "commands", "keyspace", "leases"),
         *("limits", "nested", "random_salt", "revision", "scripts"),
     )
@@ -71,6 +75,12 @@ class MachineContext:
         self.scripts = ScriptEngine() if scripts is None else scripts
         """The script cache (replicated) and the Lua runtime (ADR 0016)."""
         self.random_salt = 0
+        self.acl = Users(catalog(commands))
+        """The ACL users (replicated: changed by ACL SETUSER and DELUSER entries)."""
+        self.acl_user: User | None = None
+        """The user of the entry being applied when its commands must be checked."""
+        self.acl_name = DEFAULT
+        """The name of the entry's user (ACL WHOAMI)."""
 
     def block(
         self,

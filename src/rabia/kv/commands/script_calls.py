@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rabia.kv import resp
+from rabia.kv.acl.check import noperm_in_script
+from rabia.kv.commands.acl_gate import acl_denial
 from rabia.kv.commands.spec import Context, Flag
 from rabia.kv.scripting import errors
 
@@ -138,6 +140,8 @@ class ScriptCalls:
             return WRITE_IN_READ_ONLY
         if name in _BLOCK_CHECKED and _blocks(args):
             return _error(errors.block_in_script(name))
+        if ctx.acl_user is not None and (refused := acl_denial(ctx, args)) is not None:
+            return noperm_in_script(refused[0])
         if local is not None:
             return local(ctx, args)
         ctx.random_salt += 1

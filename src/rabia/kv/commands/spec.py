@@ -19,6 +19,8 @@ from rabia.kv.leases import Leases
 from rabia.kv.store import Keyspace
 
 if TYPE_CHECKING:
+    from rabia.kv.acl.user import User
+    from rabia.kv.acl.users import Users
     from rabia.kv.blocking import Blocking
     from rabia.kv.hub import WatchHub
     from rabia.kv.scripting import ScriptEngine
@@ -65,6 +67,12 @@ class Context(Protocol):
     """What the blocking command just run waits for, if it blocked."""
     scripts: ScriptEngine
     """The script cache (replicated) and the Lua runtime (ADR 0016)."""
+    acl: Users
+    """The ACL users (replicated)."""
+    acl_user: User | None
+    """The user of the entry being applied, when its commands must be checked."""
+    acl_name: bytes
+    """The name of the entry's user."""
     random_salt: int
     """Mixed into ``random()``'s seed: 0, except while a script runs, where each command
     it calls gets its own (two SRANDMEMBER in one script draw independently)."""
@@ -110,6 +118,10 @@ class MachineView(Protocol):
     def key_counts(self) -> tuple[int, int]:
         """(keys, keys with a TTL) now, applying nothing."""
 
+    @property
+    def acl(self) -> Users:
+        """The replicated ACL users (AUTH and HELLO read them)."""
+
 
 class ServerView(Protocol):
     """What the connection-level server commands (INFO, CONFIG, CLIENT, WAIT) read of
@@ -145,7 +157,8 @@ class Session(Protocol):
     (``rabia.kv.connection.Connection``)."""
 
     client_id: int
-    password: bytes | None
+    user: bytes
+    """The ACL user the client is authenticated as."""
     authenticated: bool
     protocol: int
     name: bytes

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rabia.kv.commands import (
+    acl,
     bitfield,
     bitmaps,
     blocking,
@@ -80,6 +81,7 @@ COMMANDS: Mapping[bytes, CommandSpec] = build(
     list_moves.ROWS,
     zsets.ROWS,
     scripting.ROWS,
+    acl.ROWS,
 )
 
 MACHINE_COMMANDS: Mapping[bytes, CommandSpec] = {**COMMANDS, **build(blocking.INTERNAL_ROWS)}

@@ -13,6 +13,8 @@ from __future__ import annotations
 import msgspec
 
 from rabia.kv import resp
+from rabia.kv.acl.check import noperm_in_exec
+from rabia.kv.commands.acl_gate import acl_denial
 from rabia.kv.commands.context import refusal
 from rabia.kv.commands.spec import ALL_KEYS, CommandSpec, Context, Flag, Session
 from rabia.kv.entries import decode_args, decode_watched, encode_command
@@ -41,9 +43,16 @@ def exec_entry(ctx: Context, args: list[bytes]) -> bytes:
         return resp.NULL_ARRAY
     ctx.nested = True  # blocking commands do not block inside a transaction
     try:
-        return resp.array([ctx.run(command) for command in commands])
+        return resp.array([_run_checked(ctx, command) for command in commands])
     finally:
         ctx.nested = False
+
+
+def _run_checked(ctx: Context, command: list[bytes]) -> bytes:
+    """One command of a transaction, unless the rules now refuse it (they may have
+    changed since it was queued: Redis checks again at EXEC)."""
+    refused = acl_denial(ctx, command)
+    return ctx.run(command) if refused is None else noperm_in_exec(refused[0])
 
 
 def watchrev(ctx: Context, args: list[bytes]) -> bytes:
