@@ -1,5 +1,6 @@
 """An RQ burst worker for the suites: ``python -m tests.e2e.apps.rq_worker PORT QUEUE
-[--scheduler]`` runs every job of QUEUE at the node on PORT, then exits.
+[--scheduler]`` runs every job of QUEUE at the node on PORT, then exits; as the ACL user
+and password of ``$RQ_USER`` and ``$RQ_PASSWORD`` when set.
 
 redis-py 8.2's ``PubSubWorkerThread.stop()`` waits for its thread without a timeout, and
 RQ polls its command channel in that thread with ``get_message(timeout=60)``. When the
@@ -11,6 +12,7 @@ channel every 0.2 s instead, which bounds that wait; nothing else changes.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import redis
@@ -29,7 +31,9 @@ class BurstWorker(Worker):
 
 
 def main(port: int, queue: str, scheduler: bool) -> None:
-    connection = redis.Redis(port=port)
+    user, password = os.environ.get("RQ_USER"), os.environ.get("RQ_PASSWORD")
+    connection = redis.Redis(port=port, username=user, password=password)
+    print("connected as", connection.acl_whoami(), flush=True)
     worker = BurstWorker([Queue(queue, connection=connection)], connection=connection)
     worker.work(burst=True, with_scheduler=scheduler)
 

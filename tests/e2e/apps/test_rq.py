@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import redis
+from redis.exceptions import NoPermissionError
 from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
@@ -24,10 +26,13 @@ from tests.e2e.apps.support import (
 from tests.e2e.redis_up import RabiaUp
 
 
-def burst_worker(port: int, queue: str, *options: str) -> AppProcess:
-    """A burst worker of ``queue`` at the node on ``port``: it exits once the queue is
-    empty."""
-    return AppProcess(["tests.e2e.apps.rq_worker", str(port), queue, *options])
+def burst_worker(
+    port: int, queue: str, *options: str, user: tuple[str, str] | None = None
+) -> AppProcess:
+    """A burst worker of ``queue`` at the node on ``port`` (as the ACL ``user``, a name and
+    a password): it exits once the queue is empty."""
+    env = None if user is None else {"RQ_USER": user[0], "RQ_PASSWORD": user[1]}
+    return AppProcess(["tests.e2e.apps.rq_worker", str(port), queue, *options], env=env)
 
 
 def finished_everywhere(ports: list[int], jobs: list[Job], values: list[int]) -> None:
@@ -104,3 +109,47 @@ def test_every_job_runs_while_a_node_is_killed_and_restarted(killable: KillableC
         worker.stop()
     finished_everywhere(ports, jobs, [i + 1 for i in range(12)])
     producer.close()
+
+
+RQ_USER = ("rq-worker", "worker secret")
+RQ_RULES = (
+    *("on", f">{RQ_USER[1]}", "resetkeys", "~rq:*", "resetchannels", "&rq:*"),
+    *("-@all", "+@read", "+@write", "+@transaction", "+@scripting", "+@pubsub"),
+    *("+@connection", "-@dangerous", "+info", "+client|list", "+time", "+acl|whoami"),
+)
+"""What an RQ worker needs and no more: its own keys and channels (``rq:``), data
+commands but no dangerous ones, and the three it asks the server (INFO for the version,
+CLIENT LIST for its own address, TIME); ACL WHOAMI only for the worker's first line."""
+
+
+def test_a_least_privilege_acl_user_runs_the_jobs_and_is_refused_the_rest(up: RabiaUp) -> None:
+    admin = redis.Redis(port=up.ports[0])
+    assert admin.execute_command("ACL", "SETUSER", RQ_USER[0], *RQ_RULES) == b"OK"
+    admin.set("payroll", "secret")
+    queue = Queue("least", connection=admin)
+    jobs = [queue.enqueue(add, i, 10) for i in range(3)]
+    worker = burst_worker(up.ports[1], "least", user=RQ_USER)
+    try:
+        assert worker.wait() == 0, worker.log()
+        assert f"connected as {RQ_USER[0]}" in worker.log(), worker.log()
+    finally:
+        worker.stop()
+    finished_everywhere(up.ports, jobs, [10, 11, 12])
+
+    def refused(port: int) -> list[bool]:
+        user = redis.Redis(port=port, username=RQ_USER[0], password=RQ_USER[1])
+        out = []
+        try:
+            for command in (("FLUSHDB",), ("GET", "payroll"), ("SET", "payroll", "x")):
+                with pytest.raises(NoPermissionError) as denied:
+                    user.execute_command(*command)
+                out.append("no permissions" in str(denied.value))
+            assert user.exists(f"rq:job:{jobs[0].id}") == 1  # its own keys: yes
+        finally:
+            user.close()
+        return out
+
+    assert [refused(port) for port in up.ports] == [[True] * 3] * 3  # NOPERM at every node
+    assert at_every_node(up.ports, lambda c: c.get("payroll")) == [b"secret"] * 3
+    assert at_every_node(up.ports, lambda c: Queue("least", connection=c).count) == [0] * 3
+    admin.close()
