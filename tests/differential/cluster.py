@@ -77,9 +77,10 @@ def pipeline_reads_own_writes(up: RabiaUp, node: int, rounds: int) -> Status:
             assert pipe.execute() == [True, b"%d" % i, len(str(i)) + 1, b"%dx" % i]
     finally:
         client.close()
-    return asyncio.run(_status(up.ports[node] + 2000))
+    secret = (up.data_dir / "cluster.secret").read_bytes().strip()  # made by rabia up
+    return asyncio.run(_status(up.ports[node] + 2000, secret))
 
 
-async def _status(port: int) -> Status:
-    async with Client([f"127.0.0.1:{port}"]) as client:
+async def _status(port: int, secret: bytes) -> Status:
+    async with Client([f"127.0.0.1:{port}"], secret=secret) as client:
         return await client.status()

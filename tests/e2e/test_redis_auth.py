@@ -30,7 +30,7 @@ from tests.e2e.redis_up import (
 
 PASSWORD = "s3same"
 NOAUTH = Err("NOAUTH Authentication required.")
-WRONGPASS = Err("WRONGPASS invalid username-password pair")
+WRONGPASS = Err("WRONGPASS invalid username-password pair or user is disabled.")
 
 
 @pytest.fixture(scope="module")

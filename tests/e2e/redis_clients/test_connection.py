@@ -12,6 +12,11 @@ import redis
 from tests.e2e.redis_clients.steps import SYNTAX, E, arity, between, run_steps
 from tests.e2e.redis_up import Conn, RabiaUp, require_redis_cli, run_cli
 
+NO_PASSWORD = (
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?"
+)
+
 
 def hello_proto(reply: Any) -> int:
     fields = reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
@@ -38,8 +43,10 @@ def test_connection_commands_at_every_node(conns: list[Conn]) -> None:
                 (0, ["CLIENT", "BOGUS"], E("ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.")),
                 (0, ["INFO"], lambda v, node=node: "# Consensus" in v and f"node_id:{node}" in v),
                 (0, ["COMMAND"], []),
-                (0, ["AUTH", "pw"], E("ERR AUTH called without any password configured")),
+                (0, ["AUTH", "pw"], E(NO_PASSWORD)),
                 (0, ["AUTH"], arity("auth")),
+                (0, ["ACL", "WHOAMI"], "default"),
+                (0, ["ACL", "CAT"], lambda v: "read" in v and "dangerous" in v),
                 (0, ["HELLO", 4], E("NOPROTO unsupported protocol version")),
                 (0, ["HELLO", 3], lambda v: hello_proto(v) == 3),
                 (0, ["HELLO", 2], lambda v: hello_proto(v) == 2),
