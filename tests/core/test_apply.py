@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from rabia.core import Applier, Batch, Command, Committed
-from rabia.core.apply import SessionTable
+from rabia.core.apply import ORIGINATED, SessionTable
 
 
 def _batch(seq: int, *cmds: tuple[int, int, bytes, int]) -> Batch:
@@ -107,3 +107,19 @@ def test_a_batch_applies_as_its_commands_one_by_one() -> None:
                 expected.append((cmd.op.upper(), False, False))
         assert [(r.result, r.duplicate, r.expired) for r in got] == expected
         assert table.export() == reference.export()
+
+
+def test_own_batches_apply_from_their_commands_without_decoding_again() -> None:
+    applied: list[bytes] = []
+    applier = Applier(lambda op: applied.append(op) or op)
+    own = Batch.of((0, 0, 1), 5, [Command(7, 0, b"x"), Command(7, 1, b"y")])
+    # What the originator handed over is what runs: the payload is not decoded again (a
+    # stand-in list makes the difference visible; the node passes the encoded commands).
+    applier.originated(own.id, [Command(7, 0, b"own x"), Command(7, 1, b"own y")])
+    applier.apply(Committed(0, own))
+    assert applied == [b"own x", b"own y"]
+    applier.apply(Committed(1, Batch.of((1, 0, 1), 6, [Command(8, 0, b"z")])))  # not ours
+    assert applied[-1] == b"z"
+    for n in range(ORIGINATED + 5):  # bounded: the oldest are forgotten, then decoded
+        applier.originated((0, 0, 100 + n), [])
+    assert len(applier._originated) == ORIGINATED

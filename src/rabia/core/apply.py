@@ -167,6 +167,10 @@ class SessionTable:
             del self._sessions[client_id]
 
 
+ORIGINATED = 64
+"""Batches of its own an ``Applier`` keeps the commands of, until they are applied."""
+
+
 class Applier:
     """Applies committed entries in slot order to a deterministic ``apply`` function.
 
@@ -192,6 +196,8 @@ class Applier:
         self.chain = b"\x00" * 32
         self.log_time = 0
         """Largest batch key applied so far: the log's own clock."""
+        self._originated: dict[BatchId, Sequence[Command]] = {}
+        """Commands of batches this replica originated, by id (``originated``)."""
 
     def snapshot(self) -> bytes:
         """Deterministic bytes of the applied position, hash chain, log time and sessions."""
@@ -232,11 +238,23 @@ class Applier:
         now = self.log_time
         if not self._exactly_once:
             return self._apply_every_time(entry.slot, batch, now)
+        commands = self._originated.pop(batch.id, None)
+        if commands is None:
+            commands = batch.commands
         replies = self.sessions.apply_batch(
-            batch.commands, entry.slot, batch.id, now, self._apply, self._timed
+            commands, entry.slot, batch.id, now, self._apply, self._timed
         )
         self.sessions.expire(now)
         return replies
+
+    def originated(self, batch_id: BatchId, commands: Sequence[Command]) -> None:
+        """The commands of a batch this replica just originated: applied from here, not
+        decoded again from the batch's payload (which encodes exactly these). Bounded: the
+        oldest of more than ``ORIGINATED`` are forgotten (and decoded if ever decided)."""
+        originated = self._originated
+        originated[batch_id] = commands
+        if len(originated) > ORIGINATED:
+            del originated[next(iter(originated))]
 
     def _apply_every_time(self, slot: int, batch: Batch, now: int) -> list[Reply]:
         """The broken build without exactly-once: apply every copy, remember nothing."""

@@ -7,10 +7,13 @@ session table travels with the state it protects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 
 from rabia.api import StateMachine
 from rabia.core.apply import Applier, Reply, SessionTable
+from rabia.core.messages import BatchId, Command
 from rabia.core.ready import Committed
 
 _encode_app = msgspec.msgpack.Encoder().encode
@@ -34,6 +37,10 @@ class ApplyStage:
         if type(machine).apply_at is StateMachine.apply_at:
             return Applier(machine.apply, exactly_once=self._exactly_once)
         return Applier(machine.apply, timed=machine.apply_at, exactly_once=self._exactly_once)
+
+    def originated(self, batch_id: BatchId, commands: Sequence[Command]) -> None:
+        """The commands of a batch this node proposed (``Applier.originated``)."""
+        self._applier.originated(batch_id, commands)
 
     def apply(self, entry: Committed) -> list[Reply]:
         """Apply one committed slot; one reply per command of its batch."""

@@ -5,9 +5,9 @@ per loop iteration, drain ``ready()`` through the stages
 
     persist -> follow membership -> send -> apply -> answer reads -> snapshots -> advance
 
-each its own small unit (``Storage.append``, ``MembershipFollower``, ``Sender``,
-``ApplyStage`` with the ``RequestTracker``, ``ReadStage``, ``SnapshotKeeper``), then
-flush the transport. Commands reach the replica through the adaptive ``Batcher``.
+each its own small unit (``Storage.append``, ``MembershipFollower``, ``Sender``, ``ApplyStage``
+with the ``RequestTracker``, ``ReadStage``, ``SnapshotKeeper``), then flush the transport.
+Commands reach the replica through the adaptive ``Batcher``.
 """
 
 from __future__ import annotations
@@ -199,9 +199,8 @@ class Node:
     def submit_callback(
         self, command: bytes, on_outcome: OnOutcome, *, timeout: float | None = None
     ) -> None:
-        """``submit`` for servers answering many pipelined commands: ``on_outcome`` gets the
-        result bytes or the error (``Timeout``, ``Unavailable``) once; ``Rejected`` and
-        ``Unavailable`` may also raise at once."""
+        """``submit`` for servers (pipelined commands): ``on_outcome`` gets the result or the
+        error (``Timeout``, ``Unavailable``) once; ``Rejected``/``Unavailable`` may raise."""
         self._check_accepting(command)
         assert self._loop is not None
         wait = self.config.default_timeout if timeout is None else timeout
@@ -261,7 +260,9 @@ class Node:
             return
         batcher = self._batcher
         while (batch := batcher.take()) is not None:
-            batcher.proposed(replica.submit(batch, self._next_key()))
+            batch_id = replica.submit(batch, self._next_key())
+            batcher.proposed(batch_id)
+            self._applying.originated(batch_id, batch)
         self._schedule_drain()
 
     def _next_key(self) -> int:
@@ -401,11 +402,9 @@ class Node:
         *,
         timeout: float | None = None,
     ) -> tuple[int, ...]:
-        """Add or remove one member through the log; returns the new member ids.
-
-        Raises ``Rejected`` when the decided change was invalid (it then changed nothing),
-        ``Timeout`` when it was not decided in time (it may still take effect).
-        """
+        """Add or remove one member through the log; returns the new member ids. Raises
+        ``Rejected`` when the decided change was invalid (it then changed nothing),
+        ``Timeout`` when it was not decided in time (it may still take effect)."""
         if not self._running or self._replica is None:
             raise Unavailable("node is not running")
         batch_id = self._replica.submit_reconfigure(list(add), list(remove), self._next_key())
