@@ -76,7 +76,8 @@ def test_variadic_and_unannotated_parameters_are_refused() -> None:
 
     async def bare(self: Any, value) -> None: ...  # type: ignore[no-untyped-def]
 
-    for function, message in [(variadic, r"\*args"), (bare, "needs a type annotation")]:
+    cases: list[tuple[Any, str]] = [(variadic, r"\*args"), (bare, "needs a type annotation")]
+    for function, message in cases:
         options = options_of(command(function))
         assert options is not None
         with pytest.raises(TypeError, match=message):
