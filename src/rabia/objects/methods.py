@@ -120,14 +120,15 @@ class Method:
 
     def encode_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
         """Bind, encode and validate one call; :class:`BadCall` names what does not fit."""
+        if kwargs or len(args) != self.positional or self.positional != len(self.params):
+            try:
+                bound = self.signature.bind(None, *args, **kwargs)
+            except TypeError as exc:
+                raise BadCall(f"{self.name}: {exc}") from None
+            bound.apply_defaults()
+            args = tuple(bound.arguments.values())[1:]
         try:
-            bound = self.signature.bind(None, *args, **kwargs)
-        except TypeError as exc:
-            raise BadCall(f"{self.name}: {exc}") from None
-        bound.apply_defaults()
-        values = list(bound.arguments.values())[1:]
-        try:
-            payload = _encoder.encode([self.name, *values])
+            payload = _encoder.encode((self.name, *args))
             self._call_decoder.decode(payload)
         except (TypeError, msgspec.ValidationError) as exc:
             raise BadCall(f"{self.name}: {self._name_argument(str(exc))}") from exc
