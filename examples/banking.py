@@ -1,96 +1,109 @@
 """Replicated bank accounts: transfers keep the total balance invariant on every replica.
 
-Deterministic by construction: no uuid4, no wall clock, no randomness inside ``apply``;
-account ids and amounts travel inside the command. Commands (JSON):
-
-    {"op": "open", "account": "alice", "amount": 100}
-    {"op": "transfer", "from": "alice", "to": "bob", "amount": 30}
-    {"op": "balance", "account": "alice"}
-    {"op": "total"}
+Written with ``rabia.objects``: the state is the annotated ``accounts``; ``open`` and
+``transfer`` are commands (through the log, exactly once, rolled back if they raise);
+``balance`` and ``total`` are queries (linearizable reads that never enter the log).
 
 Run three nodes with ``--machine examples/banking.py:Bank`` (see examples/counter.py),
-then ``python examples/banking.py --node 127.0.0.1:7100 '{"op": "total"}'``.
+then, from any machine that reaches a client port:
+
+    python examples/banking.py --node 127.0.0.1:7100 open alice 100
+    python examples/banking.py --node 127.0.0.1:7100 transfer alice bob 30
+    python examples/banking.py --node 127.0.0.1:7101 balance alice
+    python examples/banking.py --node 127.0.0.1:7102 total
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from pathlib import Path
+from typing import Annotated
 
-from rabia.api import StateMachine
+import msgspec
+
 from rabia.client import Client
+from rabia.objects import Replicated, command, query, remote
+
+Amount = Annotated[int, msgspec.Meta(ge=0)]
+"""Validated before the call leaves the caller, and again when a replica applies it."""
 
 
-class Bank(StateMachine):
+class NoSuchAccount(Exception):
+    """The account was never opened."""
+
+
+class AccountExists(Exception):
+    """``open`` of an account that is already open."""
+
+
+class InsufficientFunds(Exception):
+    """The source account holds less than the amount."""
+
+
+class Total(msgspec.Struct, frozen=True):
+    total: int
+    accounts: int
+
+
+class Bank(Replicated, errors=(NoSuchAccount, AccountExists, InsufficientFunds)):
     """Accounts with non-negative balances; a transfer either fully happens or not."""
 
-    def __init__(self) -> None:
-        self.accounts: dict[str, int] = {}
+    accounts: dict[str, int] = msgspec.field(default_factory=dict)
 
-    def apply(self, command: bytes) -> bytes:
-        try:
-            request = json.loads(command)
-            result = self._apply(request)
-        except (ValueError, KeyError, TypeError) as exc:
-            result = {"ok": False, "error": f"bad command: {exc}"}
-        return json.dumps(result, sort_keys=True).encode()
+    @command
+    async def open(self, account: str, amount: Amount) -> int:
+        """Open ``account`` with ``amount``; returns its balance."""
+        if account in self.accounts:
+            raise AccountExists(account)
+        self.accounts[account] = amount
+        return amount
 
-    def _apply(self, request: dict[str, object]) -> dict[str, object]:
-        op = request["op"]
-        if op == "open":
-            account, amount = str(request["account"]), _amount(request["amount"])
-            if account in self.accounts:
-                return {"ok": False, "error": "account exists"}
-            self.accounts[account] = amount
-            return {"ok": True, "balance": amount}
-        if op == "transfer":
-            source, target = str(request["from"]), str(request["to"])
-            amount = _amount(request["amount"])
-            if source not in self.accounts or target not in self.accounts:
-                return {"ok": False, "error": "no such account"}
-            if self.accounts[source] < amount:
-                return {"ok": False, "error": "insufficient funds"}
-            self.accounts[source] -= amount
-            self.accounts[target] += amount
-            return {"ok": True}
-        if op == "balance":
-            account = str(request["account"])
-            if account not in self.accounts:
-                return {"ok": False, "error": "no such account"}
-            return {"ok": True, "balance": self.accounts[account]}
-        if op == "total":
-            return {
-                "ok": True,
-                "total": sum(self.accounts.values()),
-                "accounts": len(self.accounts),
-            }
-        return {"ok": False, "error": f"unknown op {op!r}"}
+    @command
+    async def transfer(self, source: str, target: str, amount: Amount) -> None:
+        """Move ``amount`` from ``source`` to ``target``."""
+        if source not in self.accounts or target not in self.accounts:
+            raise NoSuchAccount(source if source not in self.accounts else target)
+        self.accounts[source] -= amount  # a failure below would be rolled back
+        if self.accounts[source] < 0:
+            raise InsufficientFunds(source)
+        self.accounts[target] += amount
 
-    def snapshot(self) -> bytes:
-        return json.dumps(self.accounts, sort_keys=True).encode()
+    @query
+    async def balance(self, account: str) -> int:
+        if account not in self.accounts:
+            raise NoSuchAccount(account)
+        return self.accounts[account]
 
-    def restore(self, data: bytes) -> None:
-        self.accounts = {str(k): int(v) for k, v in json.loads(data).items()}
+    @query
+    async def total(self) -> Total:
+        return Total(sum(self.accounts.values()), len(self.accounts))
 
 
-def _amount(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError("amount must be a non-negative integer")
-    return value
-
-
-async def _main(nodes: list[str], command: str, secret: bytes | None) -> None:
+async def _main(nodes: list[str], words: list[str], secret: bytes | None) -> None:
     async with Client(nodes, secret=secret) as client:
-        print((await client.submit(command.encode())).decode())
+        bank = remote(Bank, client)
+        verb, args = words[0], words[1:]
+        if verb == "open":
+            print(await bank.open(args[0], int(args[1])))
+        elif verb == "transfer":
+            await bank.transfer(args[0], args[1], int(args[2]))
+            print("ok")
+        elif verb == "balance":
+            print(await bank.balance(args[0]))
+        elif verb == "total":
+            print(msgspec.json.encode(await bank.total()).decode())
+        else:
+            raise SystemExit(f"unknown command {verb!r}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Talk to the replicated bank.")
     parser.add_argument("--node", action="append", required=True, help="HOST:PORT client port")
     parser.add_argument("--secret-file", type=Path, help="the nodes' cluster secret, if any")
-    parser.add_argument("command", help="a JSON command")
+    parser.add_argument(
+        "command", nargs="+", help="open ACCOUNT N | transfer FROM TO N | balance ACCOUNT | total"
+    )
     args = parser.parse_args()
     secret = args.secret_file.read_bytes().strip() if args.secret_file else None
     asyncio.run(_main(args.node, args.command, secret))

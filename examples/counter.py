@@ -1,4 +1,4 @@
-"""A replicated counter: the smallest useful rabia state machine.
+"""A replicated counter: the smallest useful rabia replicated object.
 
 Run a 3-node cluster on loopback (three terminals, or append ``&``):
 
@@ -18,36 +18,42 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from rabia.api import StateMachine
 from rabia.client import Client
+from rabia.objects import Replicated, command, query, remote
 
 
-class Counter(StateMachine):
-    """Commands: ``incr N`` (default 1), ``decr N``, ``get``; each returns the value."""
+class Counter(Replicated):
+    """``incr`` and ``decr`` (commands) and ``get`` (a query) return the value."""
 
-    def __init__(self) -> None:
-        self.value = 0
+    value: int = 0
 
-    def apply(self, command: bytes) -> bytes:
-        verb, _, arg = command.partition(b" ")
-        if verb == b"incr":
-            self.value += int(arg or b"1")
-        elif verb == b"decr":
-            self.value -= int(arg or b"1")
-        elif verb != b"get":
-            return b"ERR unknown command"
-        return str(self.value).encode()
+    @command
+    async def incr(self, by: int = 1) -> int:
+        self.value += by
+        return self.value
 
-    def snapshot(self) -> bytes:
-        return str(self.value).encode()
+    @command
+    async def decr(self, by: int = 1) -> int:
+        self.value -= by
+        return self.value
 
-    def restore(self, data: bytes) -> None:
-        self.value = int(data)
+    @query
+    async def get(self) -> int:
+        return self.value
 
 
-async def _main(nodes: list[str], command: list[str], secret: bytes | None) -> None:
+async def _main(nodes: list[str], words: list[str], secret: bytes | None) -> None:
     async with Client(nodes, secret=secret) as client:
-        print((await client.submit(" ".join(command).encode())).decode())
+        counter = remote(Counter, client)
+        verb, args = words[0], [int(word) for word in words[1:]]
+        if verb == "incr":
+            print(await counter.incr(*args))
+        elif verb == "decr":
+            print(await counter.decr(*args))
+        elif verb == "get":
+            print(await counter.get())
+        else:
+            raise SystemExit(f"unknown command {verb!r}: incr N | decr N | get")
 
 
 if __name__ == "__main__":

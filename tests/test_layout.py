@@ -32,6 +32,7 @@ SUITES = {
     "kv/scripting/test_sandbox.py": "the Lua sandbox (scripting/lua/sandbox.lua), script by script",
     "testing/linearizability/test_checker_reference.py": "the checker on reference verdicts",
     "testing/linearizability/test_search_oracle.py": "the search against brute force",
+    "objects/test_examples_typecheck.py": "mypy --strict over the examples and wrong calls",
 }
 """Test modules outside ``INTEGRATION`` that are not the test of one module."""
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -13,6 +16,20 @@ from tests.support import poll_until
 
 EXAMPLES = ROOT / "examples"
 APPEND_LOG = f"{Path(__file__).with_name('machines.py')}:AppendLog"
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` (registered in ``sys.modules``, so that the type
+    hints of its replicated classes resolve)."""
+    module_name = f"example_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import subprocess
@@ -12,8 +13,9 @@ from typing import Any
 
 from rabia.client import Client
 from rabia.errors import RabiaError
+from rabia.objects import remote
 from tests.e2e.cluster import ProcessCluster, free_ports
-from tests.e2e.conftest import EXAMPLES, wait_converged
+from tests.e2e.conftest import EXAMPLES, load_example, wait_converged
 
 MakeCluster = Callable[..., ProcessCluster]
 
@@ -123,44 +125,40 @@ def test_cut_and_restored_links_lose_and_double_nothing(make_cluster: MakeCluste
 
 
 def test_banking_example_keeps_the_total_on_every_replica(make_cluster: MakeCluster) -> None:
+    banking = load_example("banking")
     cluster = make_cluster(f"{EXAMPLES / 'banking.py'}:Bank")
     cluster.start()
     accounts = [f"acct{i}" for i in range(6)]
 
     async def main() -> None:
         async with Client(cluster.addresses(0)) as client:
+            bank = remote(banking.Bank, client)
             for name in accounts:
-                reply = await client.submit(
-                    json.dumps({"op": "open", "account": name, "amount": 100}).encode()
-                )
-                assert json.loads(reply)["ok"]
+                assert await bank.open(name, 100) == 100
 
         async def transfers(index: int) -> None:
             async with Client(cluster.addresses(index)) as client:
+                bank = remote(banking.Bank, client)
                 for k in range(30):
                     source = accounts[(index + k) % 6]
                     target = accounts[(index * 2 + k + 1) % 6]
-                    command = {"op": "transfer", "from": source, "to": target, "amount": 7 + k}
-                    await client.submit(json.dumps(command).encode())
+                    with contextlib.suppress(banking.InsufficientFunds):
+                        await bank.transfer(source, target, 7 + k)
 
         await asyncio.gather(*(transfers(i) for i in range(3)))
         statuses = await wait_converged(cluster.addresses())
         same_hashes(statuses)
         for address in cluster.addresses():
             async with Client([address]) as client:
-                total = json.loads(await client.submit(b'{"op": "total"}'))
-                assert total == {"ok": True, "total": 600, "accounts": 6}
+                total = await remote(banking.Bank, client).total()
+                assert total == banking.Total(total=600, accounts=6)
 
     asyncio.run(main())
 
 
 def test_counter_and_kvstore_examples(make_cluster: MakeCluster) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("kvstore_example", EXAMPLES / "kvstore.py")
-    assert spec is not None and spec.loader is not None
-    kv = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(kv)
+    kv = load_example("kvstore")
+    counter_example = load_example("counter")
 
     counter = make_cluster(f"{EXAMPLES / 'counter.py'}:Counter", secret=b"as in README")
     counter.start()
@@ -171,7 +169,7 @@ def test_counter_and_kvstore_examples(make_cluster: MakeCluster) -> None:
         async def incr(address: str) -> None:
             async with Client([address], secret=b"as in README") as client:
                 for _ in range(20):
-                    await client.submit(b"incr 1")
+                    await remote(counter_example.Counter, client).incr(1)
 
         await asyncio.gather(*(incr(a) for a in counter.addresses()))
         # The README's command line: the example's own client, proving the secret.
@@ -182,7 +180,7 @@ def test_counter_and_kvstore_examples(make_cluster: MakeCluster) -> None:
         assert done.returncode == 0 and done.stdout.strip() == "65", done
         for address in counter.addresses():
             async with Client([address], secret=b"as in README") as client:
-                assert await client.submit(b"get") == b"65"
+                assert await remote(counter_example.Counter, client).get() == 65
         same_hashes(await wait_converged(counter.addresses(), secret=b"as in README"))
 
         async with Client(store.addresses(0)) as a, Client(store.addresses(1)) as b:

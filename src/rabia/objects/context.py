@@ -1,0 +1,44 @@
+"""Running a method's coroutine synchronously, and the log's context of a command."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Coroutine
+from typing import Any
+
+from rabia.objects.errors import NotDeterministic
+
+
+def run_sync(coro: Coroutine[Any, Any, Any], name: str) -> Any:
+    """Drive ``coro`` to completion without an event loop; it must never suspend."""
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise NotDeterministic(
+        f"{name} suspended: replicated methods are async def only for typing and must "
+        "never await anything that waits (I/O, sleep, locks)"
+    )
+
+
+class LogContext:
+    """What the log says about the command being applied, the same on every replica."""
+
+    __slots__ = ("_call", "_random", "time")
+
+    def __init__(self, time: int, call: bytes) -> None:
+        self.time = time
+        self._call = call
+        self._random: random.Random | None = None
+
+    @property
+    def random(self) -> random.Random:
+        """A generator seeded with SHA-256(log time as 8 bytes big-endian + the encoded
+        call): identical on every replica; two identical calls stamped with the same
+        log time draw the same numbers (pass a nonce argument to tell them apart)."""
+        if self._random is None:
+            digest = hashlib.sha256(self.time.to_bytes(8, "big", signed=True) + self._call)
+            self._random = random.Random(int.from_bytes(digest.digest(), "big"))
+        return self._random
