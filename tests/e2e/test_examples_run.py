@@ -18,3 +18,15 @@ def test_embedded_example_runs() -> None:
     ).stdout
     assert "results: [28, 29, 30] ..." in out
     assert "node 2 sees: b'30'" in out
+
+
+def test_replicated_object_example_runs() -> None:
+    """The README's quick start: a typed replicated object on three embedded nodes."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "replicated.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert out.splitlines() == ["refused: bob", "alice 70 bob 30"], out

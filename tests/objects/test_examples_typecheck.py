@@ -34,7 +34,7 @@ def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> str:
     wrong = folder / "wrong_calls.py"
     wrong.write_text(WRONG_CALLS)
     env = dict(os.environ, MYPYPATH=os.pathsep.join([str(ROOT / "src"), str(EXAMPLES)]))
-    files = [EXAMPLES / "banking.py", EXAMPLES / "counter.py", wrong]
+    files = [EXAMPLES / "banking.py", EXAMPLES / "counter.py", EXAMPLES / "replicated.py", wrong]
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(folder / "cache")]
         + [str(f) for f in files],
@@ -49,7 +49,7 @@ def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_the_examples_pass_mypy_strict(mypy_output: str) -> None:
-    for name in ("banking.py", "counter.py"):
+    for name in ("banking.py", "counter.py", "replicated.py"):
         assert f"{name}:" not in mypy_output, mypy_output
 
 
