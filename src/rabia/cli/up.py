@@ -56,6 +56,9 @@ def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
             for port in (base + off + i for off in PORT_OFFSETS for i in range(nodes)):
                 sock = socket.socket()
                 socks.append(sock)
+                # As the servers bind (asyncio sets SO_REUSEADDR): a port whose only use is
+                # connections in TIME_WAIT is free for them, and a benchmark leaves many.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind(("127.0.0.1", port))
             return base
         except OSError:
