@@ -123,3 +123,15 @@ def test_own_batches_apply_from_their_commands_without_decoding_again() -> None:
     for n in range(ORIGINATED + 5):  # bounded: the oldest are forgotten, then decoded
         applier.originated((0, 0, 100 + n), [])
     assert len(applier._originated) == ORIGINATED
+
+
+def test_without_replies_wanted_the_batch_applies_and_is_remembered_alike() -> None:
+    applied: list[bytes] = []
+    quiet, loud = Applier(lambda op: applied.append(op) or op), Applier(lambda op: op)
+    batch = _batch(0, (1, 0, b"a", 0), (1, 1, b"b", 0))
+    assert quiet.apply(Committed(0, batch), replies_wanted=False) == []
+    assert [r.result for r in loud.apply(Committed(0, batch))] == [b"a", b"b"]
+    assert applied == [b"a", b"b"] and quiet.snapshot() == loud.snapshot()
+    again = _batch(1, (1, 1, b"b", 0))  # a retry: answered from the table, not applied
+    assert quiet.apply(Committed(1, again), replies_wanted=False) == []
+    assert applied == [b"a", b"b"] and quiet.sessions.lookup(1, 1) == b"b"

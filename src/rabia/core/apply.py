@@ -75,13 +75,15 @@ class SessionTable:
         now: int,
         apply: Callable[[bytes], bytes],
         timed: Callable[[bytes, int], bytes] | None,
+        replies_wanted: bool = True,
     ) -> list[Reply]:
         """Apply a decided batch's commands exactly once each, in order: a fresh (client,
         seq) runs (``timed(op, now)``, or ``apply(op)``) and its reply is recorded; an
         applied one gets its cached reply, an acknowledged one no reply (``expired``).
 
         ``lookup``, ``is_stale``, ``touch`` and ``record`` per command, with the session
-        looked up once per run of commands of one client (a batch is mostly one)."""
+        looked up once per run of commands of one client (a batch is mostly one). Without
+        ``replies_wanted`` (nobody waits for them here) the list stays empty."""
         sessions = self._sessions
         replies: list[Reply] = []
         append = replies.append
@@ -96,10 +98,12 @@ class SessionTable:
                 cached = session.replies.get(seq)
                 if cached is not None:
                     self._advance(session, acked_below, now)
-                    append(Reply(slot, batch_id, client_id, seq, cached, True))
+                    if replies_wanted:
+                        append(Reply(slot, batch_id, client_id, seq, cached, True))
                     continue
                 if seq < session.acked_below:
-                    append(Reply(slot, batch_id, client_id, seq, b"", True, True))
+                    if replies_wanted:
+                        append(Reply(slot, batch_id, client_id, seq, b"", True, True))
                     continue
             result = apply(cmd.op) if timed is None else timed(cmd.op, now)
             if session is None:
@@ -107,7 +111,8 @@ class SessionTable:
             self._advance(session, acked_below, now)
             session.replies[seq] = result
             heapq.heappush(session.order, seq)
-            append(Reply(slot, batch_id, client_id, seq, result, False))
+            if replies_wanted:
+                append(Reply(slot, batch_id, client_id, seq, result, False))
         return replies
 
     def touch(self, client_id: int, acked_below: int, now: int) -> None:
@@ -224,8 +229,9 @@ class Applier:
         self.log_time = state.log_time
         self.sessions.load(state.sessions, state.last_sweep)
 
-    def apply(self, entry: Committed) -> list[Reply]:
-        """Apply one committed slot; returns one reply per command of the batch."""
+    def apply(self, entry: Committed, replies_wanted: bool = True) -> list[Reply]:
+        """Apply one committed slot; returns one reply per command of the batch (none
+        without ``replies_wanted``: when nobody waits for them)."""
         if entry.slot != self.applied_slot + 1:
             raise ValueError(f"entry for slot {entry.slot} after slot {self.applied_slot}")
         self.applied_slot = entry.slot
@@ -242,7 +248,7 @@ class Applier:
         if commands is None:
             commands = batch.commands
         replies = self.sessions.apply_batch(
-            commands, entry.slot, batch.id, now, self._apply, self._timed
+            commands, entry.slot, batch.id, now, self._apply, self._timed, replies_wanted
         )
         self.sessions.expire(now)
         return replies

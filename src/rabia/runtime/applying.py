@@ -42,9 +42,10 @@ class ApplyStage:
         """The commands of a batch this node proposed (``Applier.originated``)."""
         self._applier.originated(batch_id, commands)
 
-    def apply(self, entry: Committed) -> list[Reply]:
-        """Apply one committed slot; one reply per command of its batch."""
-        return self._applier.apply(entry)
+    def apply(self, entry: Committed, replies_wanted: bool = True) -> list[Reply]:
+        """Apply one committed slot; one reply per command of its batch (none without
+        ``replies_wanted``)."""
+        return self._applier.apply(entry, replies_wanted)
 
     @property
     def applied_slot(self) -> int:

@@ -349,7 +349,7 @@ class Node:
         batcher = self._batcher
         requests = self._requests
         for entry in ready.committed:
-            replies = applying.apply(entry)
+            replies = applying.apply(entry, len(requests) > 0)  # none built if none wait
             batch = entry.batch
             if batch is not None:
                 if batch.kind == KIND_RECONFIGURE:
