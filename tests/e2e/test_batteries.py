@@ -1,6 +1,6 @@
 """The batteries served by 3 `rabia node` processes while one node is killed (SIGKILL)
-and restarted: queue elements are taken exactly once, a lock never has two owners at
-once, a counter ends exact."""
+and restarted, then another is cut off by proxies and reconnected: queue elements are
+taken exactly once, a lock never has two owners at once, a counter ends exact."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from rabia.objects.batteries import (
     ReplQueue,
     blocking_get,
 )
-from tests.e2e.cluster import ProcessCluster
+from rabia.testing.proxy import LinkProxy
+from tests.e2e.cluster import ProcessCluster, free_ports
 from tests.e2e.conftest import wait_converged
 
 MakeCluster = Callable[..., ProcessCluster]
@@ -32,11 +33,21 @@ RUN = 0.8
 """Seconds of load before the kill, while the node is down, and after its restart."""
 
 
-def start(make_cluster: MakeCluster, tmp_path: Path, name: str) -> ProcessCluster:
-    extra = {i: ["--data-dir", str(tmp_path / f"data{i}")] for i in range(3)}
-    cluster = make_cluster(f"rabia.objects.batteries:{name}", secret=SECRET, extra_args=extra)
-    cluster.start()
-    return cluster
+def make(make_cluster: MakeCluster, tmp_path: Path, name: str) -> ProcessCluster:
+    """A 3-node cluster serving battery ``name`` whose peer links all go through
+    ``LinkProxy`` ports (``peer_map``), so that a test can partition a node."""
+    n = 3
+    ports = free_ports(2 * n + n * (n - 1))
+    links = iter(ports[2 * n :])
+    peer_map = {(s, d): next(links) for s in range(n) for d in range(n) if s != d}
+    extra = {i: ["--data-dir", str(tmp_path / f"data{i}")] for i in range(n)}
+    return make_cluster(
+        f"rabia.objects.batteries:{name}",
+        secret=SECRET,
+        extra_args=extra,
+        peer_map=peer_map,
+        ports=ports[: 2 * n],
+    )
 
 
 def client_for(cluster: ProcessCluster, worker: int) -> Client:
@@ -47,27 +58,51 @@ def client_for(cluster: ProcessCluster, worker: int) -> Client:
 
 
 async def under_faults(
-    cluster: ProcessCluster, load: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+    cluster: ProcessCluster,
+    load: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+    check: Callable[[], Coroutine[Any, Any, None]],
 ) -> None:
-    """Run ``load(stop)`` while node 0 is killed then restarted; stop it after; check
-    that every node ends with the same state."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(load(stop))
-    await asyncio.sleep(RUN)  # the schedule of the faults, not a wait for a condition
-    cluster.kill(0, signal.SIGKILL)
-    await asyncio.sleep(RUN)
-    await asyncio.to_thread(cluster.start, 0)
-    await asyncio.sleep(RUN)
-    stop.set()
-    await asyncio.wait_for(task, 60)
-    statuses = await wait_converged(cluster.addresses(), timeout=20, secret=SECRET)
-    assert len({s["machine_hash"] for s in statuses}) == 1, statuses
+    """Start the cluster and run ``load(stop)`` through the faults: node 0 killed
+    (SIGKILL) then restarted, then node 2 cut off from both peers then reconnected;
+    stop the load after; check that every node ends with the same state, then run
+    ``check()`` (links still up)."""
+    proxies = [
+        LinkProxy(("127.0.0.1", port), ("127.0.0.1", cluster.nodes[d].peer_port))
+        for (_, d), port in cluster.peer_map.items()
+    ]
+    node2_links = [p for (link, p) in zip(cluster.peer_map, proxies, strict=True) if 2 in link]
+    for proxy in proxies:
+        await proxy.start()
+    try:
+        await asyncio.to_thread(cluster.start)
+        stop = asyncio.Event()
+        task = asyncio.create_task(load(stop))
+        # The schedule of the faults (sleeps here pace the faults, they wait for nothing):
+        await asyncio.sleep(RUN)
+        cluster.kill(0, signal.SIGKILL)
+        await asyncio.sleep(RUN)
+        await asyncio.to_thread(cluster.start, 0)
+        await asyncio.sleep(RUN)
+        for proxy in node2_links:
+            proxy.cut()
+        await asyncio.sleep(RUN)
+        for proxy in node2_links:
+            proxy.restore()
+        await asyncio.sleep(RUN)
+        stop.set()
+        await asyncio.wait_for(task, 60)
+        statuses = await wait_converged(cluster.addresses(), timeout=20, secret=SECRET)
+        assert len({s["machine_hash"] for s in statuses}) == 1, statuses
+        await check()
+    finally:
+        for proxy in proxies:
+            await proxy.close()
 
 
 def test_counter_is_exact_across_a_killed_and_restarted_node(
     make_cluster: MakeCluster, tmp_path: Path
 ) -> None:
-    cluster = start(make_cluster, tmp_path, "ReplCounter")
+    cluster = make(make_cluster, tmp_path, "ReplCounter")
     acknowledged: list[int] = []
 
     async def worker(k: int, stop: asyncio.Event) -> None:
@@ -82,20 +117,19 @@ def test_counter_is_exact_across_a_killed_and_restarted_node(
     async def load(stop: asyncio.Event) -> None:
         await asyncio.gather(*(worker(k, stop) for k in range(WORKERS)))
 
-    async def main() -> None:
-        await under_faults(cluster, load)
+    async def check() -> None:
         for address in cluster.addresses():
             async with Client([address], secret=SECRET) as client:
                 assert await remote(ReplCounter, client).get() == sum(acknowledged)
 
-    asyncio.run(main())
+    asyncio.run(under_faults(cluster, load, check))
     assert len(acknowledged) > 30, "too little load to mean anything"
 
 
 def test_queue_delivers_every_element_exactly_once(
     make_cluster: MakeCluster, tmp_path: Path
 ) -> None:
-    cluster = start(make_cluster, tmp_path, "ReplQueue")
+    cluster = make(make_cluster, tmp_path, "ReplQueue")
     put: list[bytes] = []
     got: list[bytes] = []
 
@@ -124,12 +158,11 @@ def test_queue_delivers_every_element_exactly_once(
         consumers = [consumer(k, producing) for k in range(2)]
         await asyncio.gather(producing, *consumers)
 
-    async def main() -> None:
-        await under_faults(cluster, load)
+    async def check() -> None:
         async with Client(cluster.addresses(), secret=SECRET) as client:
             assert await remote(ReplQueue, client).len() == 0
 
-    asyncio.run(main())
+    asyncio.run(under_faults(cluster, load, check))
     twice = [item for item, n in collections.Counter(got).items() if n > 1]
     assert twice == [], "delivered twice"
     assert set(put) - set(got) == set(), "lost"
@@ -138,7 +171,7 @@ def test_queue_delivers_every_element_exactly_once(
 
 
 def test_lock_never_has_two_owners_at_once(make_cluster: MakeCluster, tmp_path: Path) -> None:
-    cluster = start(make_cluster, tmp_path, "ReplLockManager")
+    cluster = make(make_cluster, tmp_path, "ReplLockManager")
     grants: list[tuple[str, Grant]] = []
     ends: dict[int, int] = {}
     """Fencing token -> the log time its lease was released at."""
@@ -164,10 +197,10 @@ def test_lock_never_has_two_owners_at_once(make_cluster: MakeCluster, tmp_path: 
     async def load(stop: asyncio.Event) -> None:
         await asyncio.gather(*(worker(k, stop) for k in range(WORKERS)))
 
-    async def main() -> None:
-        await under_faults(cluster, load)
+    async def check() -> None:
+        pass
 
-    asyncio.run(main())
+    asyncio.run(under_faults(cluster, load, check))
     check_lock_history(grants, ends)
     assert len({g.token for _, g in grants}) > 10, "too few grants to mean anything"
 
