@@ -1,0 +1,37 @@
+"""``ReplCounter``: a replicated integer counter."""
+
+from __future__ import annotations
+
+from rabia.objects.methods import command, query
+from rabia.objects.replicated import Replicated
+
+
+class ReplCounter(Replicated):
+    """An integer that callers add to; exact under retries (commands apply once)."""
+
+    value: int = 0
+
+    @command
+    async def add(self, n: int = 1) -> int:
+        """Add ``n`` (may be negative); the new value."""
+        self.value += n
+        return self.value
+
+    @command
+    async def compare_and_set(self, expected: int, value: int) -> bool:
+        """Set ``value`` if the counter holds ``expected``; whether it did."""
+        if self.value != expected:
+            return False
+        self.value = value
+        return True
+
+    @command
+    async def reset(self) -> int:
+        """Set the counter to 0; the value it had."""
+        previous, self.value = self.value, 0
+        return previous
+
+    @query
+    async def get(self) -> int:
+        """The current value."""
+        return self.value

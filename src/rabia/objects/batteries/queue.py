@@ -1,0 +1,103 @@
+"""``ReplQueue``: a replicated FIFO of bytes, and ``blocking_get`` on the caller's side."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Protocol
+
+from rabia.objects.methods import command, query
+from rabia.objects.replicated import Replicated
+
+FIRST_DELAY = 0.005
+"""Seconds ``blocking_get`` waits after its first empty look (then doubling)."""
+MAX_DELAY = 0.25
+"""The longest wait between two looks of ``blocking_get`` without a wake-up signal."""
+
+
+class ReplQueue(Replicated, rollback=False):
+    """A FIFO of ``bytes``. ``get_nowait`` is a command (through the log, exactly once),
+    so each element is handed to exactly one getter, once, whatever the retries. Commands
+    never fail after changing the state, so rollback is off."""
+
+    items: list[bytes] = []
+    taken: int = 0
+    """How many elements were ever taken: ``taken + len(items)`` is the next position."""
+
+    @command
+    async def put(self, item: bytes) -> int:
+        """Append ``item``; its position (0 for the first element ever put, then 1...)."""
+        self.items.append(item)
+        return self.taken + len(self.items) - 1
+
+    @command
+    async def get_nowait(self) -> bytes | None:
+        """Take the oldest element, or None if the queue is empty (never waits)."""
+        if not self.items:
+            return None
+        self.taken += 1
+        return self.items.pop(0)
+
+    @query
+    async def len(self) -> int:
+        """The number of elements waiting."""
+        return len(self.items)
+
+
+class AppliesHook(Protocol):
+    """What ``AppliedSignal`` subscribes to: ``rabia.Node`` is one."""
+
+    def on_applied(self, callback: Callable[[int], None]) -> None: ...
+
+
+class AppliedSignal:
+    """Wakes ``blocking_get`` each time the embedded node applies a slot, instead of
+    back-off sleeps. Make one per node and share it (a node cannot unsubscribe)."""
+
+    def __init__(self, node: AppliesHook) -> None:
+        self._event = asyncio.Event()
+        node.on_applied(lambda _slot: self._event.set())
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    async def wait(self, timeout: float) -> None:
+        """Return when a slot was applied since ``clear()``, or after ``timeout`` s."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), max(timeout, 0.0))
+
+
+async def blocking_get(
+    queue: ReplQueue,
+    timeout: float,
+    *,
+    wake: AppliedSignal | None = None,
+    max_delay: float = MAX_DELAY,
+) -> bytes | None:
+    """Take the oldest element of ``queue`` (a ``local`` or ``remote`` proxy), waiting
+    up to ``timeout`` seconds for one; None if none came. The replicas never block: the
+    caller looks with the ``len`` query (read barrier, not logged) and takes with the
+    ``get_nowait`` command only when it saw an element. Between empty looks it waits
+    with bounded exponential back-off (5 ms doubling to ``max_delay``), or, given
+    ``wake`` (embedded use), until the node applies a slot. Several getters may race
+    for one element: exactly one gets it, the others look again."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delay = FIRST_DELAY
+    while True:
+        if wake is not None:
+            wake.clear()  # before looking: an apply after the look sets it again
+        if await queue.len() > 0:
+            item = await queue.get_nowait()
+            if item is not None:
+                return item
+            delay = FIRST_DELAY  # lost a race: the queue is busy, look again soon
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return None
+        if wake is not None:
+            await wake.wait(min(remaining, max_delay))
+        else:
+            await asyncio.sleep(min(delay, remaining))
+            delay = min(delay * 2, max_delay)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import asyncio
+
+from rabia.objects import local
+from rabia.objects.batteries import AppliedSignal, ReplQueue, blocking_get
+from rabia.runtime import Node, NodeConfig
+from tests.e2e.cluster import free_ports
+from tests.objects.batteries.direct import direct, restored
+
+
+def test_fifo_positions_and_empty() -> None:
+    async def main() -> None:
+        queue, channel = direct(ReplQueue)
+        assert await queue.get_nowait() is None
+        assert [await queue.put(bytes([i])) for i in range(3)] == [0, 1, 2]
+        assert await queue.len() == 3
+        assert await queue.get_nowait() == b"\x00"
+        assert await queue.put(b"\x03") == 3  # positions count taken elements too
+        copy = restored(channel.machine)
+        assert isinstance(copy, ReplQueue)
+        assert (copy.items, copy.taken) == ([b"\x01", b"\x02", b"\x03"], 1)
+        assert [await queue.get_nowait() for _ in range(4)] == [b"\x01", b"\x02", b"\x03", None]
+        assert await queue.len() == 0
+
+    asyncio.run(main())
+
+
+def test_blocking_get_waits_with_back_off_then_takes_once() -> None:
+    async def main() -> None:
+        queue, channel = direct(ReplQueue)
+        assert await blocking_get(queue, 0.05) is None
+        looks = channel.reads
+        assert 2 <= looks <= 10, looks  # backed off: a few looks, not a busy loop
+        assert channel.commands == 0  # nothing taken from an empty queue
+
+        async def later() -> None:
+            await asyncio.sleep(0.05)
+            await queue.put(b"late")
+
+        putter = asyncio.create_task(later())
+        assert await blocking_get(queue, 5.0) == b"late"
+        await putter
+        assert channel.commands == 2  # the put and one get_nowait
+
+    asyncio.run(main())
+
+
+def test_competing_blocking_getters_each_get_a_different_element() -> None:
+    async def main() -> None:
+        queue, _ = direct(ReplQueue)
+        getters = [asyncio.create_task(blocking_get(queue, 5.0)) for _ in range(4)]
+        for i in range(4):
+            await queue.put(b"e%d" % i)
+        got = await asyncio.gather(*getters)
+        assert sorted(g for g in got if g is not None) == [b"e0", b"e1", b"e2", b"e3"]
+
+    asyncio.run(main())
+
+
+def test_embedded_blocking_get_wakes_on_applied_slots() -> None:
+    ports = free_ports(3)
+    members = {i: f"127.0.0.1:{ports[i]}" for i in range(3)}
+
+    async def main() -> None:
+        nodes = [Node(NodeConfig(i, members), ReplQueue()) for i in members]
+        for node in nodes:
+            await node.start()
+        try:
+            for node in nodes:
+                await node.wait_for_quorum(timeout=10)
+            queues = [local(ReplQueue, node) for node in nodes]
+            wake = AppliedSignal(nodes[0])
+            # max_delay far above the test's bound: only the signal can wake it in time
+            getter = asyncio.create_task(blocking_get(queues[0], 10.0, wake=wake, max_delay=60))
+            await asyncio.sleep(0.05)
+            assert not getter.done()
+            await queues[1].put(b"hello")
+            assert await asyncio.wait_for(getter, 5.0) == b"hello"
+            assert await queues[2].len() == 0
+        finally:
+            for node in nodes:
+                await node.stop()
+
+    asyncio.run(main())
