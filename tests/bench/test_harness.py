@@ -39,6 +39,13 @@ def test_rabia_latency_mode() -> None:
     assert all(n.completed > 0 for n in result.per_node)
 
 
+def test_rabia_objects_api_measures_its_cpu_per_write() -> None:
+    result = run_bench(BenchConfig(system="rabia", mode="latency", api="objects", **SHORT))
+    check_result(result.to_json(), 3)
+    assert (result.api, result.errors) == ("objects", 0)
+    assert result.cpu_us_per_op is not None and result.cpu_us_per_op > 0
+
+
 def test_failing_worker_is_reported_and_the_others_stopped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from rabia.bench.config import BenchConfig
@@ -86,3 +87,23 @@ def test_json_form() -> None:
             "leader": True,
         }
     ]
+
+
+def test_cpu_per_operation_sums_every_node_over_every_completed_operation() -> None:
+    config = BenchConfig(nodes=2, mode="latency", api="objects")
+
+    def phases(idle_cpu: float | None) -> list[tuple[int, list[PhaseResult]]]:
+        def cpu(r: PhaseResult, seconds: float | None) -> PhaseResult:
+            return msgspec.structs.replace(r, cpu_s=seconds)
+
+        return [
+            (0, [cpu(report(0, [1] * 20), 0.003), cpu(report(1, []), idle_cpu)]),
+            (1, [cpu(report(0, []), idle_cpu), cpu(report(1, [1] * 20), 0.001)]),
+        ]
+
+    unknown = merge_phases(config, phases(None), "uvloop")
+    assert unknown.cpu_us_per_op is None, "a worker that did not measure: no figure"
+    result = merge_phases(config, phases(0.002), "uvloop")
+    assert result.cpu_us_per_op == pytest.approx((0.003 + 0.002 + 0.002 + 0.001) / 40 * 1e6)
+    assert (result.api, result.to_json()["cpu_us_per_op"]) == ("objects", 200.0)
+    assert merge_phases(BenchConfig(system="pysyncobj"), phases(0.0), "x").api is None

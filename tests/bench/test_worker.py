@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from rabia.bench.worker import LOG_READ, QUERY, CountingMachine, _operation
+import pytest
+
+from rabia.bench.worker import LOG_READ, QUERY, CountingMachine, _operation, bench_machine
+from rabia.objects.batteries import ReplCounter
 from rabia.runtime import Node, NodeConfig
 from rabia.transport.memory import MemoryNetwork, MemoryTransport
 
@@ -35,3 +38,25 @@ def test_each_operation_goes_its_way_through_a_node() -> None:
 
     counts = [int.from_bytes(a, "big") for a in asyncio.run(main())]
     assert counts == [1, 2, 2, 2]
+
+
+def test_the_objects_api_adds_one_through_a_local_proxy_of_the_counter() -> None:
+    async def main() -> list[object]:
+        machine = bench_machine("objects")
+        assert isinstance(machine, ReplCounter)
+        members = {0: "127.0.0.1:7000"}
+        transport = MemoryTransport(MemoryNetwork(), 0, members)
+        node = Node(NodeConfig(0, members), machine, transport=transport)
+        await node.start()
+        try:
+            with pytest.raises(ValueError, match="writes"):
+                _operation(node, "barrier-read", b"v", 5.0, "objects")
+            add = _operation(node, "write", b"v", 5.0, "objects")
+            answers = [await add(), await add()]
+            assert machine.value == 2
+            return answers
+        finally:
+            await node.stop()
+
+    assert asyncio.run(main()) == [1, 2]
+    assert isinstance(bench_machine("raw"), CountingMachine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rabia.bench.protocol import Mode, Op, PeerClient, System
+from rabia.bench.protocol import Api, Mode, Op, PeerClient, System
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +30,5 @@ class BenchConfig:
     """Name shown for this run (default: the system)."""
     op: Op = "write"
     """rabia only: writes, barrier reads or log reads."""
+    api: Api = "raw"
+    """rabia only: write through the raw StateMachine or a replicated object's command."""

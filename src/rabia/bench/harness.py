@@ -124,6 +124,7 @@ async def _spawn(
         data_dir=None if data_root is None else f"{data_root}/node{node_id}",
         durability=config.durability or "always",
         op=config.op,
+        api=config.api,
     )
     # The log lives as long as the worker: _stop() closes it.
     log = tempfile.TemporaryFile(prefix=f"rabia-bench-{node_id}-")  # noqa: SIM115

@@ -23,6 +23,9 @@ PeerClient = Literal["callback", "thread"]
 Op = Literal["write", "barrier-read", "log-read"]
 """What the load does: writes, reads through the read barrier (``Node.read``, ADR 0017)
 or reads through the log (a command the machine answers without changing)."""
+Api = Literal["raw", "objects"]
+"""How rabia's load writes: ``node.submit(bytes)`` to a raw ``StateMachine``, or
+``await counter.add(1)`` on a ``local()`` proxy of a replicated object (``ReplCounter``)."""
 
 
 class WorkerSpec(msgspec.Struct, frozen=True):
@@ -46,6 +49,8 @@ class WorkerSpec(msgspec.Struct, frozen=True):
     """rabia only, with ``data_dir``: always, batch or off."""
     op: Op = "write"
     """rabia only: what the load does."""
+    api: Api = "raw"
+    """rabia only: the raw StateMachine path or a replicated object's command."""
 
 
 class RunCommand(msgspec.Struct, frozen=True, tag="run"):
@@ -88,6 +93,8 @@ class PhaseResult(msgspec.Struct, frozen=True, tag="result"):
     """Counters of the node that advanced during the window (e.g. ``slots_decided``)."""
     loop: str
     leader: bool | None = None
+    cpu_s: float | None = None
+    """CPU seconds this process (every thread) used over the measured window."""
 
 
 Command = RunCommand | ExitCommand

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from pysyncobj import FAIL_REASON, SyncObj, SyncObjConf, replicated  # type: ignore[import-untyped]
@@ -149,9 +150,31 @@ def _wait_ready(obj: _Counter, spec: WorkerSpec, value: bytes) -> None:
     raise TimeoutError(f"pysyncobj node {spec.node_id} not ready in {spec.ready_timeout} s")
 
 
+def _cpu_over(window_start: int, window_end: int) -> Callable[[float], float | None]:
+    """Samples this process's CPU time (every thread) at ``window_start`` and
+    ``window_end`` on a thread of its own, whatever the main thread does meanwhile;
+    returns a function that waits (bounded) for the difference."""
+    samples: list[float] = []
+
+    def sample() -> None:
+        for at in (window_start, window_end):
+            time.sleep(max(0.0, (at - time.perf_counter_ns()) / 1e9))
+            samples.append(time.process_time())
+
+    thread = threading.Thread(target=sample, name="bench-cpu", daemon=True)
+    thread.start()
+
+    def result(timeout: float) -> float | None:
+        thread.join(timeout)
+        return samples[1] - samples[0] if len(samples) == 2 else None
+
+    return result
+
+
 def _run_phase(obj: _Counter, spec: WorkerSpec, value: bytes, cmd: RunCommand) -> PhaseResult:
     load_start, window_start, window_end = window_ns(cmd)
     load = _Load(obj, value, window_start, window_end)
+    cpu = _cpu_over(window_start, window_end)
     time.sleep(max(0.0, (load_start - time.perf_counter_ns()) / 1e9))
     if cmd.concurrency == 1 and spec.peer_client == "thread":
         load.run_blocking()
@@ -172,6 +195,7 @@ def _run_phase(obj: _Counter, spec: WorkerSpec, value: bytes, cmd: RunCommand) -
         stats={},
         loop=_LOOP,
         leader=obj.is_leader(),
+        cpu_s=cpu(spec.submit_timeout),
     )
 
 

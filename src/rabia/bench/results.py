@@ -7,7 +7,7 @@ from typing import Any
 
 from rabia.bench.config import BenchConfig
 from rabia.bench.histogram import Histogram
-from rabia.bench.protocol import Mode, Op, PhaseResult
+from rabia.bench.protocol import Api, Mode, Op, PhaseResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,12 @@ class BenchResult:
     per_node: list[NodeResult] = field(default_factory=list)
     op: Op = "write"
     """What the load did: writes, barrier reads or log reads."""
+    api: Api | None = "raw"
+    """rabia: how it wrote (the raw StateMachine, or a replicated object's command);
+    None for the peer."""
+    cpu_us_per_op: float | None = None
+    """CPU time of every node process over the measured window(s), summed, per
+    operation completed (µs); None when a worker could not measure it."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure."""
@@ -53,6 +59,7 @@ class BenchResult:
             "system": self.system,
             "mode": self.mode,
             "op": self.op,
+            "api": self.api,
             "nodes": self.nodes,
             "concurrency": self.concurrency,
             "duration_s": self.duration_s,
@@ -63,6 +70,7 @@ class BenchResult:
             "p99_ms": round(self.p99_ms, 4),
             "p999_ms": round(self.p999_ms, 4),
             "mean_ms": round(self.mean_ms, 4),
+            "cpu_us_per_op": None if self.cpu_us_per_op is None else round(self.cpu_us_per_op, 2),
             "max_node_p50_ms": round(max((n.p50_ms for n in self.per_node), default=0.0), 4),
             "fast_path_ratio": self.fast_path_ratio,
             "null_ratio": self.null_ratio,
@@ -96,7 +104,8 @@ def merge_phases(
     merged = Histogram()
     completed = errors = slots = fast = null = 0
     has_slot_stats = False
-    measured = 0.0
+    measured = cpu_s = 0.0
+    cpu_known = True
     per_node: list[NodeResult] = []
     by_node: dict[int, list[PhaseResult]] = {}
     for active, results in phases:
@@ -105,6 +114,10 @@ def merge_phases(
             merged.add_pairs(r.hist)
             completed += r.completed
             errors += r.errors
+            if r.cpu_s is None:
+                cpu_known = False
+            else:
+                cpu_s += r.cpu_s
             if "slots_decided" in r.stats:
                 has_slot_stats = True
                 slots += r.stats["slots_decided"]
@@ -147,4 +160,6 @@ def merge_phases(
         loop=loop,
         per_node=per_node,
         op=config.op,
+        api=config.api if config.system == "rabia" else None,
+        cpu_us_per_op=cpu_s / completed * 1e6 if cpu_known and completed else None,
     )

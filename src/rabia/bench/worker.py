@@ -9,6 +9,7 @@ the conversation with the harness.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from rabia.api import StateMachine
 from rabia.bench.histogram import Histogram
 from rabia.bench.protocol import (
+    Api,
     CommandReader,
     ExitCommand,
     PhaseResult,
@@ -32,6 +34,8 @@ from rabia.bench.protocol import (
     emit,
     window_ns,
 )
+from rabia.objects import local
+from rabia.objects.batteries import ReplCounter
 
 if TYPE_CHECKING:
     from rabia.runtime import Node
@@ -66,6 +70,12 @@ class CountingMachine(StateMachine):
 
     def restore(self, data: bytes) -> None:
         self.count = int.from_bytes(data, "big")
+
+
+def bench_machine(api: Api) -> StateMachine:
+    """The replicated state of a rabia worker: the raw ``CountingMachine``, or the
+    ``ReplCounter`` object that the same count written as a replicated object is."""
+    return ReplCounter() if api == "objects" else CountingMachine()
 
 
 def loop_factory(use_uvloop: bool) -> tuple[Callable[[], asyncio.AbstractEventLoop] | None, str]:
@@ -110,7 +120,7 @@ async def _run_phase(
     record = hist.record
     perf_ns = time.perf_counter_ns
     timeout = spec.submit_timeout
-    call = _operation(node, spec.op, value, timeout)
+    call = _operation(node, spec.op, value, timeout, spec.api)
     completed = errors = 0
 
     async def client() -> None:
@@ -136,7 +146,9 @@ async def _run_phase(
     tasks = [asyncio.create_task(client()) for _ in range(cmd.concurrency)]
     await _sleep_until(window_start)
     before = _counters(node.stats())
+    cpu_before = time.process_time()
     await _sleep_until(window_end)
+    cpu_s = time.process_time() - cpu_before
     after = _counters(node.stats())
     if tasks:
         _done, pending = await asyncio.wait(tasks, timeout=timeout + 1.0)
@@ -152,11 +164,20 @@ async def _run_phase(
         hist=hist.to_pairs(),
         stats={k: v - before.get(k, 0) for k, v in after.items()},
         loop=loop_name,
+        cpu_s=cpu_s,
     )
 
 
-def _operation(node: Node, op: str, value: bytes, timeout: float) -> Callable[[], Awaitable[bytes]]:
-    """One operation of the load: a write, a barrier read or a log read."""
+def _operation(
+    node: Node, op: str, value: bytes, timeout: float, api: Api = "raw"
+) -> Callable[[], Awaitable[object]]:
+    """One operation of the load: a write, a barrier read or a log read. With the
+    ``objects`` api a write is ``ReplCounter.add(1)`` through a ``local()`` proxy
+    (encode, submit, decode); its timeout is the node's ``default_timeout``."""
+    if api == "objects":
+        if op != "write":
+            raise ValueError(f"the objects api measures writes, not {op}")
+        return functools.partial(local(ReplCounter, node).add, 1)
     if op == "barrier-read":
         return lambda: node.read(QUERY, timeout=timeout)
     command = LOG_READ if op == "log-read" else value
@@ -165,9 +186,14 @@ def _operation(node: Node, op: str, value: bytes, timeout: float) -> Callable[[]
 
 async def _probe(node: Node, spec: WorkerSpec, value: bytes) -> None:
     deadline = time.monotonic() + spec.ready_timeout
+    wait = min(2.0, spec.ready_timeout)
+    counter = local(ReplCounter, node) if spec.api == "objects" else None
     while True:
         try:
-            await node.submit(value, timeout=min(2.0, spec.ready_timeout))
+            if counter is None:
+                await node.submit(value, timeout=wait)
+            else:
+                await asyncio.wait_for(counter.add(1), wait)
             return
         except Exception:
             if time.monotonic() >= deadline:
@@ -187,8 +213,9 @@ async def _serve_rabia(spec: WorkerSpec, loop_name: str) -> None:
         durability="off"
         if spec.durability == "off"
         else ("batch" if spec.durability == "batch" else "always"),
+        default_timeout=spec.submit_timeout,
     )
-    node = Node(config, CountingMachine())
+    node = Node(config, bench_machine(spec.api))
     value = bench_value(spec.value_size)
     await node.start()
     try:
