@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rabia.bench.tables import millis, rate, ratio, run_table, sweep_table
+import dataclasses
+
+from rabia.bench.tables import comparison_table, millis, rate, ratio, run_table, sweep_table
 from tests.bench.helpers import result
 
 
@@ -45,3 +47,26 @@ def test_run_table_has_a_ratio_row_per_other_system() -> None:
     assert table.rows[1][:2] == ("psync", "12,700")
     assert table.rows[2] == ("rabia / psync", "14.5x", "0.1x", "0.2x", "0.2x", "0.1x", "")
     assert len(run_table([result("rabia", 1, 10, 1, 2)]).rows) == 1
+
+
+def test_comparison_table_has_a_column_per_system_and_per_ratio() -> None:
+    raw = dataclasses.replace(result("rabia (raw)", 50, 40_000, 4, 6), cpu_us_per_op=20.0)
+    objects = dataclasses.replace(result("rabia (objects)", 50, 30_000, 5, 9), cpu_us_per_op=25.0)
+    peer = dataclasses.replace(result("pysyncobj", 50, 1_000, 100, 200), api=None)
+    table = comparison_table([raw, objects, peer], [(1, 0), (0, 2)])
+    assert table.headers == (
+        "metric",
+        "rabia (raw)",
+        "rabia (objects)",
+        "pysyncobj",
+        "rabia (objects) / rabia (raw)",
+        "rabia (raw) / pysyncobj",
+    )
+    rows = {row[0]: row[1:] for row in table.rows}
+    assert rows["throughput (writes/s)"] == ("40,000", "30,000", "1,000", "0.75x", "40.00x")
+    assert rows["p50 (ms)"] == ("4.000", "5.000", "100.000", "1.25x", "0.04x")
+    assert rows["CPU per write, all nodes (µs)"] == ("20.0", "25.0", "-", "1.25x", "-")
+    assert rows["failed writes"] == ("0", "0", "0", "", "")
+    only = comparison_table([result("rabia", 1, 10, 1, 2)])
+    assert only.headers == ("metric", "rabia")
+    assert "CPU per write, all nodes (µs)" not in {row[0] for row in only.rows}

@@ -63,6 +63,44 @@ def test_cli_rabia_vs_pysyncobj_json_and_plot(tmp_path: Path) -> None:
     assert "rabia bench --vs pysyncobj --duration 0.6 --warmup 0.3 --concurrency 20" in texts
 
 
+@needs_pysyncobj
+def test_cli_raw_beside_objects_beside_pysyncobj() -> None:
+    doc = _bench_json("--api", "both", "--vs", "pysyncobj")
+    runs = doc["runs"]
+    assert [(r["system"], r["api"]) for r in runs] == [
+        ("rabia (raw)", "raw"),
+        ("rabia (objects)", "objects"),
+        ("pysyncobj", None),
+    ]
+    for run in runs:
+        check_result(run, 3)
+        assert run["errors"] == 0 and run["cpu_us_per_op"] > 0
+    assert (doc["system"], doc["peer"]["name"]) == ("rabia (raw)", "pysyncobj")
+    assert list(doc["ratios"]) == [
+        "rabia (objects) / rabia (raw)",
+        "rabia (raw) / pysyncobj",
+        "rabia (objects) / pysyncobj",
+    ]
+    raw, objects, _ = runs
+    overhead = doc["ratios"]["rabia (objects) / rabia (raw)"]
+    assert overhead["throughput"] == pytest.approx(
+        objects["throughput_ops"] / raw["throughput_ops"], rel=0.01
+    )
+    assert overhead["p50"] == pytest.approx(objects["p50_ms"] / raw["p50_ms"], rel=0.01)
+    assert overhead["cpu_per_op"] == pytest.approx(
+        objects["cpu_us_per_op"] / raw["cpu_us_per_op"], rel=0.01
+    )
+
+
+def test_cli_objects_overhead_in_latency_mode_table() -> None:
+    short = ["--duration", "0.6", "--warmup", "0.3"]
+    result = CliRunner().invoke(main, ["bench", "--api", "both", "--mode", "latency", *short])
+    assert result.exit_code == 0, result.output
+    assert "rabia (objects) / rabia (raw)" in result.output
+    assert "CPU per write, all nodes (µs)" in result.output
+    assert "p50 at node 2 (ms)" in result.output
+
+
 def test_cli_barrier_reads_beside_log_reads() -> None:
     doc = _bench_json("--reads", "both", "--mode", "latency")
     check_result(doc, 3)
@@ -99,6 +137,9 @@ def test_cli_sweep_plot(tmp_path: Path) -> None:
         (["--plot", "x.png"], ".svg or .html"),
         (["--reads", "both", "--vs", "pysyncobj"], "--reads measures rabia"),
         (["--reads", "barrier", "--sweep", "10,20"], "no --sweep or --plot"),
+        (["--api", "objects", "--system", "pysyncobj"], "--api picks how rabia writes"),
+        (["--api", "both", "--reads", "barrier"], "--api picks how rabia writes"),
+        (["--api", "both", "--vs-durability", "off"], "drop --vs-durability"),
     ],
 )
 def test_cli_rejects_before_running(options: list[str], message: str) -> None:

@@ -99,3 +99,64 @@ def run_table(results: Sequence[BenchResult]) -> Table:
             )
         )
     return Table(headers, tuple(rows))
+
+
+def _fixed(digits: int) -> Callable[[float], str]:
+    return lambda value: f"{value:,.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f} %"
+
+
+def comparison_table(
+    results: Sequence[BenchResult], pairs: Sequence[tuple[int, int]] = ()
+) -> Table:
+    """One column per system and one per ``(a, b)`` in ``pairs`` (``results[a]`` over
+    ``results[b]``); one row per figure: throughput, latency percentiles, the CPU per
+    operation, each node's p50 in latency mode, then the protocol's ratios and counts."""
+    first = results[0]
+    headers = ("metric", *(r.system for r in results))
+    headers += tuple(f"{results[a].system} / {results[b].system}" for a, b in pairs)
+    rows: list[tuple[str, ...]] = []
+
+    def row(name: str, values: Sequence[float | None], fmt: Callable[[float], str]) -> None:
+        cells = ["-" if v is None else fmt(v) for v in values]
+        for a, b in pairs:
+            x, y = values[a], values[b]
+            cells.append(f"{x / y:.2f}x" if x is not None and y else "-")
+        rows.append((name, *cells))
+
+    def text_row(name: str, values: Sequence[str]) -> None:
+        rows.append((name, *values, *("" for _ in pairs)))
+
+    noun = "writes" if first.op == "write" else "reads"
+    row(f"throughput ({noun}/s)", [r.throughput_ops for r in results], _fixed(0))
+    for label, value in RUN_PERCENTILES:
+        row(f"{label} (ms)", [value(r) for r in results], _fixed(3))
+    row("mean (ms)", [r.mean_ms for r in results], _fixed(3))
+    if any(r.cpu_us_per_op is not None for r in results):
+        row(
+            f"CPU per {noun[:-1]}, all nodes (µs)",
+            [r.cpu_us_per_op for r in results],
+            _fixed(1),
+        )
+    if first.mode == "latency":
+        nodes = [{n.node_id: n for n in r.per_node} for r in results]
+        for node in first.per_node:
+            found = [by_id.get(node.node_id) for by_id in nodes]
+            leaders = "".join(
+                f", {r.system} leader"
+                for r, n in zip(results, found, strict=True)
+                if n is not None and n.leader
+            )
+            row(
+                f"p50 at node {node.node_id}{leaders} (ms)",
+                [None if n is None else n.p50_ms for n in found],
+                _fixed(3),
+            )
+    text_row("fast path", [_pct(r.fast_path_ratio) for r in results])
+    text_row("NULL slots", [_pct(r.null_ratio) for r in results])
+    text_row(f"failed {noun}", [str(r.errors) for r in results])
+    text_row("event loop", [r.loop for r in results])
+    return Table(headers, tuple(rows))

@@ -16,60 +16,11 @@ from rich.table import Table
 
 from rabia.bench.harness import BenchConfig, BenchError, run_bench
 from rabia.bench.plotting import PlotUnavailable, caption_now, plot_format, require_matplotlib
-from rabia.bench.protocol import Mode, Op, PeerClient, System
+from rabia.bench.protocol import Api, Mode, Op, PeerClient, System
 from rabia.bench.results import BenchResult
 from rabia.bench.sweep import Sweep, collect, parse_levels, sweep_plan
 from rabia.bench.tables import Table as FigureTable
-from rabia.bench.tables import sweep_table
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f} %"
-
-
-def _table(ours: BenchResult, peer: BenchResult | None) -> Table:
-    title = (
-        f"{ours.mode}, {ours.nodes} nodes, {ours.concurrency} in flight/node, {ours.duration_s:g} s"
-    )
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column(ours.system, justify="right")
-    if peer is not None:
-        table.add_column(peer.system, justify="right")
-        table.add_column(f"{ours.system} / {peer.system}", justify="right")
-
-    def row(name: str, a: float, b: float | None, fmt: str = "{:,.3f}") -> None:
-        cells = [name, fmt.format(a)]
-        if peer is not None and b is not None:
-            cells += [fmt.format(b), f"{a / b:.2f}x" if b else "-"]
-        table.add_row(*cells)
-
-    def text_row(name: str, a: str, b: str | None) -> None:
-        table.add_row(name, a, *(() if peer is None else (b or "-", "")))
-
-    row(
-        f"throughput ({'writes' if ours.op == 'write' else 'reads'}/s)",
-        ours.throughput_ops,
-        peer.throughput_ops if peer else None,
-        "{:,.0f}",
-    )
-    row("p50 (ms)", ours.p50_ms, peer.p50_ms if peer else None)
-    row("p99 (ms)", ours.p99_ms, peer.p99_ms if peer else None)
-    row("p99.9 (ms)", ours.p999_ms, peer.p999_ms if peer else None)
-    row("mean (ms)", ours.mean_ms, peer.mean_ms if peer else None)
-    if ours.mode == "latency":
-        peers = {n.node_id: n for n in peer.per_node} if peer else {}
-        for node in ours.per_node:
-            other = peers.get(node.node_id)
-            leader = f", {peer.system} leader" if peer and other and other.leader else ""
-            label = f"p50 at node {node.node_id}{leader} (ms)"
-            row(label, node.p50_ms, other.p50_ms if other else None)
-    text_row("fast path", _pct(ours.fast_path_ratio), _pct(peer.fast_path_ratio) if peer else None)
-    text_row("NULL slots", _pct(ours.null_ratio), _pct(peer.null_ratio) if peer else None)
-    failed = "failed writes" if ours.op == "write" else "failed reads"
-    text_row(failed, str(ours.errors), str(peer.errors) if peer else None)
-    text_row("event loop", ours.loop, peer.loop if peer else None)
-    return table
+from rabia.bench.tables import comparison_table, sweep_table
 
 
 def _text_table(figures: FigureTable, title: str) -> Table:
@@ -265,6 +216,15 @@ def _plot_file(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     help="Load with reads of the machine's state instead of writes: through the read "
     "barrier (Node.read, ADR 0017), through the log, or both side by side.",
 )
+@click.option(
+    "--api",
+    type=click.Choice(["raw", "objects", "both"]),
+    default="raw",
+    show_default=True,
+    help="How rabia's load writes: node.submit(bytes) to a raw StateMachine, "
+    "ReplCounter.add(1) through a local() replicated-object proxy (encode, submit, "
+    "decode), or both side by side with their ratios (the objects API's overhead).",
+)
 @click.option("--ready-timeout", default=30.0, show_default=True, type=click.FloatRange(min=1))
 @click.option(
     "--json",
@@ -290,6 +250,7 @@ def bench(
     sweep: tuple[int, ...] | None,
     plot: str | None,
     reads: str | None,
+    api: str,
     ready_timeout: float,
     as_json: bool,
 ) -> None:
@@ -305,6 +266,10 @@ def bench(
         raise click.UsageError("--reads measures rabia's reads: drop --vs/--system/--vs-durability")
     if reads is not None and (sweep is not None or plot is not None):
         raise click.UsageError("--reads has no --sweep or --plot (they chart writes)")
+    if api != "raw" and (system != "rabia" or reads is not None):
+        raise click.UsageError("--api picks how rabia writes: drop --system/--reads")
+    if api == "both" and vs_durability is not None:
+        raise click.UsageError("--api both compares two runs already: drop --vs-durability")
     needs_pysyncobj = "pysyncobj" in (system, peer)
     if needs_pysyncobj and importlib.util.find_spec("pysyncobj") is None:
         raise click.UsageError("PySyncObj is not installed: pip install 'rabia[bench]'")
@@ -337,10 +302,16 @@ def bench(
             dataclasses.replace(configs[0], op=op, label=f"rabia ({op.replace('-', ' ')}s)")
             for op in wanted
         ]
+    if api != "raw":
+        configs = _api_configs(configs, api)
     if vs_durability is not None:
         configs.append(
             BenchConfig(
-                system="rabia", durability=vs_durability, label=f"rabia ({vs_durability})", **base
+                system="rabia",
+                durability=vs_durability,
+                label=f"rabia ({vs_durability})",
+                api=configs[0].api,
+                **base,
             )
         )
     err = Console(stderr=True)
@@ -353,8 +324,11 @@ def bench(
         _report_sweep(collect(sweep, results), as_json, plot, _command_line(ctx))
         return
     ours = results[0]
-    theirs = results[1] if len(results) > 1 else None
-    _stdout().print(_table(ours, theirs))
+    theirs = results[-1] if len(results) > 1 else None
+    title = f"{ours.mode}, {ours.nodes} nodes, {ours.concurrency} in flight/node, "
+    title += f"{ours.duration_s:g} s"
+    pairs = _ratio_pairs(results)
+    _stdout().print(_text_table(comparison_table(results, pairs), title))
     if plot is not None:
         from rabia.bench.plots import plot_run
 
@@ -366,6 +340,11 @@ def bench(
             doc["peer"] = {"name": theirs.system, **theirs.to_json()}
             ratio = ours.throughput_ops / theirs.throughput_ops if theirs.throughput_ops else None
             doc["ratio"] = None if ratio is None else round(ratio, 3)
+            doc["runs"] = [r.to_json() for r in results]
+            doc["ratios"] = {
+                f"{results[a].system} / {results[b].system}": _ratios(results[a], results[b])
+                for a, b in pairs
+            }
         click.echo(json.dumps(doc, separators=(",", ":")))
 
 
@@ -398,3 +377,35 @@ def _system(value: str) -> System:
 
 def _peer_client(value: str) -> PeerClient:
     return "thread" if value == "thread" else "callback"
+
+
+def _api_configs(configs: list[BenchConfig], api: str) -> list[BenchConfig]:
+    """rabia's run with the objects API, or (``both``) its raw run then its objects run,
+    each labelled; the peer's run (if any) after them."""
+    rabia, others = configs[0], configs[1:]
+    apis: list[Api] = ["raw", "objects"] if api == "both" else ["objects"]
+    runs = [dataclasses.replace(rabia, api=a, label=f"rabia ({a})") for a in apis]
+    return runs + others
+
+
+def _ratio_pairs(results: Sequence[BenchResult]) -> list[tuple[int, int]]:
+    """The ratios shown: the first run over each other one; with rabia's raw and objects
+    runs, objects over raw first, then each of them over a peer."""
+    apis = [r.api for r in results]
+    if apis[:2] == ["raw", "objects"]:
+        return [(1, 0)] + [(i, j) for j in range(2, len(results)) for i in (0, 1)]
+    return [(0, j) for j in range(1, len(results))]
+
+
+def _ratios(a: BenchResult, b: BenchResult) -> dict[str, float | None]:
+    """``a``'s figures over ``b``'s: throughput, p50, p99 and the CPU per operation."""
+
+    def over(x: float | None, y: float | None) -> float | None:
+        return None if x is None or not y else round(x / y, 3)
+
+    return {
+        "throughput": over(a.throughput_ops, b.throughput_ops),
+        "p50": over(a.p50_ms, b.p50_ms),
+        "p99": over(a.p99_ms, b.p99_ms),
+        "cpu_per_op": over(a.cpu_us_per_op, b.cpu_us_per_op),
+    }
