@@ -6,8 +6,10 @@ from rabia.objects.methods import command, query
 from rabia.objects.replicated import Replicated
 
 
-class ReplCounter(Replicated):
-    """An integer that callers add to; exact under retries (commands apply once)."""
+class ReplCounter(Replicated, rollback=False):
+    """An integer that callers add to; exact under retries (commands apply once). No
+    rollback copy: no command can fail after changing the value (the arguments are
+    validated before it runs)."""
 
     value: int = 0
 
