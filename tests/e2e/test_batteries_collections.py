@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,7 +212,7 @@ def test_the_collection_checks_catch_wrong_histories() -> None:
     check_owned_history(ok, {})
     check_cas_chain([(None, b"1"), (b"1", b"2")], b"2")
     check_set_history([SetOp("x", "add", 0, 1), SetOp("x", "discard", 2, 3)], set(), ["x"])
-    wrong = [
+    wrong: list[Callable[[], None]] = [
         lambda: check_owned_history(ok, {"a": b"1"}),  # the removal is lost
         lambda: check_owned_history([DictOp("a", "pop", (), b"1")], {}),  # popped a ghost
         lambda: check_cas_chain([(None, b"1"), (None, b"2")], b"2"),  # a fork
