@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from rabia.codec import DEFAULT_MAX_FRAME, CodecError, FrameReader
 from rabia.errors import AuthenticationFailed, Rejected, Timeout, Unavailable
+from rabia.runtime.addresses import parse_address
 from rabia.runtime.client_auth import ROLE_CLIENT, ROLE_NODE, new_nonce, proof, proof_problem
 from rabia.runtime.client_protocol import (
     CLIENT_PROTOCOL_VERSION,
@@ -30,7 +31,6 @@ from rabia.runtime.client_protocol import (
     StatusRequest,
     decode_client,
 )
-from rabia.runtime.config import parse_address
 from rabia.runtime.framed import FramedProtocol
 
 log = logging.getLogger("rabia.client")

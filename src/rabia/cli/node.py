@@ -22,8 +22,9 @@ from rabia.kv.machine import KVMachine
 from rabia.kv.reads import DEFAULT_READS
 from rabia.kv.server import RespServer
 from rabia.runtime import unsafe as unsafe_builds
+from rabia.runtime.addresses import parse_address
 from rabia.runtime.clock import clock_from_environ
-from rabia.runtime.config import NodeConfig, parse_address
+from rabia.runtime.config import NodeConfig
 from rabia.runtime.exposure import INSECURE_WARNING, redis_refusal
 from rabia.runtime.loader import load_machine
 from rabia.runtime.node import Node

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rabia.kv.acl.check import denial, noperm
+from rabia.kv.acl.check import noperm
 from rabia.kv.acl.users import DEFAULT, Users
 from rabia.kv.blocked_call import BlockedCall, Cancel, Waits
-from rabia.kv.commands.acl_request import request
+from rabia.kv.commands.acl_request import command_denial
 from rabia.kv.commands.spec import CommandSpec, Session
 from rabia.kv.commands.table import COMMANDS
 from rabia.kv.entries import encode_as_user
@@ -33,9 +33,7 @@ def refusal(conn: Session, users: Users, spec: CommandSpec, args: list[bytes]) -
         return GONE
     if not users.restricted(user):
         return None
-    if spec.subcommand_error(args) is not None:
-        return None
-    refused = denial(user, request(spec, args))
+    refused = command_denial(user, spec, args)
     if refused is None:
         return None
     error = noperm(*refused)

@@ -15,7 +15,7 @@ from typing import Any
 
 import hiredis
 
-from rabia.runtime.config import parse_address
+from rabia.runtime.addresses import parse_address
 
 log = logging.getLogger("rabia.kv.client")
 

@@ -133,17 +133,10 @@ class ConnectionOrder:
     # function compiled by mypyc (ADR 0018) and its environment reference each other, a
     # cycle left to the garbage collector, on every command and read.
 
-    def command(self, pending: Numbered, start: Callable[[], None]) -> None:
-        """A log command whose reply goes to ``pending``: ``start`` submits it, now or
-        once the reads before it are answered; ``command_done`` when it has its outcome."""
-        if self.may_start(pending):
-            start()
-        else:
-            self.hold(pending, start)
-
     def may_start(self, pending: Numbered) -> bool:
-        """Number the log command of ``pending``: True when it may be submitted now (then
-        do so), False when it waits for earlier reads (then ``hold`` it)."""
+        """Number the log command whose reply goes to ``pending``: True when it may be
+        submitted now (then do so), False when it waits for earlier reads (then ``hold``
+        it); ``command_done`` when it has its outcome."""
         number = pending.number = self._next
         self._next = number + 1
         if self._held or self._open_reads:

@@ -8,18 +8,10 @@ from pathlib import Path
 
 from rabia.codec import DEFAULT_MAX_FRAME
 from rabia.runtime import unsafe as unsafe_builds
+from rabia.runtime.addresses import parse_address
 from rabia.runtime.exposure import open_ports, refusal
 from rabia.storage.base import Durability
 from rabia.transport.tls import ServerTls, TlsFiles
-
-
-def parse_address(address: str) -> tuple[str, int]:
-    """Split ``host:port`` (IPv6 as ``[::1]:port``) into a tuple."""
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ValueError(f"address must be host:port, got {address!r}")
-    host = host.strip("[]") or "127.0.0.1"
-    return host, int(port)
 
 
 @dataclass(frozen=True)
@@ -111,13 +103,11 @@ class NodeConfig:
 
     def _open_ports_problem(self) -> str | None:
         """Why a node without a secret may not serve its peer or client port as set."""
-        ports = [("client", self.client_address)]
-        if self.tls is None:  # mutual TLS authenticates peer links, not the client port
-            ports.insert(0, ("peer", self.bind_address or self.members[self.node_id]))
-        exposed = open_ports(ports)
-        tls_would_do = self.tls is None and not any("client" in port for port in exposed)
+        client = open_ports([("client", self.client_address)])
+        peer = [] if self.tls is not None else open_ports([("peer", self.listen_address_text)])
+        tls_would_do = self.tls is None and not client  # TLS authenticates peer links only
         return refusal(
-            exposed,
+            peer + client,
             "no cluster secret is set",
             "Give --secret-file FILE (the same secret on every member; `rabia up` makes one)"
             + (" or mutual TLS (--tls-cert, --tls-key, --tls-ca)" if tls_would_do else ""),
@@ -138,6 +128,11 @@ class NodeConfig:
         """Addresses of the other members."""
         return {m: parse_address(a) for m, a in sorted(self.members.items()) if m != self.node_id}
 
+    @property
+    def listen_address_text(self) -> str:
+        """Where this node accepts peer connections, ``host:port``."""
+        return self.bind_address or self.members[self.node_id]
+
     def listen_address(self) -> tuple[str, int]:
         """Where this node accepts peer connections."""
-        return parse_address(self.bind_address or self.members[self.node_id])
+        return parse_address(self.listen_address_text)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from rabia.runtime.addresses import parse_address
+
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 """Host names taken as loopback without resolving them."""
 
@@ -37,8 +39,7 @@ def open_ports(ports: Iterable[tuple[str, str | None]]) -> list[str]:
     for name, address in ports:
         if address is None:
             continue
-        host = address.rpartition(":")[0].strip("[]")
-        if not is_loopback(host or "127.0.0.1"):  # no host: loopback, as parse_address
+        if not is_loopback(parse_address(address)[0]):
             out.append(f"the {name} port {address}")
     return out
 

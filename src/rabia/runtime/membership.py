@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from rabia.core.messages import BatchId
 from rabia.core.ready import ConfigChanged
 from rabia.errors import Rejected, Timeout
-from rabia.runtime.config import NodeConfig, parse_address
+from rabia.runtime.addresses import parse_address
+from rabia.runtime.config import NodeConfig
 from rabia.transport.base import Transport
 
 log = logging.getLogger("rabia.node")

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rabia.api import StateMachine
 from rabia.errors import Unavailable
+from rabia.runtime.addresses import parse_address
 from rabia.runtime.client_server import ClientServer
 from rabia.runtime.clock import Clock, wall_clock
-from rabia.runtime.config import NodeConfig, parse_address
+from rabia.runtime.config import NodeConfig
 from rabia.runtime.node import Node
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import msgspec
 
 from rabia.kv import resp
-from rabia.kv.acl.check import Denial, denial, noperm
+from rabia.kv.acl.check import Denial, noperm
 from rabia.kv.acl.users import DEFAULT
-from rabia.kv.commands.acl_request import request
+from rabia.kv.commands.acl_request import command_denial
 from rabia.kv.commands.context import MachineContext
 from rabia.kv.commands.spec import Context, Flag
 from rabia.kv.entries import AS_USER, decode_args
@@ -30,9 +30,7 @@ def acl_denial(ctx: Context, args: list[bytes]) -> tuple[Denial, bytes] | None:
         return None
     if spec.flags & Flag.INTERNAL:
         return acl_denial(ctx, args[2:]) if spec.name == b"rabia.bcall" else None
-    if spec.subcommand_error(args) is not None:
-        return None
-    return denial(user, request(spec, args))
+    return command_denial(user, spec, args)
 
 
 def run_entry(ctx: MachineContext, args: list[bytes]) -> bytes:

@@ -11,7 +11,8 @@ read their sources. Finer cases of Redis's key specs are not followed (docs/kv.m
 
 from __future__ import annotations
 
-from rabia.kv.acl.check import Request
+from rabia.kv.acl.check import Denial, Request, denial
+from rabia.kv.acl.user import User
 from rabia.kv.commands.spec import CommandSpec, Flag
 
 _METADATA = frozenset(
@@ -106,3 +107,11 @@ def request(spec: CommandSpec, args: list[bytes]) -> Request:
     elif name == b"psubscribe":
         patterns = args[1:]
     return Request(command, first, keys, channels, patterns)
+
+
+def command_denial(user: User, spec: CommandSpec, args: list[bytes]) -> tuple[Denial, bytes] | None:
+    """Why ``user`` may not run ``args`` (which fit ``spec``'s arity); None if it may, or
+    if its subcommand is unknown (that error comes first, as in Redis)."""
+    if spec.subcommand_error(args) is not None:
+        return None
+    return denial(user, request(spec, args))

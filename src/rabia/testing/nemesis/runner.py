@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rabia.kv.reads import DEFAULT_READS
-from rabia.runtime.config import parse_address
+from rabia.runtime.addresses import parse_address
 from rabia.testing.nemesis.catalog import WORKLOADS
 from rabia.testing.nemesis.checks import Check
 from rabia.testing.nemesis.clients import RequestFailed, RespClient
