@@ -7,6 +7,7 @@ from rabia.objects.batteries import AppliedSignal, ReplQueue, blocking_get
 from rabia.runtime import Node, NodeConfig
 from tests.e2e.cluster import free_ports
 from tests.objects.batteries.direct import direct, restored
+from tests.support import poll_until
 
 
 def test_fifo_positions_and_empty() -> None:
@@ -34,8 +35,8 @@ def test_blocking_get_waits_with_back_off_then_takes_once() -> None:
         assert 2 <= looks <= 10, looks  # backed off: a few looks, not a busy loop
         assert channel.commands == 0  # nothing taken from an empty queue
 
-        async def later() -> None:
-            await asyncio.sleep(0.05)
+        async def later() -> None:  # once the getter found the queue empty again
+            await poll_until(lambda: asyncio.sleep(0, channel.reads), looks.__lt__, timeout=5)
             await queue.put(b"late")
 
         putter = asyncio.create_task(later())
@@ -73,7 +74,12 @@ def test_embedded_blocking_get_wakes_on_applied_slots() -> None:
             wake = AppliedSignal(nodes[0])
             # max_delay far above the test's bound: only the signal can wake it in time
             getter = asyncio.create_task(blocking_get(queues[0], 10.0, wake=wake, max_delay=60))
-            await asyncio.sleep(0.05)
+            released = nodes[0].stats()["reads_released"]
+            await poll_until(  # the getter's first look (a barrier read) found it empty
+                lambda: asyncio.sleep(0, nodes[0].stats()["reads_released"]),
+                released.__lt__,
+                timeout=5,
+            )
             assert not getter.done()
             await queues[1].put(b"hello")
             assert await asyncio.wait_for(getter, 5.0) == b"hello"
