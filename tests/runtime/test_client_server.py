@@ -4,7 +4,9 @@ through the log, reads through the read barrier."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -28,12 +30,20 @@ from rabia.transport.memory import MemoryNetwork
 from tests.runtime.test_node import run_cluster
 
 
+@contextlib.asynccontextmanager
+async def serving(node: Node) -> AsyncIterator[tuple[str, int]]:
+    """``node``'s client port on a free loopback port, closed on exit: (host, port)."""
+    server = ClientServer(node, "127.0.0.1", 0)
+    await server.start()
+    try:
+        yield server.address
+    finally:
+        await server.close()
+
+
 def test_reads_and_commands_share_one_connection() -> None:
     async def body(nodes: list[Node], network: MemoryNetwork) -> None:
-        server = ClientServer(nodes[1], "127.0.0.1", 0)
-        await server.start()
-        host, port = server.address
-        try:
+        async with serving(nodes[1]) as (host, port):
             async with Client([f"{host}:{port}"], timeout=5.0) as client:
                 assert await client.submit(b"a") == b"1"
                 await nodes[0].submit(b"b")  # acknowledged elsewhere before the read
@@ -45,8 +55,6 @@ def test_reads_and_commands_share_one_connection() -> None:
                 with pytest.raises(Rejected, match="NotImplementedError"):
                     await client.read(b"no such query")
             assert nodes[1].stats()["applied_slot"] == nodes[0].stats()["applied_slot"] >= 2
-        finally:
-            await server.close()
 
     run_cluster(body)
 
@@ -70,11 +78,8 @@ def test_an_outsider_cannot_submit_read_ask_or_reconfigure(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def body(nodes: list[Node], network: MemoryNetwork) -> None:
-        server = ClientServer(nodes[1], "127.0.0.1", 0)
-        await server.start()
-        host, port = server.address
-        address = f"{host}:{port}"
-        try:
+        async with serving(nodes[1]) as (host, port):
+            address = f"{host}:{port}"
             async with Client([address], timeout=5.0, secret=SECRET) as client:
                 assert await client.submit(b"a") == b"1"
             with pytest.raises(AuthenticationFailed, match="asks for the cluster secret"):
@@ -98,8 +103,6 @@ def test_an_outsider_cannot_submit_read_ask_or_reconfigure(
                 assert await client.submit(b"b") == b"2"  # nothing of the outsiders applied
                 assert await client.read(b"len") == b"2"
             assert nodes[1].members() == (0, 1, 2)
-        finally:
-            await server.close()
 
     with caplog.at_level(logging.WARNING, logger="rabia.clients"):
         run_cluster(body, secret=SECRET)
@@ -112,10 +115,7 @@ def test_an_outsider_cannot_submit_read_ask_or_reconfigure(
 
 def test_membership_changes_need_a_client_that_proved_the_secret() -> None:
     async def body(nodes: list[Node], network: MemoryNetwork) -> None:
-        server = ClientServer(nodes[0], "127.0.0.1", 0)
-        await server.start()
-        host, port = server.address
-        try:
+        async with serving(nodes[0]) as (host, port):
             async with Client([f"{host}:{port}"], timeout=5.0) as client:
                 assert await client.submit(b"a") == b"1"  # commands: yes (loopback, no secret)
                 with pytest.raises(Rejected, match="membership changes need"):
@@ -124,7 +124,5 @@ def test_membership_changes_need_a_client_that_proved_the_secret() -> None:
                     async with Client([f"{host}:{port}"], secret=SECRET) as wrong_cluster:
                         await wrong_cluster.status()
             assert nodes[0].members() == (0, 1, 2)
-        finally:
-            await server.close()
 
     run_cluster(body)

@@ -3,18 +3,7 @@
 from __future__ import annotations
 
 from rabia.kv.acl.check import Denial, Request, denial, noperm
-from rabia.kv.acl.user import User
-from rabia.kv.commands.acl_categories import catalog
-from rabia.kv.commands.table import COMMANDS
-
-CATALOG = catalog(COMMANDS)
-
-
-def user_with(*rules: str) -> User:
-    user = User(b"u")
-    for rule in rules:
-        user.apply(rule.encode(), CATALOG)
-    return user
+from tests.kv.acl.test_user import user_with
 
 
 def req(command: str, keys: list[tuple[str, bool, bool]] = [], channels: list[str] = []) -> Request:  # noqa: B006
