@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
+
+from rabia.api import StateMachine
+from rabia.runtime import Node, NodeConfig
 
 T = TypeVar("T")
 
@@ -27,3 +31,23 @@ async def poll_until(
         if loop.time() >= deadline:
             raise AssertionError(f"{what} not reached within {timeout}s; last: {result!r}")
         await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def tcp_nodes(machine: Callable[[], StateMachine], n: int = 3) -> AsyncIterator[list[Node]]:
+    """``n`` nodes of ``machine()`` in this process over loopback TCP, each with its
+    quorum (bounded), stopped on exit."""
+    from tests.e2e.cluster import free_ports
+
+    ports = free_ports(n)
+    members = {i: f"127.0.0.1:{ports[i]}" for i in range(n)}
+    nodes = [Node(NodeConfig(i, members), machine()) for i in members]
+    for node in nodes:
+        await node.start()
+    try:
+        for node in nodes:
+            await node.wait_for_quorum(timeout=10)
+        yield nodes
+    finally:
+        for node in nodes:
+            await node.stop()

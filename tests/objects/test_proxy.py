@@ -8,8 +8,8 @@ import pytest
 
 from rabia.objects import BadCall, BadReply, CommandFailed, local, remote
 from rabia.runtime import Node, NodeConfig
-from tests.e2e.cluster import free_ports
 from tests.objects.samples import Ledger, Overdrawn, Unsafe
+from tests.support import tcp_nodes
 
 
 class Direct:
@@ -29,16 +29,8 @@ class Direct:
 
 
 def test_embedded_nodes_share_one_object_and_queries_skip_the_log() -> None:
-    ports = free_ports(3)
-    members = {i: f"127.0.0.1:{ports[i]}" for i in range(3)}
-
     async def main() -> None:
-        nodes = [Node(NodeConfig(i, members), Ledger()) for i in members]
-        for node in nodes:
-            await node.start()
-        try:
-            for node in nodes:
-                await node.wait_for_quorum(timeout=10)
+        async with tcp_nodes(Ledger) as nodes:
             ledgers = [local(Ledger, node) for node in nodes]
             await asyncio.gather(*(ledgers[k % 3].deposit("a", 1) for k in range(30)))
             with pytest.raises(Overdrawn) as caught:
@@ -48,9 +40,6 @@ def test_embedded_nodes_share_one_object_and_queries_skip_the_log() -> None:
                 await ledgers[2].crash("boom")
             assert [await ledger.balance("a") for ledger in ledgers] == [30] * 3
             assert len({node.machine.snapshot() for node in nodes}) == 1
-        finally:
-            for node in nodes:
-                await node.stop()
 
     asyncio.run(main())
 

@@ -4,10 +4,8 @@ import asyncio
 
 from rabia.objects import local
 from rabia.objects.batteries import AppliedSignal, ReplQueue, blocking_get
-from rabia.runtime import Node, NodeConfig
-from tests.e2e.cluster import free_ports
 from tests.objects.batteries.direct import direct, restored
-from tests.support import poll_until
+from tests.support import poll_until, tcp_nodes
 
 
 def test_fifo_positions_and_empty() -> None:
@@ -60,16 +58,8 @@ def test_competing_blocking_getters_each_get_a_different_element() -> None:
 
 
 def test_embedded_blocking_get_wakes_on_applied_slots() -> None:
-    ports = free_ports(3)
-    members = {i: f"127.0.0.1:{ports[i]}" for i in range(3)}
-
     async def main() -> None:
-        nodes = [Node(NodeConfig(i, members), ReplQueue()) for i in members]
-        for node in nodes:
-            await node.start()
-        try:
-            for node in nodes:
-                await node.wait_for_quorum(timeout=10)
+        async with tcp_nodes(ReplQueue) as nodes:
             queues = [local(ReplQueue, node) for node in nodes]
             wake = AppliedSignal(nodes[0])
             # max_delay far above the test's bound: only the signal can wake it in time
@@ -84,8 +74,5 @@ def test_embedded_blocking_get_wakes_on_applied_slots() -> None:
             await queues[1].put(b"hello")
             assert await asyncio.wait_for(getter, 5.0) == b"hello"
             assert await queues[2].len() == 0
-        finally:
-            for node in nodes:
-                await node.stop()
 
     asyncio.run(main())
