@@ -1,41 +1,23 @@
-"""Driving methods synchronously, and the log's context."""
+"""The log's context of a command, and the refusal of a method that suspends."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 
-import pytest
-
-from rabia.objects.context import LogContext, run_sync
-from rabia.objects.errors import NotDeterministic
-
-
-async def _returns(value: int) -> int:
-    return value
+from rabia.objects.context import LogContext, suspended
 
 
 async def _suspends() -> None:
     await asyncio.sleep(0)
 
 
-def test_a_coroutine_that_never_suspends_is_driven_to_its_value() -> None:
-    assert run_sync(_returns(7), "f") == 7
-
-
-def test_a_coroutine_that_suspends_is_refused_and_closed() -> None:
+def test_a_coroutine_that_suspended_is_closed_and_named() -> None:
     coro = _suspends()
-    with pytest.raises(NotDeterministic, match="f suspended"):
-        run_sync(coro, "f")
+    coro.send(None)
+    error = suspended(coro, "f")
+    assert str(error).startswith("f suspended")
     assert inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED  # no "never awaited"
-
-
-def test_exceptions_of_the_method_propagate() -> None:
-    async def boom() -> None:
-        raise KeyError("k")
-
-    with pytest.raises(KeyError):
-        run_sync(boom(), "boom")
 
 
 def test_the_random_source_depends_on_time_and_call_only() -> None:

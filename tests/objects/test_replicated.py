@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from rabia.objects.methods import Failure
-from rabia.objects.replicated import BAD_CALL, schema_of
+from rabia.objects.replicated import schema_of
+from rabia.objects.replies import BAD_CALL, Failure
 from tests.objects.samples import Ledger, Unsafe
 
 

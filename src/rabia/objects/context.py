@@ -1,4 +1,4 @@
-"""Running a method's coroutine synchronously, and the log's context of a command."""
+"""The log's context of a command, and the refusal of a method that suspends."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from typing import Any
 from rabia.objects.errors import NotDeterministic
 
 
-def run_sync(coro: Coroutine[Any, Any, Any], name: str) -> Any:
-    """Drive ``coro`` to completion without an event loop; it must never suspend."""
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return stop.value
+def suspended(coro: Coroutine[Any, Any, Any], name: str) -> NotDeterministic:
+    """Close ``coro``, which suspended; the error that says why that is refused."""
     coro.close()
-    raise NotDeterministic(
+    return NotDeterministic(
         f"{name} suspended: replicated methods are async def only for typing and must "
         "never await anything that waits (I/O, sleep, locks)"
     )

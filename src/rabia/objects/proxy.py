@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
-from rabia.objects.errors import BadCall, BadReply, CommandFailed
-from rabia.objects.methods import Failure, Kind, Method
-from rabia.objects.replicated import BAD_CALL, Replicated, schema_of
+from rabia.objects.calls import Method, unwrap
+from rabia.objects.methods import Kind
+from rabia.objects.replicated import Replicated, schema_of
 from rabia.objects.schema import Schema
 
 T = TypeVar("T", bound=Replicated)
@@ -62,30 +62,19 @@ class _Proxy:
 def _caller(
     method: Method, send: Callable[[bytes], Coroutine[Any, Any, bytes]], schema: Schema
 ) -> Callable[..., Coroutine[Any, Any, Any]]:
+    errors, decode = schema.errors, method.decode_reply
+    ok: Any = method.ok
+
     async def call(*args: Any, **kwargs: Any) -> Any:
         reply = await send(method.encode_call(args, kwargs))
-        return unwrap(method, reply, schema)
+        decoded: Any
+        try:
+            decoded = decode(reply)
+        except Exception:
+            decoded = None
+        if type(decoded) is ok:
+            return decoded.value
+        return unwrap(method, reply, errors)  # raises: a failure, or a reply of no use
 
     call.__name__ = call.__qualname__ = method.name
     return call
-
-
-def unwrap(method: Method, reply: bytes, schema: Schema) -> Any:
-    """The value of ``reply``, or its failure raised as the right exception."""
-    try:
-        decoded = method.decode_reply(reply)
-    except Exception as exc:
-        raise BadReply(f"{method.name}: reply does not fit its return type: {exc}") from None
-    if not isinstance(decoded, Failure):
-        return decoded.value
-    if decoded.type_name == BAD_CALL:
-        raise BadCall(f"{method.name}: {decoded.message}")
-    declared = schema.errors.get(decoded.type_name)
-    if declared is not None:
-        try:
-            error = declared(*decoded.args)
-        except Exception:
-            error = None
-        if error is not None:
-            raise error
-    raise CommandFailed(method.name, decoded.type_name, decoded.message)

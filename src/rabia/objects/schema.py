@@ -1,4 +1,5 @@
-"""Everything a replicated class needs at run time, built once per class on first use."""
+"""Everything a replicated class needs at run time, built once per class on first use
+(compiled, ADR 0018)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Any, Union
 
 import msgspec
 
-from rabia.objects.methods import Kind, Method, options_of
+from rabia.objects.calls import Method
+from rabia.objects.methods import Kind, options_of
 from rabia.objects.state import DeclaredState
 
 
@@ -14,7 +16,11 @@ class Schema:
     """The methods, the call decoders, the declared state and errors of one class."""
 
     def __init__(
-        self, cls: type, base_hints: set[str], rollback: bool, errors: tuple[type, ...]
+        self,
+        cls: type,
+        base_hints: set[str],
+        rollback: bool,
+        errors: tuple[type[Exception], ...],
     ) -> None:
         self.name = cls.__name__
         self.methods: dict[str, Method] = {}
@@ -25,11 +31,11 @@ class Schema:
                 if method.rollback is None:
                     method.rollback = rollback
                 self.methods[name] = method
-        self.by_type = {m.arguments: m for m in self.methods.values()}
+        self.by_type: dict[type, Method] = {m.arguments: m for m in self.methods.values()}
         self.commands = _decoder([m for m in self.methods.values() if m.kind is Kind.COMMAND])
         self.queries = _decoder([m for m in self.methods.values() if m.kind is Kind.QUERY])
         self.state = DeclaredState(cls, base_hints)
-        self.errors = {error.__name__: error for error in errors}
+        self.errors: dict[str, type[Exception]] = {e.__name__: e for e in errors}
 
 
 def _decoder(methods: list[Method]) -> msgspec.msgpack.Decoder[Any] | None:

@@ -1,0 +1,60 @@
+"""A replica's side of a call: the reply's wire form, errors, the log's context."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from rabia.objects import Replicated, command, query
+from rabia.objects.dispatch import answer_query, apply_command
+from rabia.objects.replicated import schema_of
+from rabia.objects.replies import BAD_CALL, Ok
+from tests.objects.samples import Ledger
+
+
+class Echo(Replicated):
+    @command
+    async def echo(self, value: object) -> object:
+        return value
+
+    @command
+    async def draw_twice(self) -> list[int]:
+        return [self.random().randrange(1 << 30), self.random().randrange(1 << 30)]
+
+
+class OnlyQueries(Replicated):
+    @query
+    async def nothing(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("value", [5, "five", None, [1, 2], {"a": b"b"}, 2.5])
+def test_a_result_is_encoded_as_ok(value: object) -> None:
+    echo = Echo()
+    call = schema_of(Echo).methods["echo"].encode_call((value,), {})
+    assert apply_command(echo, schema_of(Echo), call, 0) == msgspec.msgpack.encode(Ok(value))
+
+
+def test_one_command_draws_from_one_stream() -> None:
+    schema = schema_of(Echo)
+    call = schema.methods["draw_twice"].encode_call((), {})
+    first, second = msgspec.msgpack.decode(apply_command(Echo(), schema, call, 7))[1]
+    assert first != second  # the second draw continues the first one's stream
+    again = msgspec.msgpack.decode(apply_command(Echo(), schema, call, 7))[1]
+    assert again == [first, second]  # same log time and call: same draws on every replica
+
+
+def test_a_class_without_commands_or_queries_answers_a_bad_call() -> None:
+    only = OnlyQueries()
+    failure = msgspec.msgpack.decode(apply_command(only, schema_of(OnlyQueries), b"\x90", 0))
+    assert failure[:2] == [1, BAD_CALL] and "no commands" in failure[2]
+    ledger = Ledger()
+    failure = msgspec.msgpack.decode(answer_query(ledger, schema_of(Ledger), b"\x90"))
+    assert failure[:2] == [1, BAD_CALL]
+
+
+def test_the_log_context_is_gone_after_the_command() -> None:
+    ledger = Ledger()
+    call = schema_of(Ledger).methods["deposit"].encode_call(("a", 1), {})
+    apply_command(ledger, schema_of(Ledger), call, 3)
+    assert ledger._rabia_log is None
