@@ -101,6 +101,21 @@ def test_cli_objects_overhead_in_latency_mode_table() -> None:
     assert "p50 at node 2 (ms)" in result.output
 
 
+def test_cli_rounds_report_medians_and_each_rounds_ratios() -> None:
+    short = ["--duration", "0.4", "--warmup", "0.2", "--concurrency", "20", "--rounds", "3"]
+    result = CliRunner().invoke(main, ["bench", "--api", "both", *short, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output.strip().splitlines()[-1])
+    raw_rounds, object_rounds = doc["rounds"]
+    assert [r["api"] for r in raw_rounds] == ["raw"] * 3
+    assert [r["api"] for r in object_rounds] == ["objects"] * 3
+    rates = sorted(r["throughput_ops"] for r in raw_rounds)
+    assert doc["throughput_ops"] == pytest.approx(rates[1], rel=0.001)
+    assert doc["completed"] == sum(r["completed"] for r in raw_rounds)
+    assert "median of 3 rounds" in result.output
+    assert result.output.count("rabia (objects) / rabia (raw): throughput") == 1
+
+
 def test_cli_barrier_reads_beside_log_reads() -> None:
     doc = _bench_json("--reads", "both", "--mode", "latency")
     check_result(doc, 3)
@@ -140,6 +155,7 @@ def test_cli_sweep_plot(tmp_path: Path) -> None:
         (["--api", "objects", "--system", "pysyncobj"], "--api picks how rabia writes"),
         (["--api", "both", "--reads", "barrier"], "--api picks how rabia writes"),
         (["--api", "both", "--vs-durability", "off"], "drop --vs-durability"),
+        (["--rounds", "2", "--sweep", "10,20"], "drop --sweep"),
     ],
 )
 def test_cli_rejects_before_running(options: list[str], message: str) -> None:

@@ -203,6 +203,7 @@ async def _probe(node: Node, spec: WorkerSpec, value: bytes) -> None:
 
 async def _serve_rabia(spec: WorkerSpec, loop_name: str) -> None:
     from rabia.runtime import Node, NodeConfig
+    from rabia.runtime.process import tune_collector
 
     commands = CommandReader()
     config = NodeConfig(
@@ -220,6 +221,7 @@ async def _serve_rabia(spec: WorkerSpec, loop_name: str) -> None:
     await node.start()
     try:
         await _probe(node, spec, value)
+        tune_collector()  # as a `rabia node` process does
         emit(Ready(node_id=spec.node_id, pid=os.getpid(), loop=loop_name))
         while True:
             cmd = await asyncio.to_thread(commands.get)

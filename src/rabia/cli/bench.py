@@ -18,6 +18,7 @@ from rabia.bench.harness import BenchConfig, BenchError, run_bench
 from rabia.bench.plotting import PlotUnavailable, caption_now, plot_format, require_matplotlib
 from rabia.bench.protocol import Api, Mode, Op, PeerClient, System
 from rabia.bench.results import BenchResult
+from rabia.bench.rounds import by_run, interleaved, median_result, paired_ratios
 from rabia.bench.sweep import Sweep, collect, parse_levels, sweep_plan
 from rabia.bench.tables import Table as FigureTable
 from rabia.bench.tables import comparison_table, sweep_table
@@ -225,6 +226,14 @@ def _plot_file(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     "ReplCounter.add(1) through a local() replicated-object proxy (encode, submit, "
     "decode), or both side by side with their ratios (the objects API's overhead).",
 )
+@click.option(
+    "--rounds",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Run every system this many times, interleaved, and report each figure's median "
+    "(and each round's ratios): these machines drift from one minute to the next.",
+)
 @click.option("--ready-timeout", default=30.0, show_default=True, type=click.FloatRange(min=1))
 @click.option(
     "--json",
@@ -251,6 +260,7 @@ def bench(
     plot: str | None,
     reads: str | None,
     api: str,
+    rounds: int,
     ready_timeout: float,
     as_json: bool,
 ) -> None:
@@ -268,6 +278,8 @@ def bench(
         raise click.UsageError("--reads has no --sweep or --plot (they chart writes)")
     if api != "raw" and (system != "rabia" or reads is not None):
         raise click.UsageError("--api picks how rabia writes: drop --system/--reads")
+    if rounds > 1 and sweep is not None:
+        raise click.UsageError("--rounds repeats one run per system: drop --sweep")
     if api == "both" and vs_durability is not None:
         raise click.UsageError("--api both compares two runs already: drop --vs-durability")
     needs_pysyncobj = "pysyncobj" in (system, peer)
@@ -317,9 +329,11 @@ def bench(
     err = Console(stderr=True)
     plan = configs if sweep is None else sweep_plan(configs, sweep)
     try:
-        results = _run_with_progress(plan, err, sweeping=sweep is not None)
+        results = _run_with_progress(interleaved(plan, rounds), err, sweeping=sweep is not None)
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
+    grouped = by_run(results, len(plan))
+    results = [median_result(runs) for runs in grouped]
     if sweep is not None:
         _report_sweep(collect(sweep, results), as_json, plot, _command_line(ctx))
         return
@@ -327,8 +341,12 @@ def bench(
     theirs = results[-1] if len(results) > 1 else None
     title = f"{ours.mode}, {ours.nodes} nodes, {ours.concurrency} in flight/node, "
     title += f"{ours.duration_s:g} s"
+    if rounds > 1:
+        title += f", median of {rounds} rounds"
     pairs = _ratio_pairs(results)
     _stdout().print(_text_table(comparison_table(results, pairs), title))
+    if rounds > 1:
+        _stdout().print(_round_ratios(grouped, pairs))
     if plot is not None:
         from rabia.bench.plots import plot_run
 
@@ -345,6 +363,8 @@ def bench(
                 f"{results[a].system} / {results[b].system}": _ratios(results[a], results[b])
                 for a, b in pairs
             }
+        if rounds > 1:
+            doc["rounds"] = [[r.to_json() for r in runs] for runs in grouped]
         click.echo(json.dumps(doc, separators=(",", ":")))
 
 
@@ -377,6 +397,23 @@ def _system(value: str) -> System:
 
 def _peer_client(value: str) -> PeerClient:
     return "thread" if value == "thread" else "callback"
+
+
+def _round_ratios(
+    grouped: Sequence[Sequence[BenchResult]], pairs: Sequence[tuple[int, int]]
+) -> str:
+    """Each pair's throughput and CPU-per-operation ratios, round by round."""
+
+    def cells(values: Sequence[float | None]) -> str:
+        return " ".join("-" if v is None else f"{v:.2f}x" for v in values)
+
+    lines = ["per round:"]
+    for a, b in pairs:
+        name = f"{grouped[a][0].system} / {grouped[b][0].system}"
+        lines.append(f"  {name}: throughput {cells(paired_ratios(grouped, a, b))}")
+        cpu = paired_ratios(grouped, a, b, "cpu_us_per_op")
+        lines.append(f"  {name}: CPU per operation {cells(cpu)}")
+    return "\n".join(lines)
 
 
 def _api_configs(configs: list[BenchConfig], api: str) -> list[BenchConfig]:

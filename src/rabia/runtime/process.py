@@ -45,6 +45,15 @@ thousands of young objects alive per batch in flight (each command's request, re
 arguments): a young collection every 700 allocations walked them again and again."""
 
 
+def tune_collector() -> None:
+    """Set a node process's collector up once it has started: what exists by then
+    (modules, the command table, the recovered state) lives as long as the process, so
+    full passes need not walk it again (frozen), and young passes run every
+    ``GC_THRESHOLDS[0]`` allocations."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def event_loop_name() -> str:
     """``uvloop`` when it is installed (and will be used), else ``asyncio``.
 
@@ -113,10 +122,7 @@ async def serve(
             await node.wait_for_quorum(timeout=quorum_wait)
         except Unavailable:
             log.warning("no quorum of peers reachable yet; serving anyway")
-        # What exists now (modules, the command table, the recovered state) lives as long
-        # as the process: the collector's full passes need not walk it again.
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        tune_collector()
         if on_ready is not None:
             on_ready(node)
         while node.running and not stop.is_set():
