@@ -7,8 +7,9 @@ The work is a bank transfer between two of ``--accounts`` accounts. Raw paths: a
 hand-written StateMachine taking a msgspec MessagePack tuple (the fastest honest raw
 path) and one taking JSON (the old examples/banking.py style). Object paths: a
 ``Replicated`` bank with rollback (the state is encoded before every command, so its
-cost grows with the state) and the same with ``rollback=False``. Prints the best of
-``--repeat`` runs (process CPU time), the ratios to the raw msgpack path and one JSON line.
+cost grows with the state), the same with ``rollback=False``, and that one written as
+``async def``. Prints the best of ``--repeat`` runs (process CPU time), the ratios to the
+raw msgpack path and one JSON line.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Bank(Replicated):
     accounts: dict[str, int] = msgspec.field(default_factory=dict)
 
     @command
-    async def transfer(self, source: str, target: str, amount: int) -> int:
+    def transfer(self, source: str, target: str, amount: int) -> int:
         self.accounts[source] -= amount
         self.accounts[target] += amount
         return self.accounts[source]
@@ -66,6 +67,18 @@ class Bank(Replicated):
 
 class UnsafeBank(Bank, rollback=False):
     pass
+
+
+class AsyncBank(Replicated, rollback=False):
+    """``UnsafeBank`` with its command written as ``async def``."""
+
+    accounts: dict[str, int] = msgspec.field(default_factory=dict)
+
+    @command
+    async def transfer(self, source: str, target: str, amount: int) -> int:
+        self.accounts[source] -= amount
+        self.accounts[target] += amount
+        return self.accounts[source]
 
 
 def best_us(call: Callable[[int], object], calls: int, repeat: int) -> float:
@@ -106,6 +119,7 @@ def paths(accounts: int) -> dict[str, Callable[[int], object]]:
         "raw json": json_call,
         "object, rollback": object_call(Bank()),
         "object, no rollback": object_call(UnsafeBank()),
+        "object, async def": object_call(AsyncBank()),
     }
 
 

@@ -52,7 +52,7 @@ class Bank(Replicated, errors=(NoSuchAccount, AccountExists, InsufficientFunds))
     accounts: dict[str, int] = msgspec.field(default_factory=dict)
 
     @command
-    async def open(self, account: str, amount: Amount) -> int:
+    def open(self, account: str, amount: Amount) -> int:
         """Open ``account`` with ``amount``; returns its balance."""
         if account in self.accounts:
             raise AccountExists(account)
@@ -60,7 +60,7 @@ class Bank(Replicated, errors=(NoSuchAccount, AccountExists, InsufficientFunds))
         return amount
 
     @command
-    async def transfer(self, source: str, target: str, amount: Amount) -> None:
+    def transfer(self, source: str, target: str, amount: Amount) -> None:
         """Move ``amount`` from ``source`` to ``target``."""
         if source not in self.accounts or target not in self.accounts:
             raise NoSuchAccount(source if source not in self.accounts else target)
@@ -70,13 +70,13 @@ class Bank(Replicated, errors=(NoSuchAccount, AccountExists, InsufficientFunds))
         self.accounts[target] += amount
 
     @query
-    async def balance(self, account: str) -> int:
+    def balance(self, account: str) -> int:
         if account not in self.accounts:
             raise NoSuchAccount(account)
         return self.accounts[account]
 
     @query
-    async def total(self) -> Total:
+    def total(self) -> Total:
         return Total(sum(self.accounts.values()), len(self.accounts))
 
 

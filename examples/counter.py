@@ -28,17 +28,17 @@ class Counter(Replicated):
     value: int = 0
 
     @command
-    async def incr(self, by: int = 1) -> int:
+    def incr(self, by: int = 1) -> int:
         self.value += by
         return self.value
 
     @command
-    async def decr(self, by: int = 1) -> int:
+    def decr(self, by: int = 1) -> int:
         self.value -= by
         return self.value
 
     @query
-    async def get(self) -> int:
+    def get(self) -> int:
         return self.value
 
 

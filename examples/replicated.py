@@ -23,19 +23,19 @@ class Bank(Replicated, errors=(Overdrawn,)):
     accounts: dict[str, int] = {}  # the declared state: snapshots come from it
 
     @command
-    async def deposit(self, account: str, amount: int) -> int:
+    def deposit(self, account: str, amount: int) -> int:
         self.accounts[account] = self.accounts.get(account, 0) + amount
         return self.accounts[account]
 
     @command
-    async def transfer(self, source: str, target: str, amount: int) -> None:
+    def transfer(self, source: str, target: str, amount: int) -> None:
         if self.accounts.get(source, 0) < amount:
             raise Overdrawn(source)
         self.accounts[source] -= amount
         self.accounts[target] = self.accounts.get(target, 0) + amount
 
     @query  # answered through the read barrier: linearizable, never in the log
-    async def balance(self, account: str) -> int:
+    def balance(self, account: str) -> int:
         return self.accounts.get(account, 0)
 
 

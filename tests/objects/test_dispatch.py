@@ -22,6 +22,32 @@ class Echo(Replicated):
         return [self.random().randrange(1 << 30), self.random().randrange(1 << 30)]
 
 
+class Plain(Replicated):
+    """The same methods written as plain ``def``."""
+
+    total: int = 0
+
+    @command
+    def add(self, n: int, *, note: str = "") -> int:
+        self.total += n
+        if note == "fail":
+            raise ValueError("refused")
+        return self.total
+
+    @command
+    def stamp(self) -> int:
+        return self.log_time()
+
+    @command
+    async def twice(self, n: int) -> int:
+        await self.add(n)  # a plain command is awaitable from another method
+        return await self.add(n)
+
+    @query
+    def read(self) -> int:
+        return self.total
+
+
 class OnlyQueries(Replicated):
     @query
     async def nothing(self) -> None:
@@ -58,3 +84,23 @@ def test_the_log_context_is_gone_after_the_command() -> None:
     call = schema_of(Ledger).methods["deposit"].encode_call(("a", 1), {})
     apply_command(ledger, schema_of(Ledger), call, 3)
     assert ledger._rabia_log is None
+
+
+def test_plain_def_methods_apply_like_async_ones() -> None:
+    plain, schema = Plain(), schema_of(Plain)
+    add, query = schema.methods["add"], schema.methods["read"]
+    assert add.synchronous and not schema.methods["twice"].synchronous
+
+    def call(name: str, *args: object, **kwargs: object) -> object:
+        payload = schema.methods[name].encode_call(args, kwargs)
+        return msgspec.msgpack.decode(apply_command(plain, schema, payload, 42))
+
+    assert call("add", 2) == [0, 2]
+    assert call("add", 3, note="x") == [0, 5]
+    assert call("add", 4, note="fail")[:2] == [1, "ValueError"]
+    assert plain.total == 5  # rolled back
+    assert call("twice", 1) == [0, 7]
+    assert call("stamp") == [0, 42]
+    answer = answer_query(plain, schema, query.encode_call((), {}))
+    assert msgspec.msgpack.decode(answer) == [0, 7]
+    assert add.encode_call((1,), {}) == msgspec.msgpack.encode(["add", 1, ""])

@@ -4,7 +4,7 @@
         value: int = 0
 
         @command
-        async def incr(self, by: int = 1) -> int:
+        def incr(self, by: int = 1) -> int:
             self.value += by
             return self.value
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -18,9 +18,6 @@ from rabia.objects.replies import BAD_CALL, Failure
 _encode = msgspec.msgpack.Encoder().encode
 _astuple = msgspec.structs.astuple
 _ARG_PATH = re.compile(r"`\$\[(\d+)\]")
-_PLAIN = (int, str, bytes, float, bool)
-"""Annotations whose exact instances always validate: a call of only such arguments is
-encoded without decoding it again to check it (ints out of range fail to encode)."""
 
 
 class Method:
@@ -28,6 +25,9 @@ class Method:
 
     def __init__(self, name: str, function: Callable[..., Any], options: Options) -> None:
         self.name = name
+        self.synchronous = options.plain is not None
+        """A plain ``def``: called directly, its value is the result (no coroutine)."""
+        function = options.plain or function
         self.function = function
         self.kind: Kind = options.kind
         self.rollback: bool | None = options.rollback
@@ -47,12 +47,6 @@ class Method:
         self.params: list[str] = [p.name for p in params]
         self.positional: int = sum(p.kind != p.KEYWORD_ONLY for p in params)
         self.all_positional = self.positional == len(self.params)
-        annotations = [hints[p] for p in self.params]
-        self.plain: tuple[Any, ...] | None = (
-            tuple(annotations)
-            if self.all_positional and all(a in _PLAIN for a in annotations)
-            else None
-        )
         self.arguments: type[msgspec.Struct] = msgspec.defstruct(
             name, fields, array_like=True, tag=name, kw_only=False, gc=False
         )  # gc=False: decoded from bytes, then taken apart (no cycle can pass through it)
@@ -76,11 +70,6 @@ class Method:
                 raise BadCall(f"{self.name}: {exc}") from None
             bound.apply_defaults()
             args = tuple(bound.arguments.values())[1:]
-        elif tuple(map(type, args)) == self.plain:
-            try:
-                return _encode((self.name, *args))
-            except OverflowError as exc:
-                raise BadCall(f"{self.name}: {exc}") from exc
         try:
             payload = _encode((self.name, *args))
             self._call_decoder.decode(payload)
@@ -98,14 +87,15 @@ class Method:
         start, end = match.span()
         return f"{message[:start]}argument `{self.params[index]}{message[end:]}"
 
-    def call(self, target: object, arguments: msgspec.Struct) -> Coroutine[Any, Any, Any]:
-        """The method called on ``target`` with decoded ``arguments`` (not yet driven)."""
+    def call(self, target: object, arguments: msgspec.Struct) -> Any:
+        """The method called on ``target`` with decoded ``arguments``: its value, or for
+        an ``async def`` its coroutine (not yet driven)."""
         if self.all_positional:
-            return self.function(target, *_astuple(arguments))  # type: ignore[no-any-return]
+            return self.function(target, *_astuple(arguments))
         values = _astuple(arguments)
         names = self.params[self.positional :]
         keywords = dict(zip(names, values[self.positional :], strict=True))
-        return self.function(target, *values[: self.positional], **keywords)  # type: ignore[no-any-return]
+        return self.function(target, *values[: self.positional], **keywords)
 
 
 def unwrap(method: Method, reply: bytes, errors: dict[str, type[Exception]]) -> Any:

@@ -14,8 +14,8 @@ def suspended(coro: Coroutine[Any, Any, Any], name: str) -> NotDeterministic:
     """Close ``coro``, which suspended; the error that says why that is refused."""
     coro.close()
     return NotDeterministic(
-        f"{name} suspended: replicated methods are async def only for typing and must "
-        "never await anything that waits (I/O, sleep, locks)"
+        f"{name} suspended: a replicated async def must never await anything that "
+        "waits (I/O, sleep, locks)"
     )
 
 

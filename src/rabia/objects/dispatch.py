@@ -1,8 +1,9 @@
 """A replica's side of a call: decode it, run the method on the object, encode the reply.
 
 The path of every command on every replica, kept lean: no per-call object beyond the
-decoded arguments, the coroutine and the log's ``(time, call)`` (``Replicated`` makes a
-``LogContext`` of it only when the method asks for the log's time or randomness)."""
+decoded arguments, the method's frame (and coroutine, for an ``async def``) and the
+log's ``(time, call)`` (``Replicated`` makes a ``LogContext`` of it only when the method
+asks for the log's time or randomness)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from rabia.objects.calls import Method
 from rabia.objects.context import suspended
 from rabia.objects.replies import BAD_CALL, encode_failure
 from rabia.objects.schema import Schema
@@ -33,15 +35,7 @@ def apply_command(target: Any, schema: Schema, command: bytes, log_time: int) ->
     saved = schema.state.encode(target) if method.rollback else None
     target._rabia_log = (log_time, command)
     try:
-        if method.all_positional:  # the common case, without a call in between
-            coro = method.function(target, *_astuple(arguments))
-        else:
-            coro = method.call(target, arguments)
-        try:
-            coro.send(None)
-        except StopIteration as stop:
-            return _encode((0, stop.value))  # Ok(value)
-        raise suspended(coro, method.name)
+        return _encode((0, _run(method, target, arguments)))  # Ok(value)
     except Exception as exc:
         if saved is not None:
             schema.state.load(target, saved)
@@ -59,13 +53,22 @@ def answer_query(target: Any, schema: Schema, query: bytes) -> bytes:
         arguments = decoder.decode(query)
     except _UNDECODABLE as exc:
         return encode_failure(ValueError(f"undecodable call: {exc}"), BAD_CALL)
-    method = schema.by_type[type(arguments)]
     try:
-        coro = method.call(target, arguments)
-        try:
-            coro.send(None)
-        except StopIteration as stop:
-            return _encode((0, stop.value))
-        raise suspended(coro, method.name)
+        return _encode((0, _run(schema.by_type[type(arguments)], target, arguments)))
     except Exception as exc:
         return encode_failure(exc)
+
+
+def _run(method: Method, target: Any, arguments: msgspec.Struct) -> Any:
+    """The method's value for ``arguments``; what it raises propagates."""
+    if method.all_positional:  # the common case, without a call in between
+        out = method.function(target, *_astuple(arguments))
+    else:
+        out = method.call(target, arguments)
+    if method.synchronous:
+        return out
+    try:
+        out.send(None)
+    except StopIteration as stop:
+        return stop.value
+    raise suspended(out, method.name)

@@ -18,7 +18,7 @@ class Replicated(StateMachine):
 
     Declare the state as annotated attributes (msgspec-encodable types, defaults via
     ``= value`` or ``= msgspec.field(default_factory=...)``), commands with
-    ``@command async def`` and queries with ``@query async def``. Class keywords:
+    ``@command`` and queries with ``@query`` (``def`` or ``async def``). Class keywords:
     ``rollback=False`` stops saving the state before each command; ``errors=(E, ...)``
     names exceptions that reach callers as themselves (others as ``CommandFailed``).
     """

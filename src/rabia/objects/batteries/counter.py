@@ -14,13 +14,13 @@ class ReplCounter(Replicated, rollback=False):
     value: int = 0
 
     @command
-    async def add(self, n: int = 1) -> int:
+    def add(self, n: int = 1) -> int:
         """Add ``n`` (may be negative); the new value."""
         self.value += n
         return self.value
 
     @command
-    async def compare_and_set(self, expected: int, value: int) -> bool:
+    def compare_and_set(self, expected: int, value: int) -> bool:
         """Set ``value`` if the counter holds ``expected``; whether it did."""
         if self.value != expected:
             return False
@@ -28,12 +28,12 @@ class ReplCounter(Replicated, rollback=False):
         return True
 
     @command
-    async def reset(self) -> int:
+    def reset(self) -> int:
         """Set the counter to 0; the value it had."""
         previous, self.value = self.value, 0
         return previous
 
     @query
-    async def get(self) -> int:
+    def get(self) -> int:
         """The current value."""
         return self.value

@@ -53,7 +53,7 @@ class ReplLockManager(Replicated):
         return lease
 
     @command
-    async def acquire(self, name: str, owner: str, ttl_ms: Ttl) -> Grant:
+    def acquire(self, name: str, owner: str, ttl_ms: Ttl) -> Grant:
         """Take lock ``name`` for ``owner`` for ``ttl_ms`` if it is free or its lease
         expired (new token); if ``owner`` already holds it, extend it (same token)."""
         now = self.log_time()
@@ -70,7 +70,7 @@ class ReplLockManager(Replicated):
         return Grant(True, owner, lease.expires_at, token, now)
 
     @command
-    async def renew(self, name: str, owner: str, ttl_ms: Ttl) -> Grant:
+    def renew(self, name: str, owner: str, ttl_ms: Ttl) -> Grant:
         """Extend ``owner``'s unexpired lease on ``name`` to ``ttl_ms`` from now (same
         token); refused (``granted`` False) if ``owner`` does not hold it."""
         now = self.log_time()
@@ -84,7 +84,7 @@ class ReplLockManager(Replicated):
         return Grant(True, owner, lease.expires_at, lease.token, now)
 
     @command
-    async def release(self, name: str, owner: str) -> Lease | None:
+    def release(self, name: str, owner: str) -> Lease | None:
         """End ``owner``'s unexpired lease on ``name``: the lease as it ended
         (``expires_at`` = the log time of the release), or None if ``owner`` did not
         hold it (nothing changes)."""
@@ -96,7 +96,7 @@ class ReplLockManager(Replicated):
         return Lease(owner, now, lease.token)
 
     @query
-    async def lease(self, name: str) -> Lease | None:
+    def lease(self, name: str) -> Lease | None:
         """The last lease recorded on ``name``, possibly expired (a query cannot read
         the log's clock: compare ``expires_at`` with a ``Grant.at`` you saw)."""
         return self.leases.get(name)

@@ -17,19 +17,19 @@ class ReplDict(Replicated, rollback=False):
     items: dict[str, bytes] = msgspec.field(default_factory=dict)
 
     @command
-    async def set(self, key: str, value: bytes) -> bytes | None:
+    def set(self, key: str, value: bytes) -> bytes | None:
         """Store ``value`` under ``key``; the previous value, or None."""
         previous = self.items.get(key)
         self.items[key] = value
         return previous
 
     @command
-    async def pop(self, key: str) -> bytes | None:
+    def pop(self, key: str) -> bytes | None:
         """Remove ``key``; its value, or None if it was absent."""
         return self.items.pop(key, None)
 
     @command
-    async def compare_and_set(self, key: str, expected: bytes | None, value: bytes | None) -> bool:
+    def compare_and_set(self, key: str, expected: bytes | None, value: bytes | None) -> bool:
         """If ``key`` holds ``expected`` (None: absent), store ``value`` (None: remove it)
         and return True; otherwise change nothing and return False."""
         if self.items.get(key) != expected:
@@ -41,16 +41,16 @@ class ReplDict(Replicated, rollback=False):
         return True
 
     @query
-    async def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> bytes | None:
         """The value of ``key``, or None."""
         return self.items.get(key)
 
     @query
-    async def keys(self) -> list[str]:
+    def keys(self) -> list[str]:
         """Every key, sorted."""
         return sorted(self.items)
 
     @query
-    async def len(self) -> int:
+    def len(self) -> int:
         """The number of keys."""
         return len(self.items)

@@ -26,13 +26,13 @@ class ReplQueue(Replicated, rollback=False):
     """How many elements were ever taken: ``taken + len(items)`` is the next position."""
 
     @command
-    async def put(self, item: bytes) -> int:
+    def put(self, item: bytes) -> int:
         """Append ``item``; its position (0 for the first element ever put, then 1...)."""
         self.items.append(item)
         return self.taken + len(self.items) - 1
 
     @command
-    async def get_nowait(self) -> bytes | None:
+    def get_nowait(self) -> bytes | None:
         """Take the oldest element, or None if the queue is empty (never waits)."""
         if not self.items:
             return None
@@ -40,7 +40,7 @@ class ReplQueue(Replicated, rollback=False):
         return self.items.pop(0)
 
     @query
-    async def len(self) -> int:
+    def len(self) -> int:
         """The number of elements waiting."""
         return len(self.items)
 

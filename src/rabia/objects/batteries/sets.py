@@ -15,7 +15,7 @@ class ReplSet(Replicated, rollback=False):
     elements: dict[str, None] = msgspec.field(default_factory=dict)
 
     @command
-    async def add(self, element: str) -> bool:
+    def add(self, element: str) -> bool:
         """Add ``element``; True if it was not there."""
         if element in self.elements:
             return False
@@ -23,7 +23,7 @@ class ReplSet(Replicated, rollback=False):
         return True
 
     @command
-    async def discard(self, element: str) -> bool:
+    def discard(self, element: str) -> bool:
         """Remove ``element``; True if it was there."""
         if element not in self.elements:
             return False
@@ -31,16 +31,16 @@ class ReplSet(Replicated, rollback=False):
         return True
 
     @query
-    async def contains(self, element: str) -> bool:
+    def contains(self, element: str) -> bool:
         """Whether ``element`` is in the set."""
         return element in self.elements
 
     @query
-    async def members(self) -> list[str]:
+    def members(self) -> list[str]:
         """Every element, sorted."""
         return sorted(self.elements)
 
     @query
-    async def len(self) -> int:
+    def len(self) -> int:
         """The number of elements."""
         return len(self.elements)
