@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
 from rabia.objects.calls import Method, unwrap
@@ -50,7 +50,12 @@ class _Proxy:
                 f"{self._cls.__name__}.{name} is not a @command or @query: "
                 "a proxy forwards only those"
             )
-        send = self._channel.submit if method.kind is Kind.COMMAND else self._channel.read
+        channel = self._channel
+        send: Callable[[bytes], Awaitable[bytes]]
+        if method.kind is Kind.QUERY:
+            send = channel.read
+        else:  # a Node's future, when it offers one: one coroutine less per call
+            send = getattr(channel, "submit_future", None) or channel.submit
         call = _caller(method, send, self._schema)
         setattr(self, name, call)
         return call
@@ -60,7 +65,7 @@ class _Proxy:
 
 
 def _caller(
-    method: Method, send: Callable[[bytes], Coroutine[Any, Any, bytes]], schema: Schema
+    method: Method, send: Callable[[bytes], Awaitable[bytes]], schema: Schema
 ) -> Callable[..., Coroutine[Any, Any, Any]]:
     errors, decode = schema.errors, method.decode_reply
     ok: Any = method.ok
