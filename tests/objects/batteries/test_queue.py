@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
+
 from rabia.objects import local
 from rabia.objects.batteries import AppliedSignal, ReplQueue, blocking_get
 from tests.objects.batteries.direct import direct, restored
@@ -18,11 +20,35 @@ def test_fifo_positions_and_empty() -> None:
         assert await queue.put(b"\x03") == 3  # positions count taken elements too
         copy = restored(channel.machine)
         assert isinstance(copy, ReplQueue)
-        assert (copy.items, copy.taken) == ([b"\x01", b"\x02", b"\x03"], 1)
+        assert (copy.items[copy.head :], copy.taken) == ([b"\x01", b"\x02", b"\x03"], 1)
         assert [await queue.get_nowait() for _ in range(4)] == [b"\x01", b"\x02", b"\x03", None]
         assert await queue.len() == 0
 
     asyncio.run(main())
+
+
+def test_taking_is_fifo_and_keeps_no_long_tail() -> None:
+    queue = ReplQueue()
+    out: list[int] = []
+    for round_ in range(200):
+        for i in range(round_ % 7):
+            queue.items.append(bytes([i]))  # as put() does, without a log
+        for _ in range(round_ % 5):
+            taken = ReplQueue.get_nowait.__wrapped__(queue)  # type: ignore[attr-defined]
+            if taken is not None:
+                out.append(taken[0])
+        assert len(queue.items) <= 2 * (len(queue.items) - queue.head) + 1
+    expected = [i for r in range(200) for i in range(r % 7)]
+    assert out == expected[: len(out)]
+    assert queue.taken == len(out)
+
+
+def test_a_snapshot_from_before_the_head_field_loads() -> None:
+    old = msgspec.msgpack.encode({"items": [b"a", b"b"], "taken": 4})
+    queue = ReplQueue()
+    queue.restore(old)
+    assert (queue.items, queue.head, queue.taken) == ([b"a", b"b"], 0, 4)
+    assert ReplQueue.len.__wrapped__(queue) == 2  # type: ignore[attr-defined]
 
 
 def test_blocking_get_waits_with_back_off_then_takes_once() -> None:

@@ -22,27 +22,36 @@ class ReplQueue(Replicated, rollback=False):
     never fail after changing the state, so rollback is off."""
 
     items: list[bytes] = []
+    """The elements from ``head`` on wait; those before it were taken (emptied)."""
+    head: int = 0
     taken: int = 0
-    """How many elements were ever taken: ``taken + len(items)`` is the next position."""
+    """How many elements were ever taken: ``taken + len()`` is the next position."""
 
     @command
     def put(self, item: bytes) -> int:
         """Append ``item``; its position (0 for the first element ever put, then 1...)."""
         self.items.append(item)
-        return self.taken + len(self.items) - 1
+        return self.taken + len(self.items) - self.head - 1
 
     @command
     def get_nowait(self) -> bytes | None:
         """Take the oldest element, or None if the queue is empty (never waits)."""
-        if not self.items:
+        items, head = self.items, self.head
+        if head == len(items):
             return None
+        item, items[head] = items[head], b""
         self.taken += 1
-        return self.items.pop(0)
+        head += 1
+        if head * 2 >= len(items):  # drop the taken prefix: O(1) per element, amortized
+            del items[:head]
+            head = 0
+        self.head = head
+        return item
 
     @query
     def len(self) -> int:
         """The number of elements waiting."""
-        return len(self.items)
+        return len(self.items) - self.head
 
 
 class AppliesHook(Protocol):
