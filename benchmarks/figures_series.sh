@@ -17,9 +17,9 @@ $PY benchmarks/cpu_per_command.py --runs 3 --reads barrier
 echo "== bench sweep"
 $PY -m rabia bench --vs pysyncobj --sweep 1000,5000 --duration 8 --plot docs/figures/bench-sweep.svg
 echo "== latency"
-$PY -m rabia bench --mode latency
+$PY -m rabia bench --mode latency --rounds 3
 echo "== latency, reads both ways"
-$PY -m rabia bench --mode latency --reads both
+$PY -m rabia bench --mode latency --reads both --rounds 3
 echo "== memory"
 $PY benchmarks/kv_memory.py --keys 1000000
 echo "end $(date -u +%H:%M)"
