@@ -140,10 +140,9 @@ class Node:
         if not self._running:
             return
         self._running = False
-        if self._tick_handle is not None:
-            self._tick_handle.cancel()
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
+        for timer in (self._tick_handle, self._flush_handle):
+            if timer is not None:
+                timer.cancel()
         if self._transport is not None:
             await self._transport.close()
         if self._storage is not None:
@@ -249,9 +248,10 @@ class Node:
         """The replicated session table: cached replies, acknowledged marks (read only)."""
         return self._applying.sessions
 
-    def on_applied(self, callback: Callable[[int], None]) -> None:
-        """Call ``callback(slot)`` after each slot is applied (for examples and tests)."""
+    def on_applied(self, callback: Callable[[int], None]) -> Callable[[], None]:
+        """Call ``callback(slot)`` after each slot is applied; returns its unsubscribe."""
         self._on_applied.append(callback)
+        return lambda: self._on_applied.remove(callback)
 
     # ----------------------------------------------------------------- inputs
     def _propose(self) -> None:

@@ -100,5 +100,15 @@ def test_embedded_blocking_get_wakes_on_applied_slots() -> None:
             await queues[1].put(b"hello")
             assert await asyncio.wait_for(getter, 5.0) == b"hello"
             assert await queues[2].len() == 0
+            slots: list[int] = []
+            unsubscribe = nodes[0].on_applied(slots.append)
+            await queues[0].put(b"a")  # answered once node 0 applied it
+            assert slots
+            unsubscribe()
+            wake.close()
+            wake.close()  # idempotent
+            seen = len(slots)
+            await queues[0].put(b"b")
+            assert len(slots) == seen  # no call after unsubscribing
 
     asyncio.run(main())

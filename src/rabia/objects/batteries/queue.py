@@ -57,24 +57,33 @@ class ReplQueue(Replicated, rollback=False):
 class AppliesHook(Protocol):
     """What ``AppliedSignal`` subscribes to: ``rabia.Node`` is one."""
 
-    def on_applied(self, callback: Callable[[int], None]) -> None: ...
+    def on_applied(self, callback: Callable[[int], None]) -> Callable[[], None]: ...
 
 
 class AppliedSignal:
     """Wakes ``blocking_get`` each time the embedded node applies a slot, instead of
-    back-off sleeps. Make one per node and share it (a node cannot unsubscribe)."""
+    back-off sleeps. One per node can be shared; ``close()`` unsubscribes it."""
 
     def __init__(self, node: AppliesHook) -> None:
         self._event = asyncio.Event()
-        node.on_applied(lambda _slot: self._event.set())
+        self._unsubscribe = node.on_applied(lambda _slot: self._event.set())
 
     def clear(self) -> None:
         self._event.clear()
+
+    def close(self) -> None:
+        """Stop listening to the node (idempotent)."""
+        unsubscribe, self._unsubscribe = self._unsubscribe, _nothing
+        unsubscribe()
 
     async def wait(self, timeout: float) -> None:
         """Return when a slot was applied since ``clear()``, or after ``timeout`` s."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), max(timeout, 0.0))
+
+
+def _nothing() -> None:
+    pass
 
 
 async def blocking_get(
