@@ -21,6 +21,10 @@ operations = st.one_of(
     st.tuples(st.just("push_right"), st.integers(1, CHUNK_ITEMS + 5).map(lambda n: [b"m"] * n)),
     st.tuples(st.just("pop_left"), st.integers(0, 1500)),
     st.tuples(st.just("pop_right"), st.integers(0, 1500)),
+    st.tuples(st.just("pop_left"), st.just(1)),  # the one-element fast paths
+    st.tuples(st.just("pop_right"), st.just(1)),
+    st.tuples(st.just("push_left"), elements.map(lambda e: [e])),
+    st.tuples(st.just("push_right"), elements.map(lambda e: [e])),
     st.tuples(st.just("get"), indexes),
     st.tuples(st.just("set"), st.tuples(indexes, elements)),
     st.tuples(st.just("slice"), st.tuples(indexes, indexes)),

@@ -102,6 +102,35 @@ class Chunk:
         self.blob = added + self.blob
         self._rebase()
 
+    def append_one(self, item: bytes) -> None:
+        """``append([item])`` without the general case's lists."""
+        starts = self.starts
+        starts.append(starts[0] + len(self.blob) if starts else 0)
+        self.blob += item
+
+    def prepend_one(self, item: bytes) -> None:
+        """``prepend([item])`` without the general case's lists."""
+        starts = self.starts
+        starts.insert(0, (starts[0] if starts else 0) - len(item))
+        self.blob = item + self.blob
+        self._rebase()
+
+    def take_first(self) -> bytes:
+        """``take_left(1)[0]`` of a chunk of several elements."""
+        starts, blob = self.starts, self.blob
+        end = starts[1] - starts[0]
+        self.blob = blob[end:]
+        del starts[0]
+        return blob[:end]
+
+    def take_last(self) -> bytes:
+        """``take_right(1)[0]`` of a chunk of several elements."""
+        starts, blob = self.starts, self.blob
+        begin = starts[-1] - starts[0]
+        self.blob = blob[:begin]
+        del starts[-1]
+        return blob[begin:]
+
     def replace(self, i: int, value: bytes) -> None:
         """Make element ``i`` (0 <= i < len) ``value``."""
         starts, blob = self.starts, self.blob
@@ -201,8 +230,20 @@ class ListValue(TypedValue):
 
     # -- both ends -------------------------------------------------------------------
 
+    def _end(self, left: bool) -> Chunk | None:
+        chunks = self._chunks
+        if isinstance(chunks, Chunk):
+            return chunks
+        return (chunks[0] if left else chunks[-1]) if chunks else None
+
     def push_left(self, items: Sequence[bytes]) -> None:
         """Push each of ``items`` in turn at the head (LPUSH: the last ends up first)."""
+        if len(items) == 1:  # the common case, without the general one's lists
+            head = self._end(True)
+            if head is not None and head.fits(1, len(items[0])):
+                head.prepend_one(items[0])
+                self._size += 1
+                return
         block = items[::-1]
         chunks = self._all()
         if chunks and (fit := _fitting(chunks[0], block, from_end=True)):
@@ -215,6 +256,12 @@ class ListValue(TypedValue):
 
     def push_right(self, items: Sequence[bytes]) -> None:
         """Push ``items`` in turn at the tail."""
+        if len(items) == 1:
+            tail = self._end(False)
+            if tail is not None and tail.fits(1, len(items[0])):
+                tail.append_one(items[0])
+                self._size += 1
+                return
         chunks = self._all()
         rest = items
         if chunks and (fit := _fitting(chunks[-1], items, from_end=False)):
@@ -227,6 +274,9 @@ class ListValue(TypedValue):
 
     def pop_left(self, count: int) -> list[bytes]:
         """Remove up to ``count`` elements from the head; in list order."""
+        if count == 1 and (head := self._end(True)) is not None and len(head) > 1:
+            self._size -= 1
+            return [head.take_first()]
         chunks = self._all()
         taken: list[bytes] = []
         while count > 0 and chunks:
@@ -244,6 +294,9 @@ class ListValue(TypedValue):
 
     def pop_right(self, count: int) -> list[bytes]:
         """Remove up to ``count`` elements from the tail; the last element first."""
+        if count == 1 and (tail := self._end(False)) is not None and len(tail) > 1:
+            self._size -= 1
+            return [tail.take_last()]
         chunks = self._all()
         taken: list[bytes] = []
         while count > 0 and chunks:
