@@ -129,12 +129,16 @@ def test_encoding_ignores_the_chunk_layout() -> None:
     assert grown.encode() == packed.encode()
 
 
-def test_starts_rebase_in_a_long_lived_queue() -> None:
+@pytest.mark.parametrize("push_left", [True, False])
+def test_starts_rebase_in_a_long_lived_queue(push_left: bool) -> None:
     value = ListValue([b"x"])
     element = b"y" * 4000
+    push, pop = (
+        (value.push_left, value.pop_right) if push_left else (value.push_right, value.pop_left)
+    )
     for _ in range(300_000):  # 1.2 GB through one chunk: past the rebase point
-        value.push_left([element])
-        value.pop_right(1)
+        push([element])
+        pop(1)
     assert list(value) == [element] and abs(value._all()[0].starts[0]) < 1 << 30
 
 

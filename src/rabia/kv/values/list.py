@@ -107,6 +107,7 @@ class Chunk:
         starts = self.starts
         starts.append(starts[0] + len(self.blob) if starts else 0)
         self.blob += item
+        self._rebase()  # pops at the head move the first start up
 
     def prepend_one(self, item: bytes) -> None:
         """``prepend([item])`` without the general case's lists."""
