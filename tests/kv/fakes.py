@@ -153,13 +153,14 @@ class Client:
         barrier_reads: bool = False,
     ) -> None:
         self.log = log or FakeLog()
+        if password is not None:  # as RespServer configures the machine, once
+            self.log.machine.default_password = password
         self.notified = 0
         self.clock = 100.0
         self.conn = Connection(
             self.log,
             self._output_ready,
             client_id=client_id,
-            password=password,
             max_request=1 << 20,
             unsafe=unsafe,
             clock=lambda: self.clock,

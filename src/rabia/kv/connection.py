@@ -76,8 +76,7 @@ class Connection:
     """The state and command handling of one Redis client connection, without I/O.
 
     ``max_request``: the largest request accepted, in bytes (larger ones are a protocol
-    error); ``password``: the initial ``default`` user's (None: ``nopass``; ACL state is the
-    machine's, ``rabia.kv.acl``);
+    error; users and passwords are the machine's ACL, ``rabia.kv.acl``);
     ``unsafe``: deliberately broken builds (``rabia.kv.unsafe``), for tests only;
     ``clock``: seconds, for the connection's age and idle time (CLIENT LIST);
     ``barrier_reads``: answer read-only commands through the read barrier (ADR 0017).
@@ -90,7 +89,6 @@ class Connection:
         *,
         client_id: int,
         max_request: int,
-        password: bytes | None = None,
         unsafe: frozenset[str] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
         barrier_reads: bool = False,
@@ -98,9 +96,9 @@ class Connection:
         self.backend = backend
         self.user = DEFAULT
         """The ACL user the client is authenticated as (every entry it sends runs as it)."""
-        if password is not None:
-            backend.machine.default_password = password
         self._submit = acl_session.submitter(self, backend.submit)
+        self._waits = acl_session.WaitsAs(backend, self._submit)
+        """The node's waits, submitting as this connection's user (blocked calls)."""
         skip = broken.READ_SKIPS_WRITES in unsafe
         self._reads = (
             ConnectionOrder(
@@ -427,8 +425,7 @@ class Connection:
             calls = self._calls
             if len(calls) > 32:
                 self._calls = calls = [c for c in calls if c.stage is not Stage.DONE]
-            waits = acl_session.WaitsAs(self.backend, self._submit)
-            call = BlockedCall(self.backend.new_waiter_id(), args, pending, waits)
+            call = BlockedCall(self.backend.new_waiter_id(), args, pending, self._waits)
             calls.append(call)
             call.start()
 

@@ -105,7 +105,6 @@ class RespServer(Listener):
     ):
         super().__init__(host, port, tls=tls)
         self.node = node
-        self.password = password
         self.unsafe = unsafe
         if reads not in READ_MODES:
             raise ValueError(f"reads must be one of {READ_MODES}, not {reads!r}")
@@ -251,7 +250,6 @@ class RespServer(Listener):
             self,
             on_output,
             client_id=next(_client_ids),
-            password=self.password,
             max_request=self.max_request,
             unsafe=self.unsafe,
             barrier_reads=self.barrier_reads,
