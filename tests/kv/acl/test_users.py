@@ -13,9 +13,7 @@ CATALOG = catalog(COMMANDS)
 def test_default_user_with_and_without_password() -> None:
     users = Users(CATALOG)
     default = users.get(b"default")
-    assert (
-        default is not None and describe(default, CATALOG) == b"user default on nopass ~* &* +@all"
-    )
+    assert default is not None and describe(default) == b"user default on nopass ~* &* +@all"
     assert not users.restricted(default)
     with_pw = Users(CATALOG, b"pw")
     assert with_pw.authenticate(b"default", b"pw") and not with_pw.authenticate(b"default", b"x")
@@ -43,6 +41,6 @@ def test_state_round_trips_and_pristine_is_not_stored() -> None:
     users.setuser(b"a", [b"on", b">x", b"~a b", b"%R~r", b"&c", b"+@read", b"-get", b"+select|1"])
     copy = Users(CATALOG)
     copy.restore(users.state())
-    assert [describe(u, CATALOG) for u in copy] == [describe(u, CATALOG) for u in users]
+    assert [describe(u) for u in copy] == [describe(u) for u in users]
     copy.restore(None)
     assert copy.pristine and copy.get(b"a") is None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
+from rabia.kv import resp
 from rabia.kv.acl.user import User
 
 
@@ -63,10 +64,12 @@ def _key_allowed(user: User, key: bytes, read: bool, write: bool) -> bool:
 def noperm(kind: Denial, command: bytes) -> bytes:
     """The top-level refusal (``command``: the id, e.g. ``client|kill``)."""
     if kind is Denial.COMMAND:
-        return b"-NOPERM this user has no permissions to run the '%s' command\r\n" % command
+        return resp.coded_error(
+            b"NOPERM this user has no permissions to run the '%s' command" % command
+        )
     what = b"keys" if kind is Denial.KEY else b"channels"
-    return b"-NOPERM this user has no permissions to access one of the %s used as arguments\r\n" % (
-        what
+    return resp.coded_error(
+        b"NOPERM this user has no permissions to access one of the %s used as arguments" % what
     )
 
 
@@ -79,10 +82,10 @@ _IN_EXEC = {
 
 def noperm_in_exec(kind: Denial) -> bytes:
     """The error in EXEC's array for a command the rules refuse since it was queued."""
-    return (
-        b"-NOPERM ACLs rules changed between the moment the transaction was accumulated "
+    return resp.coded_error(
+        b"NOPERM ACLs rules changed between the moment the transaction was accumulated "
         b"and the EXEC call. This command is no longer allowed for the following reason: "
-        b"%s\r\n" % _IN_EXEC[kind]
+        b"%s" % _IN_EXEC[kind]
     )
 
 
@@ -97,7 +100,7 @@ _IN_SCRIPT = {
 
 def noperm_in_script(kind: Denial) -> bytes:
     """The error ``redis.call`` raises (``redis.pcall`` returns) for a refused command."""
-    return b"-ERR %s\r\n" % _IN_SCRIPT[kind]
+    return resp.error(_IN_SCRIPT[kind])
 
 
 def dryrun_reply(kind: Denial, item: bytes) -> bytes:
@@ -109,4 +112,4 @@ def dryrun_reply(kind: Denial, item: bytes) -> bytes:
         text = b"This user has no permissions to access the '%s' key" % item
     else:
         text = b"This user has no permissions to access the '%s' channel" % item
-    return b"$%d\r\n%s\r\n" % (len(text), text)
+    return resp.bulk(text)

@@ -8,13 +8,16 @@ since (``User.command_rules``).
 from __future__ import annotations
 
 from rabia.kv import resp
-from rabia.kv.acl.catalog import Catalog
 from rabia.kv.acl.user import User
 
 
-def command_rules(user: User, catalog: Catalog) -> bytes:
+def _command_words(user: User) -> list[bytes]:
+    return [b"+@all" if user.all_future else b"-@all", *user.command_rules]
+
+
+def command_rules(user: User) -> bytes:
     """The ``commands`` part: e.g. ``-@all +@read -get +client|id``."""
-    return b" ".join([b"+@all" if user.all_future else b"-@all", *user.command_rules])
+    return b" ".join(_command_words(user))
 
 
 def key_rules(user: User) -> bytes:
@@ -34,7 +37,7 @@ def flags(user: User) -> list[bytes]:
     return out
 
 
-def rules(user: User, catalog: Catalog) -> list[bytes]:
+def rules(user: User) -> list[bytes]:
     """The rules that give ``user`` back when applied to a new user, one per item (a
     pattern may hold spaces): flags, password hashes, keys, channels, commands."""
     parts = [*flags(user), *(b"#" + h for h in user.passwords)]
@@ -44,16 +47,16 @@ def rules(user: User, catalog: Catalog) -> list[bytes]:
     else:
         parts.append(b"resetchannels")
         parts.extend(b"&" + c for c in user.channels)
-    parts.extend(command_rules(user, catalog).split(b" "))
+    parts.extend(_command_words(user))
     return parts
 
 
-def describe(user: User, catalog: Catalog) -> bytes:
+def describe(user: User) -> bytes:
     """The ACL LIST line: ``user NAME rules...``."""
-    return b" ".join([b"user", user.name, *rules(user, catalog)])
+    return b" ".join([b"user", user.name, *rules(user)])
 
 
-def getuser_reply(user: User, catalog: Catalog) -> bytes:
+def getuser_reply(user: User) -> bytes:
     """ACL GETUSER's RESP2 reply (a flat field/value array; a map in RESP3)."""
     return resp.array(
         [
@@ -62,7 +65,7 @@ def getuser_reply(user: User, catalog: Catalog) -> bytes:
             resp.bulk(b"passwords"),
             resp.array(resp.bulk(h) for h in user.passwords),
             resp.bulk(b"commands"),
-            resp.bulk(command_rules(user, catalog)),
+            resp.bulk(command_rules(user)),
             resp.bulk(b"keys"),
             resp.bulk(key_rules(user)),
             resp.bulk(b"channels"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from rabia.kv import resp
 from rabia.kv.acl.catalog import Catalog
 from rabia.kv.acl.describe import rules as describe_rules
 from rabia.kv.acl.user import RuleError, User, password_hash
@@ -23,8 +24,7 @@ ERR_DEFAULT = b"-ERR The 'default' user cannot be removed\r\n"
 
 def setuser_error(rule: bytes, reason: bytes) -> bytes:
     """Redis's reply to a SETUSER whose ``rule`` cannot apply."""
-    shown = rule.replace(b"\r", b" ").replace(b"\n", b" ")
-    return b"-ERR Error in ACL SETUSER modifier '%s': %s\r\n" % (shown, reason)
+    return resp.error(b"Error in ACL SETUSER modifier '%s': %s" % (rule, reason))
 
 
 class Users:
@@ -118,7 +118,7 @@ class Users:
         when pristine."""
         if self.pristine:
             return None
-        return [[user.name, *describe_rules(user, self.catalog)] for user in self]
+        return [[user.name, *describe_rules(user)] for user in self]
 
     def restore(self, state: list[list[bytes]] | None) -> None:
         """Take a ``state()``: None returns to the configured default user.

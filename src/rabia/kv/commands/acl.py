@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from rabia.kv import resp
 from rabia.kv.acl.catalog import CATEGORIES
-from rabia.kv.acl.check import denial, dryrun_reply
+from rabia.kv.acl.check import dryrun_reply
 from rabia.kv.acl.describe import describe, getuser_reply
-from rabia.kv.commands.acl_request import request
+from rabia.kv.commands.acl_request import command_denial
 from rabia.kv.commands.spec import CommandSpec, Context, Flag
 
 HELP = [
@@ -61,11 +61,11 @@ def _deluser(ctx: Context, args: list[bytes]) -> bytes:
 
 def _getuser(ctx: Context, args: list[bytes]) -> bytes:
     user = ctx.acl.get(args[2])
-    return resp.NIL if user is None else getuser_reply(user, ctx.acl.catalog)
+    return resp.NIL if user is None else getuser_reply(user)
 
 
 def _list(ctx: Context, args: list[bytes]) -> bytes:
-    return resp.bulk_array(describe(user, ctx.acl.catalog) for user in ctx.acl)
+    return resp.bulk_array(describe(user) for user in ctx.acl)
 
 
 def _users(ctx: Context, args: list[bytes]) -> bytes:
@@ -89,7 +89,7 @@ def _dryrun(ctx: Context, args: list[bytes]) -> bytes:
     problem = spec.subcommand_error(command)
     if problem is not None:
         return problem
-    refused = denial(user, request(spec, command))
+    refused = command_denial(user, spec, command)
     return resp.OK if refused is None else dryrun_reply(*refused)
 
 
