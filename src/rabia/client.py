@@ -271,12 +271,11 @@ class _ClientProtocol(FramedProtocol):
         self._transport = None
         if not self.ready.done():
             # Closed after our proof and before the node's: it refused the proof.
-            self.ready.set_exception(
+            self._not_ready(
                 Unavailable("the node closed the connection")
                 if self._node_nonce is None
                 else AuthenticationFailed("the node refused our proof of the cluster secret")
             )
-            self.ready.exception()  # retrieved: connect() may have stopped waiting
             return
         if not self._closing:
             self._client._lost()
@@ -318,7 +317,7 @@ class _ClientProtocol(FramedProtocol):
     def _not_ready(self, error: Exception) -> None:
         if not self.ready.done():
             self.ready.set_exception(error)
-            self.ready.exception()
+            self.ready.exception()  # retrieved: connect() may have stopped waiting
         self._closing = True
         if self._transport is not None:
             self._transport.close()

@@ -124,9 +124,11 @@ class _ClientConnection(FramedProtocol):
         self.send_frame(ServerProof(proof(self._secret, ROLE_NODE, self._nonce, request.nonce)))
         return True
 
+    def _peer(self) -> object:
+        return self._transport.get_extra_info("peername") if self._transport else None
+
     def _refuse(self, reason: str) -> None:
-        peer = self._transport.get_extra_info("peername") if self._transport else None
-        log.warning("client %s refused: %s", peer, reason)
+        log.warning("client %s refused: %s", self._peer(), reason)
         self.abort()
 
     def _handle(self, request: ClientRequest) -> None:
@@ -161,8 +163,9 @@ class _ClientConnection(FramedProtocol):
     async def _member_change(self, request: MemberRequest) -> None:
         if not self._proven and not self._node.config.insecure:
             self._send(MemberReply(request.nonce, False, error=MEMBERSHIP_NEEDS_SECRET))
-            peer = self._transport.get_extra_info("peername") if self._transport else None
-            log.warning("client %s refused a membership change: no proof of the secret", peer)
+            log.warning(
+                "client %s refused a membership change: no proof of the secret", self._peer()
+            )
             return
         try:
             members = await self._node.reconfigure(request.add, request.remove)
