@@ -24,13 +24,9 @@ _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError)
 def apply_command(target: Any, schema: Schema, command: bytes, log_time: int) -> bytes:
     """Apply the encoded call ``command`` to ``target`` at ``log_time``; its reply. A
     method that raises leaves the state as before it ran (unless rollback is off)."""
-    decoder = schema.commands
-    if decoder is None:
-        return encode_failure(ValueError(f"{schema.name} has no commands"), BAD_CALL)
-    try:
-        arguments = decoder.decode(command)
-    except _UNDECODABLE as exc:
-        return encode_failure(ValueError(f"undecodable call: {exc}"), BAD_CALL)
+    arguments = _arguments(schema, command, schema.commands, "commands")
+    if isinstance(arguments, bytes):
+        return arguments
     method = schema.by_type[type(arguments)]
     saved = schema.state.encode(target) if method.rollback else None
     target._rabia_log = (log_time, command)
@@ -46,17 +42,28 @@ def apply_command(target: Any, schema: Schema, command: bytes, log_time: int) ->
 
 def answer_query(target: Any, schema: Schema, query: bytes) -> bytes:
     """Answer the encoded query ``query`` from ``target``'s state."""
-    decoder = schema.queries
-    if decoder is None:
-        return encode_failure(ValueError(f"{schema.name} has no queries"), BAD_CALL)
-    try:
-        arguments = decoder.decode(query)
-    except _UNDECODABLE as exc:
-        return encode_failure(ValueError(f"undecodable call: {exc}"), BAD_CALL)
+    arguments = _arguments(schema, query, schema.queries, "queries")
+    if isinstance(arguments, bytes):
+        return arguments
     try:
         return _encode((0, _run(schema.by_type[type(arguments)], target, arguments)))
     except Exception as exc:
         return encode_failure(exc)
+
+
+def _arguments(
+    schema: Schema, payload: bytes, decoder: msgspec.msgpack.Decoder[Any] | None, kinds: str
+) -> msgspec.Struct | bytes:
+    """The decoded call ``payload`` (its type names the method: ``schema.by_type``), or
+    the ``BadCall`` reply (the class has no such ``kinds`` of method, or it does not
+    decode)."""
+    if decoder is None:
+        return encode_failure(ValueError(f"{schema.name} has no {kinds}"), BAD_CALL)
+    try:
+        arguments = decoder.decode(payload)
+    except _UNDECODABLE as exc:
+        return encode_failure(ValueError(f"undecodable call: {exc}"), BAD_CALL)
+    return arguments  # type: ignore[no-any-return]
 
 
 def _run(method: Method, target: Any, arguments: msgspec.Struct) -> Any:

@@ -1,5 +1,4 @@
-"""Everything a replicated class needs at run time, built once per class on first use
-(compiled, ADR 0018)."""
+"""Everything a replicated class needs at run time, built once per class on first use."""
 
 from __future__ import annotations
 
