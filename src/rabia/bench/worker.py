@@ -187,13 +187,10 @@ def _operation(
 async def _probe(node: Node, spec: WorkerSpec, value: bytes) -> None:
     deadline = time.monotonic() + spec.ready_timeout
     wait = min(2.0, spec.ready_timeout)
-    counter = local(ReplCounter, node) if spec.api == "objects" else None
+    write = _operation(node, "write", value, wait, spec.api)
     while True:
         try:
-            if counter is None:
-                await node.submit(value, timeout=wait)
-            else:
-                await asyncio.wait_for(counter.add(1), wait)
+            await asyncio.wait_for(write(), wait)
             return
         except Exception:
             if time.monotonic() >= deadline:
