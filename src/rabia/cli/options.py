@@ -40,7 +40,11 @@ secret_file_option = click.option(
 )
 """The cluster secret of a client command (``read_secret`` turns it into bytes)."""
 
-DEFAULT_SECRET = Path("rabia-data") / "cluster.secret"
+DEFAULT_DATA_DIR = Path("rabia-data")
+"""``rabia up``'s data directory unless told otherwise."""
+SECRET_NAME = "cluster.secret"
+"""The cluster secret ``rabia up`` makes in its data directory."""
+DEFAULT_SECRET = DEFAULT_DATA_DIR / SECRET_NAME
 """The secret ``rabia up`` makes with its default data directory."""
 
 

@@ -15,10 +15,7 @@ from pathlib import Path
 import click
 
 from rabia.cli.client_tls import pass_resp_tls, resp_tls_options, server_tls
-from rabia.cli.options import insecure_option, reads_option
-
-SECRET_NAME = "cluster.secret"
-"""The cluster secret ``rabia up`` makes in its data directory (``rabia status`` reads it)."""
+from rabia.cli.options import DEFAULT_DATA_DIR, SECRET_NAME, insecure_option, reads_option
 
 
 def cluster_secret(data_dir: Path) -> Path:
@@ -73,7 +70,7 @@ def free_port_base(nodes: int, first: int = 21000, last: int = 29000) -> int:
 @click.option("--nodes", default=3, show_default=True, type=click.IntRange(1, 9))
 @click.option(
     "--data-dir",
-    default=Path("rabia-data"),
+    default=DEFAULT_DATA_DIR,
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Each node keeps its data under DATA_DIR/node<ID> (durability: always).",
