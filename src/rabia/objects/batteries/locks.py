@@ -35,12 +35,14 @@ class Grant(msgspec.Struct, frozen=True):
     at: int
 
 
-class ReplLockManager(Replicated):
+class ReplLockManager(Replicated, rollback=False):
     """Leased locks. Expiry is judged by the log's clock (``log_time``) only, the same
     on every replica; a lease is expired once the log time reaches ``expires_at``.
     Every new grant gets a fencing token greater than every token before it (over all
     names), so a resource that remembers the highest token it saw refuses stale holders;
-    a renewal keeps its token."""
+    a renewal keeps its token. Commands never fail after changing the state (the TTL is
+    validated before one runs), so rollback is off: a command costs no copy of every
+    lease."""
 
     leases: dict[str, Lease] = msgspec.field(default_factory=dict)
     last_token: int = 0
@@ -52,6 +54,10 @@ class ReplLockManager(Replicated):
             return None
         return lease
 
+    def _grant(self, name: str, owner: str, ttl_ms: int, token: int, now: int) -> Grant:
+        lease = self.leases[name] = Lease(owner, now + ttl_ms * 1000, token)
+        return Grant(True, owner, lease.expires_at, token, now)
+
     @command
     def acquire(self, name: str, owner: str, ttl_ms: Ttl) -> Grant:
         """Take lock ``name`` for ``owner`` for ``ttl_ms`` if it is free or its lease
@@ -59,15 +65,11 @@ class ReplLockManager(Replicated):
         now = self.log_time()
         lease = self._live(name, now)
         if lease is not None and lease.owner != owner:
-            return Grant(False, lease.owner, lease.expires_at, lease.token, now)
+            return _held(lease, now)
         if lease is None:
             self.last_token += 1
-            token = self.last_token
-        else:
-            token = lease.token
-        lease = Lease(owner, now + ttl_ms * 1000, token)
-        self.leases[name] = lease
-        return Grant(True, owner, lease.expires_at, token, now)
+            return self._grant(name, owner, ttl_ms, self.last_token, now)
+        return self._grant(name, owner, ttl_ms, lease.token, now)
 
     @command
     def renew(self, name: str, owner: str, ttl_ms: Ttl) -> Grant:
@@ -78,10 +80,8 @@ class ReplLockManager(Replicated):
         if lease is None:
             return Grant(False, None, 0, 0, now)
         if lease.owner != owner:
-            return Grant(False, lease.owner, lease.expires_at, lease.token, now)
-        lease = Lease(owner, now + ttl_ms * 1000, lease.token)
-        self.leases[name] = lease
-        return Grant(True, owner, lease.expires_at, lease.token, now)
+            return _held(lease, now)
+        return self._grant(name, owner, ttl_ms, lease.token, now)
 
     @command
     def release(self, name: str, owner: str) -> Lease | None:
@@ -100,3 +100,8 @@ class ReplLockManager(Replicated):
         """The last lease recorded on ``name``, possibly expired (a query cannot read
         the log's clock: compare ``expires_at`` with a ``Grant.at`` you saw)."""
         return self.leases.get(name)
+
+
+def _held(lease: Lease, now: int) -> Grant:
+    """The refusal while ``lease`` holds the lock."""
+    return Grant(False, lease.owner, lease.expires_at, lease.token, now)
