@@ -46,9 +46,21 @@ def client_for(cluster: ProcessCluster, worker: int) -> Client:
     return Client(addresses[k:] + addresses[:k], secret=SECRET, timeout=20.0)
 
 
+Load = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def every_worker(worker: Callable[[int, asyncio.Event], Coroutine[Any, Any, None]]) -> Load:
+    """A load that runs ``worker(k, stop)`` for each of the ``WORKERS`` clients."""
+
+    async def load(stop: asyncio.Event) -> None:
+        await asyncio.gather(*(worker(k, stop) for k in range(WORKERS)))
+
+    return load
+
+
 async def under_faults(
     cluster: ProcessCluster,
-    load: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+    load: Load,
     check: Callable[[], Coroutine[Any, Any, None]],
 ) -> None:
     """Start the cluster and run ``load(stop)`` through the faults: node 0 killed

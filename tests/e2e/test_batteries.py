@@ -22,9 +22,9 @@ from rabia.objects.batteries import (
 )
 from tests.e2e.batteries_faults import (
     SECRET,
-    WORKERS,
     MakeCluster,
     client_for,
+    every_worker,
     make,
     under_faults,
 )
@@ -45,15 +45,12 @@ def test_counter_is_exact_across_a_killed_and_restarted_node(
                 await counter.add(step % 7 + k)  # raises on failure: none may be unknown
                 acknowledged.append(step % 7 + k)
 
-    async def load(stop: asyncio.Event) -> None:
-        await asyncio.gather(*(worker(k, stop) for k in range(WORKERS)))
-
     async def check() -> None:
         for address in cluster.addresses():
             async with Client([address], secret=SECRET) as client:
                 assert await remote(ReplCounter, client).get() == sum(acknowledged)
 
-    asyncio.run(under_faults(cluster, load, check))
+    asyncio.run(under_faults(cluster, every_worker(worker), check))
     assert len(acknowledged) > 30, "too little load to mean anything"
 
 
@@ -125,13 +122,10 @@ def test_lock_never_has_two_owners_at_once(make_cluster: MakeCluster, tmp_path: 
                     assert ended.token == grant.token
                     ends[ended.token] = ended.expires_at
 
-    async def load(stop: asyncio.Event) -> None:
-        await asyncio.gather(*(worker(k, stop) for k in range(WORKERS)))
-
     async def check() -> None:
         pass
 
-    asyncio.run(under_faults(cluster, load, check))
+    asyncio.run(under_faults(cluster, every_worker(worker), check))
     check_lock_history(grants, ends)
     assert len({g.token for _, g in grants}) > 10, "too few grants to mean anything"
 

@@ -16,9 +16,9 @@ from rabia.objects import remote
 from rabia.objects.batteries import ReplDict, ReplSet
 from tests.e2e.batteries_faults import (
     SECRET,
-    WORKERS,
     MakeCluster,
     client_for,
+    every_worker,
     make,
     under_faults,
 )
@@ -114,9 +114,6 @@ def test_dict_ends_the_same_everywhere_and_agrees_with_the_writers(
                     if done:
                         last[key] = new
 
-    async def load(stop: asyncio.Event) -> None:
-        await asyncio.gather(*(writer(k, stop) for k in range(WORKERS)))
-
     async def check() -> None:
         contents = []
         for address in cluster.addresses():
@@ -129,7 +126,7 @@ def test_dict_ends_the_same_everywhere_and_agrees_with_the_writers(
         check_owned_history(history, final)
         check_cas_chain(successes, final.get(SHARED))
 
-    asyncio.run(under_faults(cluster, load, check))
+    asyncio.run(under_faults(cluster, every_worker(writer), check))
     assert len(history) > 30 and len(successes) > 5, "too little load to mean anything"
 
 
@@ -189,9 +186,6 @@ def test_set_changes_alternate_and_end_the_same_everywhere(
                 if changed:
                     changes.append(SetOp(element, op, sent, time.monotonic()))
 
-    async def load(stop: asyncio.Event) -> None:
-        await asyncio.gather(*(writer(k, stop) for k in range(WORKERS)))
-
     async def check() -> None:
         views = []
         for address in cluster.addresses():
@@ -203,7 +197,7 @@ def test_set_changes_alternate_and_end_the_same_everywhere(
         assert all(v == views[0] for v in views), views
         check_set_history(changes, set(views[0]), elements)
 
-    asyncio.run(under_faults(cluster, load, check))
+    asyncio.run(under_faults(cluster, every_worker(writer), check))
     assert answers > 30 and len(changes) > 10, "too little load to mean anything"
 
 
