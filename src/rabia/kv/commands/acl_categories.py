@@ -69,10 +69,7 @@ DANGEROUS = _names("flushall flushdb info keys sort sort_ro swapdb")
 EXTRA: dict[bytes, frozenset[bytes]] = {b"fast": _names("publish")}
 """Categories Redis gives beyond what the rows say."""
 
-NOT: dict[bytes, frozenset[bytes]] = {
-    b"fast": _names("publish"),
-    b"read": _names("time info"),
-}
+NOT: dict[bytes, frozenset[bytes]] = {b"read": _names("time info")}
 """Categories the rows would give that Redis does not (applied before ``EXTRA``)."""
 
 _CONNECTION_ADMIN = frozenset([b"admin", b"slow", b"dangerous", b"connection"])
