@@ -135,3 +135,21 @@ def test_without_replies_wanted_the_batch_applies_and_is_remembered_alike() -> N
     again = _batch(1, (1, 1, b"b", 0))  # a retry: answered from the table, not applied
     assert quiet.apply(Committed(1, again), replies_wanted=False) == []
     assert applied == [b"a", b"b"] and quiet.sessions.lookup(1, 1) == b"b"
+
+
+def test_replies_applied_out_of_seq_order_are_dropped_once_acknowledged() -> None:
+    """A client's seqs can reach the log out of order (a retry overtaken by later
+    commands): each reply is kept until the client acknowledges its seq, then dropped,
+    whatever order they applied in."""
+    rng = random.Random(7)
+    seqs = list(range(40))
+    rng.shuffle(seqs)
+    table = SessionTable()
+    for seq in seqs:
+        table.record(1, seq, 0, b"%d" % seq, now=1)
+    assert all(table.lookup(1, seq) == b"%d" % seq for seq in seqs)
+    for acked in (5, 17, 17, 33, 40):
+        table.touch(1, acked, now=2)
+        kept = [seq for seq in range(40) if table.lookup(1, seq) is not None]
+        assert kept == list(range(acked, 40))
+        assert all(table.is_stale(1, seq) for seq in range(acked))

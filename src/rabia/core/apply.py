@@ -9,9 +9,10 @@ every replica; no local clock is read.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-import heapq
 import struct
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,9 +36,20 @@ _decode_state = msgspec.msgpack.Decoder(ApplierState).decode
 class _Session:
     acked_below: int = 0
     replies: dict[int, bytes] = field(default_factory=dict)
-    order: list[int] = field(default_factory=list)
-    """Min-heap of the seqs in ``replies``: acknowledged ones are dropped from its top."""
+    order: deque[int] = field(default_factory=deque)
+    """The seqs in ``replies``, ascending: acknowledged ones are dropped from its front.
+    A client's seqs mostly apply in order, so keeping it sorted is an append."""
     last_active: int = 0
+
+
+def _remember(session: _Session, seq: int, result: bytes) -> None:
+    """Keep the reply of a freshly applied ``seq`` in ``session``."""
+    session.replies[seq] = result
+    order = session.order
+    if not order or seq > order[-1]:
+        order.append(seq)
+    else:  # a seq applied after a higher one of its client (rare): keep the order sorted
+        bisect.insort(order, seq)
 
 
 class SessionTable:
@@ -63,9 +75,7 @@ class SessionTable:
 
     def record(self, client_id: int, seq: int, acked_below: int, result: bytes, now: int) -> None:
         """Remember the reply of a freshly applied command."""
-        session = self._session(client_id, acked_below, now)
-        session.replies[seq] = result
-        heapq.heappush(session.order, seq)
+        _remember(self._session(client_id, acked_below, now), seq, result)
 
     def apply_batch(
         self,
@@ -109,8 +119,7 @@ class SessionTable:
             if session is None:
                 session = sessions[client_id] = _Session()
             self._advance(session, acked_below, now)
-            session.replies[seq] = result
-            heapq.heappush(session.order, seq)
+            _remember(session, seq, result)
             if replies_wanted:
                 append(Reply(slot, batch_id, client_id, seq, result, False))
         return replies
@@ -135,7 +144,7 @@ class SessionTable:
             order = session.order
             replies = session.replies
             while order and order[0] < acked_below:
-                replies.pop(heapq.heappop(order), None)
+                replies.pop(order.popleft(), None)
         if now > session.last_active:
             session.last_active = now
 
@@ -156,7 +165,7 @@ class SessionTable:
         self._sessions = {}
         for state in sessions:
             replies = dict(state.replies)
-            order = sorted(replies)  # a sorted list is a valid min-heap
+            order = deque(sorted(replies))
             self._sessions[state.client_id] = _Session(
                 state.acked_below, replies, order, state.last_active
             )
