@@ -73,9 +73,20 @@ class Method:
         try:
             payload = _encode((self.name, *args))
             self._call_decoder.decode(payload)
-        except (TypeError, OverflowError, msgspec.ValidationError) as exc:
+        except msgspec.ValidationError as exc:
             raise BadCall(f"{self.name}: {self._name_argument(str(exc))}") from exc
+        except (TypeError, OverflowError) as exc:
+            raise BadCall(f"{self.name}: {self._unencodable(args, exc)}") from exc
         return payload
+
+    def _unencodable(self, args: tuple[Any, ...], exc: Exception) -> str:
+        """``exc`` (an encoding error) prefixed by the first argument that fails alone."""
+        for name, value in zip(self.params, args, strict=False):
+            try:
+                _encode(value)
+            except (TypeError, OverflowError):
+                return f"argument `{name}`: {exc}"
+        return str(exc)
 
     def _name_argument(self, message: str) -> str:
         match = _ARG_PATH.search(message)

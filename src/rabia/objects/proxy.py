@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
@@ -25,16 +26,24 @@ def remote(cls: type[T], channel: Channel) -> T:
     """A proxy of the ``cls`` object served by the cluster ``channel`` (a ``Client``)
     reaches. Typed as ``cls``: ``await proxy.method(...)`` keeps the method's signature.
     Commands go through the log exactly once, queries through the read barrier; only
-    ``@command`` and ``@query`` methods exist on the proxy (the state does not)."""
-    return _Proxy(cls, schema_of(cls), channel)  # type: ignore[return-value]
+    ``@command`` and ``@query`` methods exist on the proxy (the state does not). A
+    generic class may be given with its parameters (``ReplDict[float]``)."""
+    origin = _origin(cls)
+    return _Proxy(origin, schema_of(origin), channel)  # type: ignore[return-value]
 
 
 def local(cls: type[T], node: Channel) -> T:
     """A proxy of the ``cls`` object that the embedded ``node`` replicates."""
-    machine = getattr(node, "machine", None)
-    if machine is not None and not isinstance(machine, cls):
-        raise TypeError(f"the node replicates a {type(machine).__name__}, not a {cls.__name__}")
+    machine, origin = getattr(node, "machine", None), _origin(cls)
+    if machine is not None and not isinstance(machine, origin):
+        raise TypeError(f"the node replicates a {type(machine).__name__}, not a {origin.__name__}")
     return remote(cls, node)
+
+
+def _origin(cls: type[T]) -> type[T]:
+    """``cls`` itself, or the class of a parametrized generic (``ReplDict[float]``)."""
+    origin: type[T] | None = typing.get_origin(cls)
+    return cls if origin is None else origin
 
 
 class _Proxy:

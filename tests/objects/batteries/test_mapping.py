@@ -46,12 +46,39 @@ def test_compare_and_set_covers_absent_and_removal() -> None:
 def test_values_are_validated_and_state_survives_a_snapshot() -> None:
     async def main() -> None:
         d, channel = direct(ReplDict)
-        with pytest.raises(BadCall):
-            await d.set("k", "not bytes")  # type: ignore[arg-type]
+        with pytest.raises(BadCall, match="set: argument `value`: Encoding objects of type object"):
+            await d.set("k", object())  # not encodable: refused before the log
+        assert channel.commands == 0
         await d.set("k", b"v")
         copy = restored(channel.machine)
         assert isinstance(copy, ReplDict)
         assert copy.items == {"k": b"v"}
+
+    asyncio.run(main())
+
+
+def test_values_of_any_encodable_type_come_back_as_messagepack_types() -> None:
+    async def main() -> None:
+        d, channel = direct(ReplDict)
+        values = {"s": "text", "i": 7, "f": 2.5, "b": b"\x00", "l": [1, "x"], "m": {"a": [1]}}
+        for key, value in values.items():
+            await d.set(key, value)
+        await d.set("t", (1, 2))
+        assert await d.get("t") == [1, 2]  # a tuple comes back as a list
+        assert {key: await d.get(key) for key in values} == values
+        assert await d.compare_and_set("l", [1, "x"], {"n": None}) is True
+        assert await d.get("l") == {"n": None}
+        assert restored(channel.machine).items == channel.machine.items  # type: ignore[attr-defined]
+
+    asyncio.run(main())
+
+
+def test_a_parametrized_dict_is_a_proxy_of_the_same_class() -> None:
+    async def main() -> None:
+        prices, channel = direct(ReplDict[float])
+        assert type(channel.machine) is ReplDict
+        assert await prices.set("tea", 2.5) is None
+        assert await prices.get("tea") == 2.5
 
     asyncio.run(main())
 

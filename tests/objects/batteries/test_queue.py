@@ -28,7 +28,7 @@ def test_fifo_positions_and_empty() -> None:
 
 
 def test_taking_is_fifo_and_keeps_no_long_tail() -> None:
-    queue = ReplQueue()
+    queue: ReplQueue[bytes] = ReplQueue()
     out: list[int] = []
     for round_ in range(200):
         for i in range(round_ % 7):
@@ -45,7 +45,7 @@ def test_taking_is_fifo_and_keeps_no_long_tail() -> None:
 
 def test_a_snapshot_from_before_the_head_field_loads() -> None:
     old = msgspec.msgpack.encode({"items": [b"a", b"b"], "taken": 4})
-    queue = ReplQueue()
+    queue: ReplQueue[bytes] = ReplQueue()
     queue.restore(old)
     assert (queue.items, queue.head, queue.taken) == ([b"a", b"b"], 0, 4)
     assert ReplQueue.len.__wrapped__(queue) == 2  # type: ignore[attr-defined]
@@ -110,5 +110,20 @@ def test_embedded_blocking_get_wakes_on_applied_slots() -> None:
             seen = len(slots)
             await queues[0].put(b"b")
             assert len(slots) == seen  # no call after unsubscribing
+
+    asyncio.run(main())
+
+
+def test_elements_of_any_encodable_type_and_a_parametrized_queue() -> None:
+    async def main() -> None:
+        jobs, channel = direct(ReplQueue[dict[str, int]])
+        assert type(channel.machine) is ReplQueue
+        await jobs.put({"id": 1})
+        await jobs.put({"id": 2})
+        assert await blocking_get(jobs, 1.0) == {"id": 1}
+        copy = restored(channel.machine)
+        assert isinstance(copy, ReplQueue)
+        assert copy.items[copy.head :] == [{"id": 2}]
+        assert await jobs.get_nowait() == {"id": 2}
 
     asyncio.run(main())

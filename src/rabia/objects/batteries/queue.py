@@ -1,11 +1,11 @@
-"""``ReplQueue``: a replicated FIFO of bytes, and ``blocking_get`` on the caller's side."""
+"""``ReplQueue``: a replicated FIFO, and ``blocking_get`` on the caller's side."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from rabia.objects.methods import command, query
 from rabia.objects.replicated import Replicated
@@ -16,30 +16,36 @@ MAX_DELAY = 0.25
 """The longest wait between two looks of ``blocking_get`` without a wake-up signal."""
 
 
-class ReplQueue(Replicated, rollback=False):
-    """A FIFO of ``bytes``. ``get_nowait`` is a command (through the log, exactly once),
-    so each element is handed to exactly one getter, once, whatever the retries. Commands
-    never fail after changing the state, so rollback is off."""
+T = TypeVar("T")
 
-    items: list[bytes] = []
+
+class ReplQueue(Replicated, Generic[T], rollback=False):
+    """A FIFO of values of any type msgspec encodes (as ``ReplDict``'s values; a None
+    element cannot be told from "empty" by ``get_nowait``). ``get_nowait`` is a command
+    (through the log, exactly once), so each element is handed to exactly one getter,
+    once, whatever the retries. Commands never fail after changing the state, so
+    rollback is off."""
+
+    items: list[T | None] = []
     """The elements from ``head`` on wait; those before it were taken (emptied)."""
     head: int = 0
     taken: int = 0
     """How many elements were ever taken: ``taken + len()`` is the next position."""
 
     @command
-    def put(self, item: bytes) -> int:
+    def put(self, item: T) -> int:
         """Append ``item``; its position (0 for the first element ever put, then 1...)."""
         self.items.append(item)
         return self.taken + len(self.items) - self.head - 1
 
     @command
-    def get_nowait(self) -> bytes | None:
+    def get_nowait(self) -> T | None:
         """Take the oldest element, or None if the queue is empty (never waits)."""
         items, head = self.items, self.head
         if head == len(items):
             return None
-        item, items[head] = items[head], b""
+        item = items[head]
+        items[head] = None  # taken: drop the reference
         self.taken += 1
         head += 1
         if head * 2 >= len(items):  # drop the taken prefix: O(1) per element, amortized
@@ -87,12 +93,12 @@ def _nothing() -> None:
 
 
 async def blocking_get(
-    queue: ReplQueue,
+    queue: ReplQueue[T],
     timeout: float,
     *,
     wake: AppliedSignal | None = None,
     max_delay: float = MAX_DELAY,
-) -> bytes | None:
+) -> T | None:
     """Take the oldest element of ``queue`` (a ``local`` or ``remote`` proxy), waiting
     up to ``timeout`` seconds for one; None if none came. The replicas never block: the
     caller looks with the ``len`` query (read barrier, not logged) and takes with the
