@@ -14,6 +14,7 @@ EXAMPLES = ROOT / "examples"
 WRONG_CALLS = """
 from rabia.client import Client
 from rabia.objects import local, remote
+from rabia.objects.batteries import ReplDict
 from rabia.runtime import Node
 from banking import Bank
 from counter import Counter
@@ -25,6 +26,9 @@ async def misuse(client: Client, node: Node) -> None:
     total: str = await bank.balance("alice")
     counter = local(Counter, node)
     await counter.incr(by="1")
+    prices = remote(ReplDict[float], client)
+    price: float | None = await prices.get("tea")
+    await prices.set("tea", "dear")
 """
 
 
@@ -56,7 +60,8 @@ def test_the_examples_pass_mypy_strict(mypy_output: str) -> None:
 def test_wrong_calls_through_proxies_are_rejected(mypy_output: str) -> None:
     lines = [line for line in mypy_output.splitlines() if "wrong_calls.py" in line]
     wrong = "wrong_calls.py"
-    assert any(f'{wrong}:11: error: Argument 3 to "transfer" of "Bank"' in x for x in lines)
-    assert any(f"{wrong}:12: error: Incompatible types in assignment" in x for x in lines)
-    assert any(f'{wrong}:14: error: Argument "by" to "incr" of "Counter"' in x for x in lines)
-    assert len(lines) == 3, mypy_output
+    assert any(f'{wrong}:12: error: Argument 3 to "transfer" of "Bank"' in x for x in lines)
+    assert any(f"{wrong}:13: error: Incompatible types in assignment" in x for x in lines)
+    assert any(f'{wrong}:15: error: Argument "by" to "incr" of "Counter"' in x for x in lines)
+    assert any(f'{wrong}:18: error: Argument 2 to "set" of "ReplDict"' in x for x in lines)
+    assert len(lines) == 4, mypy_output
