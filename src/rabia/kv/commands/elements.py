@@ -37,6 +37,15 @@ ERR_TOO_MANY = resp.error(b"count exceeds what one reply may hold")
 _CURSOR = re.compile(rb"([+-]?)([0-9]+)")
 
 
+def any_longer(values: list[bytes], limit: int, start: int = 0) -> bool:
+    """Whether a value of ``values[start:]`` is longer than ``limit`` (a plain loop: in
+    compiled code a generator under ``any()`` costs more than the check itself)."""
+    for i in range(start, len(values)):  # noqa: SIM110
+        if len(values[i]) > limit:
+            return True
+    return False
+
+
 def parse_cursor(text: bytes) -> int | None:
     """A SCAN cursor as Redis reads it (``strtoul``: a sign is allowed and a negative
     number wraps around; an empty text is 0), or None (``-ERR invalid cursor``)."""

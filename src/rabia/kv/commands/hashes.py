@@ -15,6 +15,7 @@ from rabia.kv.commands.elements import (
     EMPTY_SCAN,
     ERR_OUT_OF_RANGE,
     ERR_TOO_MANY,
+    any_longer,
     draw,
     element_at,
     parse_count,
@@ -77,13 +78,14 @@ def _store(ctx: Context, key: bytes, h: HashValue, event: bytes) -> None:
 def hset(ctx: Context, args: list[bytes]) -> bytes:
     if len(args) % 2:
         return resp.arity_error(args[0])
-    limit = ctx.limits.max_value_size
-    if any(len(x) > limit for x in args[2:]):
+    if any_longer(args, ctx.limits.max_value_size, 2):
         return ERR_VALUE_SIZE
     h = _for_write(ctx, args[1])
     if isinstance(h, bytes):
         return h
-    added = sum(h.set(args[i], args[i + 1]) for i in range(2, len(args), 2))
+    added = 0
+    for i in range(2, len(args), 2):
+        added += h.set(args[i], args[i + 1])
     _store(ctx, args[1], h, b"hset")
     return resp.OK if args[0][1:2] in (b"m", b"M") else integer(added)
 

@@ -10,6 +10,7 @@ The commands across keys (LMOVE, LMPOP) and the blocking ones are in ``list_move
 from __future__ import annotations
 
 from rabia.kv import resp
+from rabia.kv.commands.elements import any_longer
 from rabia.kv.commands.spec import FIRST_KEY, CommandSpec, Context, Flag
 from rabia.kv.resp import (
     ERR_NOT_INT,
@@ -52,8 +53,7 @@ def bulks(elements: list[bytes]) -> bytes:
 
 def oversized(ctx: Context, elements: list[bytes]) -> bool:
     """Whether an element is over the machine's value size limit."""
-    limit = ctx.limits.max_value_size
-    return any(len(e) > limit for e in elements)
+    return any_longer(elements, ctx.limits.max_value_size)
 
 
 def pop(ctx: Context, key: bytes, value: ListValue, left: bool, count: int) -> list[bytes]:

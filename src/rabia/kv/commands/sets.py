@@ -13,6 +13,7 @@ from rabia.kv.commands.elements import (
     EMPTY_SCAN,
     ERR_COUNT_POSITIVE,
     ERR_TOO_MANY,
+    any_longer,
     draw,
     element_at,
     parse_count,
@@ -45,8 +46,7 @@ def get_set(ctx: Context, key: bytes) -> SetValue | None:
 def sadd(ctx: Context, args: list[bytes]) -> bytes:
     key, ks = args[1], ctx.keyspace
     s = get_set(ctx, key)
-    limit = ctx.limits.max_value_size
-    if any(len(m) > limit for m in args[2:]):
+    if any_longer(args, ctx.limits.max_value_size, 2):
         return ERR_VALUE_SIZE
     if s is None:
         if (error := ctx.check_new_key(key)) is not None:

@@ -62,8 +62,8 @@ def _strtod(text: bytes) -> tuple[float, bool] | None:
 def parse_score(text: bytes) -> float | None:
     """A score, increment or weight as Redis's ``string2d`` reads it: None when not a
     valid float (NaN, white space, trailing bytes, overflow or underflow to zero)."""
-    if len(text) < 300 and _PLAIN.fullmatch(text):  # the common case, read alike
-        return float(text)
+    if len(text) < 300 and (text.isdigit() or _PLAIN.fullmatch(text)):  # the common case
+        return float(text)  # (ASCII digits alone: no pattern match)
     parsed = _strtod(text)
     if parsed is None:
         return None
