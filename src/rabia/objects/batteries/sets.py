@@ -9,7 +9,6 @@ import msgspec
 from rabia.objects.methods import command, query
 from rabia.objects.replicated import Replicated
 
-
 T = TypeVar("T", bound=str | int)
 
 
