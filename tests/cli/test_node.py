@@ -26,6 +26,7 @@ def test_unknown_keys_and_wrong_types_are_refused_naming_the_key(tmp_path: Path)
         'id = "0"': "key 'id' must be an integer",
         "seed = true": "key 'seed' must be an integer",
         'tick_ms = "2"': "key 'tick_ms' must be a number",
+        'batch_hold_ms = "1"': "key 'batch_hold_ms' must be a number",
         "join = 1": "key 'join' must be a boolean",
         "data_dir = 5": "key 'data_dir' must be a path",
         'peers = "0=127.0.0.1:1"': "key 'peers' must be a table",

@@ -95,6 +95,29 @@ def test_batches_grow_under_load() -> None:
     run_cluster(body)
 
 
+def test_closed_loop_callers_share_slots_and_a_hold_ends_by_its_deadline() -> None:
+    """The cohort hold (ADR 0021): 20 callers that each submit again on their reply
+    end up in one batch per slot, not alternating halves; a command arriving when no
+    cohort comes back still goes once the hold's deadline passes."""
+
+    async def body(nodes: list[Node], network: MemoryNetwork) -> None:
+        node = nodes[0]
+
+        async def caller(k: int) -> None:
+            for i in range(30):
+                await node.submit(b"c%d-%d" % (k, i))
+
+        before = node.stats()["slots_decided"]
+        await asyncio.gather(*(caller(k) for k in range(20)))
+        slots = node.stats()["slots_decided"] - before
+        assert slots < 45, f"600 commands of 20 closed-loop callers took {slots} slots"
+        await asyncio.gather(*(node.submit(b"pair%d" % k) for k in range(3)))
+        assert node._batcher.hold_until is not None  # the batch of two was decided
+        await asyncio.wait_for(node.submit(b"late"), 5)  # alone: goes at the deadline
+
+    run_cluster(body, batch_hold_ms=20.0)
+
+
 def test_errors() -> None:
     async def body(nodes: list[Node], network: MemoryNetwork) -> None:
         with pytest.raises(Rejected):

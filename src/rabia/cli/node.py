@@ -64,6 +64,7 @@ _SCALARS: dict[str, tuple[str, type, str]] = {
     "reads": ("reads", str, "a string"),
     "seed": ("seed", int, "an integer"),
     "tick_ms": ("tick_ms", float, "a number"),
+    "batch_hold_ms": ("batch_hold_ms", float, "a number"),
     "log_level": ("log_level", str, "a string"),
 }
 _PATHS = ("password_file", "secret_file", "tls_cert", "tls_key", "tls_ca", *TLS_PATHS, "data_dir")
@@ -249,6 +250,14 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
 @click.option("--seed", default=0, show_default=True, help="Common-coin seed (same on all).")
 @click.option("--tick-ms", default=2.0, show_default=True)
 @click.option(
+    "--batch-hold-ms",
+    type=click.FloatRange(0, 1000),
+    default=2.0,
+    show_default=True,
+    help="Longest wait of the next proposal for the callers of the batch just decided "
+    "(one slot for closed-loop callers instead of two; 0: off).",
+)
+@click.option(
     "--max-key-size",
     type=click.IntRange(min=1),
     default=None,
@@ -311,6 +320,7 @@ def node(
     initial: str | None,
     seed: int,
     tick_ms: float,
+    batch_hold_ms: float,
     max_key_size: int | None,
     max_value_size: int | None,
     max_keys: int | None,
@@ -363,6 +373,7 @@ def node(
             else tuple(int(x) for x in initial.split(",") if x.strip()),
             seed=seed,
             tick_ms=tick_ms,
+            batch_hold_ms=batch_hold_ms,
             unsafe=unsafe & set(unsafe_builds.NAMES),
             insecure=insecure,
         )

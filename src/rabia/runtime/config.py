@@ -57,6 +57,9 @@ class NodeConfig:
     """Length of one protocol tick (re-sends happen after 10 ticks without progress)."""
     max_batch: int = 4096
     """Commands in one proposal at most."""
+    batch_hold_ms: float = 2.0
+    """Longest hold of a proposal for the callers of the batch just decided (the cohort
+    hold of ``rabia.runtime.batching``; 0: off). Never applies to a single caller."""
     max_command_bytes: int = 1024 * 1024
     """Larger commands are rejected before they are proposed."""
     max_frame: int = DEFAULT_MAX_FRAME
@@ -84,6 +87,8 @@ class NodeConfig:
                 parse_address(optional)
         if self.tick_ms <= 0 or self.max_batch < 1:
             raise ValueError("tick_ms and max_batch must be positive")
+        if not 0 <= self.batch_hold_ms <= 1000:
+            raise ValueError("batch_hold_ms must be between 0 and 1000")
         if self.max_command_bytes > self.max_batch_bytes:
             raise ValueError(
                 f"max_command_bytes ({self.max_command_bytes}) must not exceed half of "

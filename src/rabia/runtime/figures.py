@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from rabia.core.membership import Configuration
 from rabia.core.ready import SnapshotRecord
 from rabia.core.replica import Replica
 from rabia.runtime.applying import ApplyStage
 from rabia.runtime.batching import Batcher
 from rabia.runtime.reads import ReadStage
 from rabia.runtime.requests import RequestTracker
+from rabia.storage.base import Storage, StorageStats
+from rabia.storage.memory import MemoryStorage
 
 
 def replica_figures(replica: Replica) -> dict[str, Any]:
@@ -55,3 +59,24 @@ def snapshot_figures(taken: int, snapshot: SnapshotRecord | None) -> dict[str, A
         return {"snapshots_taken": taken, "snapshot_slot": None, "snapshot_bytes": None}
     size = len(snapshot.app_state) + len(snapshot.core_state)
     return {"snapshots_taken": taken, "snapshot_slot": snapshot.slot, "snapshot_bytes": size}
+
+
+def status_figures(
+    stats: dict[str, Any], applying: ApplyStage, config: Configuration | None, running: bool
+) -> dict[str, int | float | str | None]:
+    """``Node.status()``: ``stats`` plus hex hashes of the applied log and of the
+    machine's snapshot, whether the node runs, and its members and epoch."""
+    out: dict[str, int | float | str | None] = dict(stats)
+    out["log_hash"] = applying.chain.hex()
+    out["machine_hash"] = hashlib.sha256(applying.machine.snapshot()).hexdigest()
+    out["running"] = int(running)
+    if config is not None:
+        out["members"] = ",".join(map(str, config.members))
+        out["epoch"] = config.epoch
+    return out
+
+
+def storage_figures(storage: Storage | None, running: bool) -> StorageStats | None:
+    """``Node.storage_stats()``: an on-disk store's figures while the node runs."""
+    on_disk = running and storage is not None and not isinstance(storage, MemoryStorage)
+    return storage.stats() if on_disk and storage is not None else None

@@ -13,7 +13,6 @@ Commands reach the replica through the adaptive ``Batcher``.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -31,12 +30,12 @@ from rabia.core.ready import (
 )
 from rabia.core.replica import Replica
 from rabia.errors import Rejected, Unavailable
+from rabia.runtime import figures
 from rabia.runtime import unsafe as unsafe_builds
 from rabia.runtime.applying import ApplyStage
 from rabia.runtime.batching import Batcher
 from rabia.runtime.clock import Clock, wall_clock
 from rabia.runtime.config import NodeConfig
-from rabia.runtime.figures import replica_figures, snapshot_figures, stage_figures
 from rabia.runtime.membership import MembershipFollower
 from rabia.runtime.pending import OnOutcome, outcome_future
 from rabia.runtime.quorum import QuorumWatch
@@ -48,7 +47,6 @@ from rabia.runtime.snapshots import SnapshotKeeper
 from rabia.runtime.topology import TopologyFeed
 from rabia.storage.base import Storage, StorageStats
 from rabia.storage.lock import DataDirLock
-from rabia.storage.memory import MemoryStorage
 from rabia.transport.base import PeerEvent, Transport
 
 log = logging.getLogger("rabia.node")
@@ -90,7 +88,9 @@ class Node:
         )
         self._snapshots = SnapshotKeeper(config.snapshot_every, config.member_ids, config.node_id)
         self._membership = MembershipFollower(config, self._members_changed)
-        self._batcher = Batcher(config.max_batch, max_bytes=config.max_batch_bytes)
+        self._batcher = Batcher(
+            config.max_batch, max_bytes=config.max_batch_bytes, hold=config.batch_hold_ms / 1000
+        )
         self._reads = ReadStage()
         self._on_applied: list[Callable[[int], None]] = []
         self._last_key = 0
@@ -99,6 +99,7 @@ class Node:
         self._drain_scheduled = False
         self._tick_handle: asyncio.TimerHandle | None = None
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._hold_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.topology = TopologyFeed(config.node_id)
         """Peer up/down, quorum lost/restored and membership events this node observes."""
@@ -140,7 +141,7 @@ class Node:
         if not self._running:
             return
         self._running = False
-        for timer in (self._tick_handle, self._flush_handle):
+        for timer in (self._tick_handle, self._flush_handle, self._hold_handle):
             if timer is not None:
                 timer.cancel()
         if self._transport is not None:
@@ -258,12 +259,19 @@ class Node:
         replica = self._replica
         if replica is None:
             return
-        batcher = self._batcher
-        while (batch := batcher.take()) is not None:
+        batcher, loop = self._batcher, self._loop
+        while (batch := batcher.take(self._now())) is not None:
             batch_id = replica.submit(batch, self._next_key())
-            batcher.proposed(batch_id)
+            batcher.proposed(batch_id, len(batch))
             self._applying.originated(batch_id, batch)
+        held = batcher.hold_until  # a hold ends by its deadline at the latest
+        if held is not None and loop is not None and self._hold_handle is None:
+            self._hold_handle = loop.call_at(held, self._end_hold)
         self._schedule_drain()
+
+    def _end_hold(self) -> None:
+        self._hold_handle = None
+        self._propose()
 
     def _next_key(self) -> int:
         now = self._clock()
@@ -354,7 +362,7 @@ class Node:
             if batch is not None:
                 if batch.kind == KIND_RECONFIGURE:
                     self._membership.decided(batch.id, entry.slot, changes)
-                if batcher.decided(batch.id):
+                if batcher.decided(batch.id, self._now()):
                     self._propose()
             requests.resolve(replies)
             for callback in self._on_applied:
@@ -461,32 +469,24 @@ class Node:
         connected = len(transport.connected()) if transport is not None else 0
         out: dict[str, Any] = {
             "node_id": self.config.node_id,
-            **stage_figures(self._applying, self._batcher, self._requests, self._reads),
+            **figures.stage_figures(self._applying, self._batcher, self._requests, self._reads),
             "connected_peers": connected,
             "quorum_up": int(self._running and self._quorum.reaches(connected)),
             "insecure": int(self.config.insecure),
-            **snapshot_figures(self._snapshots.taken, self._snapshots.latest),
+            **figures.snapshot_figures(self._snapshots.taken, self._snapshots.latest),
         }
         if self._replica is not None:
-            out.update(replica_figures(self._replica))
+            out.update(figures.replica_figures(self._replica))
         return out
 
     def storage_stats(self) -> StorageStats | None:
         """Records, bytes on disk and syncs of an on-disk store (None unless running)."""
-        storage = self._storage
-        on_disk = self._running and not isinstance(storage, MemoryStorage | None)
-        return storage.stats() if on_disk and storage is not None else None
+        return figures.storage_figures(self._storage, self._running)
 
     def status(self) -> dict[str, int | float | str | None]:
         """``stats()`` plus hex hashes of the applied log and of the machine's snapshot."""
-        out: dict[str, int | float | str | None] = dict(self.stats())
-        out["log_hash"] = self._applying.chain.hex()
-        out["machine_hash"] = hashlib.sha256(self.machine.snapshot()).hexdigest()
-        out["running"] = int(self._running)
-        if self._replica is not None:
-            out["members"] = ",".join(map(str, self.members()))
-            out["epoch"] = self._replica.configuration.epoch
-        return out
+        members = None if self._replica is None else self._replica.configuration
+        return figures.status_figures(self.stats(), self._applying, members, self._running)
 
     @property
     def state_hash(self) -> bytes:
