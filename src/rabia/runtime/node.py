@@ -213,7 +213,7 @@ class Node:
 
     async def read(self, query: bytes, *, timeout: float | None = None) -> bytes:
         """``StateMachine.query(query)`` here, linearizable without the log (ADR 0017)."""
-        future, settle = outcome_future(asyncio.get_running_loop())
+        future, settle = outcome_future(self._loop or asyncio.get_running_loop())
         self.read_callback(lambda: self.machine.query(query), settle, timeout=timeout)
         return await future
 
