@@ -20,7 +20,7 @@ import msgspec
 
 from rabia.core.messages import Batch, BatchId, Command
 from rabia.core.ready import Committed
-from rabia.core.replies import ApplierState, Reply, SessionState
+from rabia.core.replies import ApplierState, SessionState
 
 __all__ = ["Applier", "Reply", "SessionState", "SessionTable"]
 
@@ -30,6 +30,40 @@ _ID = struct.Struct(">QQQ")
 
 _encode_state = msgspec.msgpack.Encoder().encode
 _decode_state = msgspec.msgpack.Decoder(ApplierState).decode
+
+
+class Reply:
+    """The outcome of one command of a decided batch (a plain class: compiled, one is
+    made per command for whoever waits on it, and a Struct cost twice as much)."""
+
+    __slots__ = ("batch_id", "client_id", "duplicate", "expired", "result", "seq", "slot")
+
+    def __init__(
+        self,
+        slot: int,
+        batch_id: BatchId,
+        client_id: int,
+        seq: int,
+        result: bytes,
+        duplicate: bool,
+        expired: bool = False,
+    ) -> None:
+        self.slot = slot
+        self.batch_id = batch_id
+        self.client_id = client_id
+        self.seq = seq
+        self.result = result
+        self.duplicate = duplicate
+        """True when (client_id, seq) was applied earlier: ``result`` is the cached reply."""
+        self.expired = expired
+        """True when the client had already acknowledged this seq; no reply is kept."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Reply(slot={self.slot}, batch_id={self.batch_id}, client_id={self.client_id}, "
+            f"seq={self.seq}, result={self.result!r}, duplicate={self.duplicate}, "
+            f"expired={self.expired})"
+        )
 
 
 @dataclass(slots=True)
