@@ -181,7 +181,7 @@ def _operation(
     if op == "barrier-read":
         return lambda: node.read(QUERY, timeout=timeout)
     command = LOG_READ if op == "log-read" else value
-    return lambda: node.submit(command, timeout=timeout)
+    return lambda: node.submit_future(command, timeout=timeout)  # no coroutine per write
 
 
 async def _probe(node: Node, spec: WorkerSpec, value: bytes) -> None:
