@@ -66,7 +66,7 @@ class Batcher:
         """Commands to wait for before the next batch goes (0: no hold)."""
         self._hold_until = 0.0
         self._misses = 0
-        """Holds in a row that ran out before the cohort was back."""
+        """Holds in a row that ran out with under half of the expected commands queued."""
         self._paused = 0
         """Decisions left without a hold."""
 
@@ -119,8 +119,8 @@ class Batcher:
     def decided(self, batch_id: BatchId, now: float = 0.0) -> bool:
         """A batch was decided at ``now``; True if it was one of ours in flight (then the
         next batch may be held for its callers: see above)."""
-        size = self._in_flight.pop(batch_id, 0)
-        if not size:
+        size = self._in_flight.pop(batch_id, None)
+        if size is None:
             return False
         if self._paused:
             self._paused -= 1
