@@ -279,13 +279,12 @@ class RespProtocol(asyncio.Protocol):
         self.connection = server.connection(self._output_ready)
         self._transport: asyncio.Transport | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        """Kept from ``connection_made``: ``get_running_loop`` costs a getpid() call."""
+        """Kept once known: ``get_running_loop`` costs a getpid() call."""
         self._flush_scheduled = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses; same interface.
         self._transport = cast(asyncio.Transport, transport)
-        self._loop = asyncio.get_running_loop()
         self._server.connections.add(self)
         connection = self.connection
         connection.addr = _address(transport.get_extra_info("peername"))
@@ -308,9 +307,12 @@ class RespProtocol(asyncio.Protocol):
 
     def _output_ready(self) -> None:
         # Many replies complete in one apply: write them with one flush.
-        if not self._flush_scheduled and self._transport is not None and self._loop is not None:
+        if not self._flush_scheduled and self._transport is not None:
+            loop = self._loop
+            if loop is None:
+                loop = self._loop = asyncio.get_running_loop()
             self._flush_scheduled = True
-            self._loop.call_soon(self._scheduled_flush)
+            loop.call_soon(self._scheduled_flush)
 
     def _scheduled_flush(self) -> None:
         self._flush_scheduled = False

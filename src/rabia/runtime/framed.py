@@ -15,23 +15,25 @@ class FramedProtocol(asyncio.Protocol):
     def __init__(self) -> None:
         self._transport: asyncio.Transport | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        """Kept from ``connection_made``: ``get_running_loop`` costs a getpid() call."""
+        """Kept once known: ``get_running_loop`` costs a getpid() call."""
         self._out: list[bytes] = []
         self._flush_scheduled = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses; same interface.
         self._transport = cast(asyncio.Transport, transport)
-        self._loop = asyncio.get_running_loop()
 
     def send_frame(self, message: ClientFrame) -> None:
         """Queue one frame; it is written at the end of this loop iteration."""
-        if self._transport is None or self._loop is None:
+        if self._transport is None:
             return
         self._out.append(frame(encode_client(message)))
         if not self._flush_scheduled:
+            loop = self._loop
+            if loop is None:
+                loop = self._loop = asyncio.get_running_loop()
             self._flush_scheduled = True
-            self._loop.call_soon(self._flush)
+            loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         self._flush_scheduled = False
