@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import ssl
 from collections.abc import Callable, Sequence
 
 from rabia.codec import DEFAULT_MAX_FRAME, CodecError, FrameReader
@@ -41,7 +42,9 @@ class Client:
 
     With ``secret`` (the nodes' ``--secret-file`` content) the client proves it to every
     node it connects to and requires the node's proof in return; without it, it can only
-    talk to nodes that have no secret. A mismatch raises ``AuthenticationFailed``.
+    talk to nodes that have no secret. A mismatch raises ``AuthenticationFailed``. With
+    ``tls`` (an ``ssl.SSLContext`` trusting the nodes' CA, with a certificate of its own
+    for nodes that ask for one) it speaks TLS, to nodes started with ``--client-tls-*``.
     """
 
     def __init__(
@@ -52,11 +55,13 @@ class Client:
         timeout: float = 10.0,
         connect_timeout: float = 2.0,
         secret: bytes | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         if not addresses:
             raise ValueError("need at least one node address")
         self._addresses = [parse_address(a) for a in addresses]
         self.secret = secret
+        self._tls = tls
         self.client_id = client_id if client_id is not None else secrets.randbits(62)
         self._timeout = timeout
         self._connect_timeout = connect_timeout
@@ -86,7 +91,9 @@ class Client:
             opened: list[_ClientProtocol] = []
             try:
                 _, protocol = await asyncio.wait_for(
-                    loop.create_connection(lambda: _ClientProtocol(self), host, port),
+                    loop.create_connection(
+                        lambda: _ClientProtocol(self), host, port, ssl=self._tls
+                    ),
                     self._connect_timeout,
                 )
                 opened.append(protocol)

@@ -1,6 +1,7 @@
-"""``--resp-tls-*`` / ``--metrics-tls-*`` without a process: the checks ``rabia node`` and
-``rabia up`` make before starting anything, and the config-file keys (TLS on a running
-cluster: tests/e2e/test_resp_tls.py)."""
+"""``--resp-tls-*`` / ``--client-tls-*`` / ``--metrics-tls-*`` without a process: the
+checks ``rabia node`` and ``rabia up`` make before starting anything, and the config-file
+keys (TLS on a running cluster: tests/e2e/test_resp_tls.py, on the client port:
+tests/runtime/test_client_tls.py)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,11 @@ NODE = ["node", "--id", "0", "--peer", "0=127.0.0.1:1", "--machine", "rabia.kv:K
     [
         (["--resp-tls-cert", "{cert}"], "--resp-tls-cert needs --resp-tls-key"),
         (["--metrics-tls-key", "{key}"], "--metrics-tls-key needs --metrics-tls-cert"),
+        (["--client-tls-ca", "{ca}"], "--client-tls-ca needs --client-tls-cert and"),
+        (
+            ["--client-tls-cert", "{cert}", "--client-tls-key", "{key}"],
+            "--client-tls-cert and --client-tls-key need --client",
+        ),
         (["--resp-tls-key", "{absent}"], "'{absent}' does not exist"),
         (
             ["--resp-tls-cert", "{junk}", "--resp-tls-key", "{key}"],
@@ -113,7 +119,10 @@ def test_a_redis_port_beyond_loopback_needs_a_password_or_client_ca(
 
 def test_config_keys_name_the_tls_files_relative_to_the_file(tmp_path: Path) -> None:
     path = tmp_path / "node.toml"
-    keys = ("resp_tls_cert", "resp_tls_key", "resp_tls_ca", "metrics_tls_cert", "metrics_tls_key")
+    keys = (
+        *("resp_tls_cert", "resp_tls_key", "resp_tls_ca", "metrics_tls_cert", "metrics_tls_key"),
+        *("client_tls_cert", "client_tls_key", "client_tls_ca"),
+    )
     path.write_text("".join(f'{key} = "tls/{key}.pem"\n' for key in keys))
     defaults, _ = read_config(path)
     assert defaults == {key: str(tmp_path / "tls" / f"{key}.pem") for key in keys}

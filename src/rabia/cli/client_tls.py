@@ -1,5 +1,6 @@
 """TLS on the ports clients reach: ``--resp-tls-*`` (Redis, ``rabia node`` and ``rabia
-up``) and ``--metrics-tls-*`` (metrics, ``rabia node``)."""
+up``), ``--client-tls-*`` (the port of ``rabia.Client``, ``rabia node``) and
+``--metrics-tls-*`` (metrics, ``rabia node``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ CONFIG_PATHS = (
     "resp_tls_cert",
     "resp_tls_key",
     "resp_tls_ca",
+    "client_tls_cert",
+    "client_tls_key",
+    "client_tls_ca",
     "metrics_tls_cert",
     "metrics_tls_key",
 )
@@ -32,21 +36,31 @@ def _file(flag: str, text: str) -> Callable[[F], F]:
     )
 
 
-def resp_tls_options(command: F) -> F:
-    """``--resp-tls-cert``, ``--resp-tls-key``, ``--resp-tls-ca``."""
-    for option in reversed(
-        (
-            _file("--resp-tls-cert", "With --resp-tls-key: the Redis port speaks TLS only."),
-            _file("--resp-tls-key", "The private key of --resp-tls-cert."),
-            _file(
-                "--resp-tls-ca",
-                "With --resp-tls-cert/--resp-tls-key: Redis clients must present a "
-                "certificate signed by this CA (mutual TLS; counts as authentication).",
-            ),
-        )
-    ):
-        command = option(command)
-    return command
+def _tls_options(port: str, what: str, ca_note: str) -> Callable[[F], F]:
+    """``--<port>-tls-cert``, ``--<port>-tls-key``, ``--<port>-tls-ca``."""
+    flag = f"--{port}-tls"
+    options = (
+        _file(f"{flag}-cert", f"With {flag}-key: the {what} speaks TLS only."),
+        _file(f"{flag}-key", f"The private key of {flag}-cert."),
+        _file(
+            f"{flag}-ca",
+            f"With {flag}-cert/{flag}-key: clients must present a certificate signed by "
+            f"this CA (mutual TLS{ca_note}).",
+        ),
+    )
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+resp_tls_options = _tls_options("resp", "Redis port", "; counts as authentication")
+"""``--resp-tls-cert``, ``--resp-tls-key``, ``--resp-tls-ca``."""
+client_tls_options = _tls_options("client", "client port (--client)", "")
+"""``--client-tls-cert``, ``--client-tls-key``, ``--client-tls-ca``."""
 
 
 def metrics_tls_options(command: F) -> F:

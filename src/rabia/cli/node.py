@@ -14,7 +14,12 @@ import click
 
 from rabia import compiled
 from rabia.cli.client_tls import CONFIG_PATHS as TLS_PATHS
-from rabia.cli.client_tls import metrics_tls_options, resp_tls_options, server_tls
+from rabia.cli.client_tls import (
+    client_tls_options,
+    metrics_tls_options,
+    resp_tls_options,
+    server_tls,
+)
 from rabia.cli.options import insecure_option, reads_option
 from rabia.cli.switches import UNSAFE_NAMES
 from rabia.kv import unsafe as kv_unsafe
@@ -199,6 +204,7 @@ def _load_config(ctx: click.Context, param: click.Parameter, path: Path | None) 
     help="File holding the password Redis clients must AUTH with.",
 )
 @resp_tls_options
+@client_tls_options
 @metrics_tls_options
 @click.option("--machine", required=True, help="State machine: module:Class or file.py:Class.")
 @click.option("--cluster-id", default="rabia", show_default=True)
@@ -304,6 +310,9 @@ def node(
     resp_tls_cert: Path | None,
     resp_tls_key: Path | None,
     resp_tls_ca: Path | None,
+    client_tls_cert: Path | None,
+    client_tls_key: Path | None,
+    client_tls_ca: Path | None,
     metrics_tls_cert: Path | None,
     metrics_tls_key: Path | None,
     machine: str,
@@ -349,6 +358,9 @@ def node(
     tls = TlsFiles(tls_cert, tls_key, tls_ca) if tls_cert and tls_key and tls_ca else None
     resp_tls = server_tls("resp", resp_tls_cert, resp_tls_key, resp_tls_ca)
     metrics_tls = server_tls("metrics", metrics_tls_cert, metrics_tls_key)
+    client_tls = server_tls("client", client_tls_cert, client_tls_key, client_tls_ca)
+    if client_tls is not None and client_address is None:
+        raise click.UsageError("--client-tls-cert and --client-tls-key need --client")
     try:
         # Test-only fault injection and broken builds, from the environment (see each module).
         unsafe = unsafe_builds.from_environ(os.environ, UNSAFE_NAMES)
@@ -359,6 +371,7 @@ def node(
             client_address=client_address,
             metrics_address=metrics_address,
             metrics_tls=metrics_tls,
+            client_tls=client_tls,
             bind_address=listen,
             cluster_id=cluster_id,
             secret=secret,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from rabia.cli.options import read_secret, secret_file_option
+from rabia.cli.options import dial_tls_options, read_secret, secret_file_option
 from rabia.client import Client
 from rabia.errors import RabiaError
 
@@ -18,11 +19,13 @@ Status = dict[str, int | float | str | None]
 
 
 async def _collect(
-    addresses: list[str], secret: bytes | None
+    addresses: list[str], secret: bytes | None, tls: ssl.SSLContext | None = None
 ) -> list[tuple[str, Status | None, str]]:
     async def one(address: str) -> tuple[str, Status | None, str]:
         try:
-            async with Client([address], timeout=5, connect_timeout=2, secret=secret) as client:
+            async with Client(
+                [address], timeout=5, connect_timeout=2, secret=secret, tls=tls
+            ) as client:
                 return address, await client.status(timeout=5), ""
         except RabiaError as exc:
             return address, None, str(exc)
@@ -42,9 +45,12 @@ def _ratio(part: object, whole: object) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per node instead.")
 @secret_file_option
-def status(nodes: tuple[str, ...], as_json: bool, secret_file: Path | None) -> None:
+@dial_tls_options
+def status(
+    nodes: tuple[str, ...], as_json: bool, secret_file: Path | None, tls: ssl.SSLContext | None
+) -> None:
     """Show every node's members, epoch, slots, fast-path and NULL ratios, and health."""
-    results = asyncio.run(_collect(list(nodes), read_secret(secret_file)))
+    results = asyncio.run(_collect(list(nodes), read_secret(secret_file), tls))
     if as_json:
         for address, stats, error in results:
             click.echo(json.dumps({"address": address, "status": stats, "error": error or None}))

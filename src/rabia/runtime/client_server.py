@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from functools import partial
 
 from rabia.codec import CodecError, FrameReader
@@ -33,10 +34,12 @@ log = logging.getLogger("rabia.clients")
 
 
 class ClientServer(Listener):
-    """Accepts client connections for one node."""
+    """Accepts client connections for one node (TLS only, given ``tls``)."""
 
-    def __init__(self, node: Node, host: str, port: int) -> None:
-        super().__init__(host, port)
+    def __init__(
+        self, node: Node, host: str, port: int, *, tls: ssl.SSLContext | None = None
+    ) -> None:
+        super().__init__(host, port, tls=tls)
         self._node = node
 
     def _protocol(self) -> asyncio.Protocol:

@@ -23,6 +23,9 @@ class NodeConfig:
     """Member id -> peer address ``host:port`` (this node's own entry is where it listens)."""
     client_address: str | None = None
     """Where remote clients connect (``host:port``); None for embedded use only."""
+    client_tls: ServerTls | None = None
+    """Serve the client port over TLS only, with this certificate and key; with its
+    ``ca``, clients must present a certificate signed by it (mutual TLS)."""
     metrics_address: str | None = None
     """Where Prometheus scrapes ``GET /metrics`` (``host:port``); None: no metrics port."""
     metrics_tls: ServerTls | None = None

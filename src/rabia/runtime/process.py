@@ -107,7 +107,8 @@ async def serve(
             await metrics.start()
         if config.client_address is not None:
             host, port = parse_address(config.client_address)
-            server = ClientServer(node, host, port)
+            tls = None if config.client_tls is None else config.client_tls.context()
+            server = ClientServer(node, host, port, tls=tls)
             await server.start()
         for make in front_ends:
             front_end = make(node)
