@@ -114,7 +114,11 @@ class Client:
                     )
                 protocol.send(request)
             return
-        raise Unavailable(f"no node reachable: {last}")
+        if isinstance(last, TimeoutError):  # says nothing itself
+            last_text = f"no greeting within {self._connect_timeout}s (a TLS port? pass tls=)"
+        else:
+            last_text = str(last)
+        raise Unavailable(f"no node reachable: {last_text}")
 
     async def close(self) -> None:
         """Close the connection; pending requests fail with Unavailable."""
