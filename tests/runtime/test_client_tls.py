@@ -61,7 +61,7 @@ def test_a_tls_client_submits_and_reads_and_a_plaintext_one_is_refused(
 
     async def body(nodes: list[Node], network: MemoryNetwork) -> None:
         async with serving_tls(nodes[0], ServerTls(cert, key)) as address:
-            with pytest.raises(Unavailable, match="a TLS port. pass tls="):
+            with pytest.raises(Unavailable, match=r"a TLS port\? pass tls="):
                 async with Client([address], timeout=5.0, connect_timeout=0.5) as plain:
                     await plain.submit(b"never")
             async with Client([address], timeout=5.0, tls=client_context(ca)) as client:
