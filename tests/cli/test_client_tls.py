@@ -1,7 +1,7 @@
 """``--resp-tls-*`` / ``--client-tls-*`` / ``--metrics-tls-*`` without a process: the
 checks ``rabia node`` and ``rabia up`` make before starting anything, and the config-file
 keys (TLS on a running cluster: tests/e2e/test_resp_tls.py, on the client port:
-tests/runtime/test_client_tls.py)."""
+tests/runtime/test_client_server.py)."""
 
 from __future__ import annotations
 
