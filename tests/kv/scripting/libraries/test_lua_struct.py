@@ -45,6 +45,10 @@ def test_through_lua(lua: Any) -> None:
         ("struct.pack('b')", b"bad argument #2 to 'pack' (number expected, got nil)"),
         ("struct.unpack('i', 'ab')", b"bad argument #2 to 'unpack' (data string too short)"),
         (
+            "struct.unpack('fx', '\\0\\0\\0\\0\\0\\0\\0', 4)",
+            b"bad argument #2 to 'unpack' (data string too short)",
+        ),
+        (
             "struct.unpack('b', 'a', 0)",
             b"bad argument #3 to 'unpack' (offset must be 1 or greater)",
         ),

@@ -172,7 +172,9 @@ def unpack(fmt: bytes, data: bytes, position: int) -> list[Any]:
         if opt not in _KNOWN:
             raise invalid_option(opt)
         pos += _padding(pos, align)
-        if opt == "x":
+        if opt == "x":  # one byte of padding, which must be there (as every option's size)
+            if (pos & _M64) + 1 > len(data):
+                raise StructError("data string too short", 2)
             pos += 1
             continue
         if opt == "c" and size == 0:
