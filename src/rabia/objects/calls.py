@@ -7,7 +7,7 @@ import inspect
 import re
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Never
 
 import msgspec
 
@@ -98,11 +98,10 @@ class Method:
         start, end = match.span()
         return f"{message[:start]}argument `{self.params[index]}{message[end:]}"
 
-    def call(self, target: object, arguments: msgspec.Struct) -> Any:
-        """The method called on ``target`` with decoded ``arguments``: its value, or for
-        an ``async def`` its coroutine (not yet driven)."""
-        if self.all_positional:
-            return self.function(target, *_astuple(arguments))
+    def call_with_keywords(self, target: object, arguments: msgspec.Struct) -> Any:
+        """The method called on ``target`` with decoded ``arguments``, its keyword-only
+        ones by name: its value, or for an ``async def`` its coroutine (not yet driven).
+        (A method with positional parameters only is called in place, ``dispatch``.)"""
         values = _astuple(arguments)
         names = self.params[self.positional :]
         keywords = dict(zip(names, values[self.positional :], strict=True))
@@ -118,6 +117,11 @@ def unwrap(method: Method, reply: bytes, errors: dict[str, type[Exception]]) -> 
         raise BadReply(f"{method.name}: reply does not fit its return type: {exc}") from None
     if not isinstance(decoded, Failure):
         return decoded.value
+    raise_failure(method, decoded, errors)
+
+
+def raise_failure(method: Method, decoded: Failure, errors: dict[str, type[Exception]]) -> Never:
+    """Raise the exception a decoded ``Failure`` of ``method`` stands for."""
     if decoded.type_name == BAD_CALL:
         raise BadCall(f"{method.name}: {decoded.message}")
     declared = errors.get(decoded.type_name)

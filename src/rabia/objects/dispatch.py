@@ -71,7 +71,7 @@ def _run(method: Method, target: Any, arguments: msgspec.Struct) -> Any:
     if method.all_positional:  # the common case, without a call in between
         out = method.function(target, *_astuple(arguments))
     else:
-        out = method.call(target, arguments)
+        out = method.call_with_keywords(target, arguments)
     if method.synchronous:
         return out
     try:

@@ -6,7 +6,7 @@ import typing
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
-from rabia.objects.calls import Method, unwrap
+from rabia.objects.calls import Method, raise_failure, unwrap
 from rabia.objects.methods import Kind
 from rabia.objects.replicated import Replicated, schema_of
 from rabia.objects.schema import Schema
@@ -81,14 +81,13 @@ def _caller(
 
     async def call(*args: Any, **kwargs: Any) -> Any:
         reply = await send(method.encode_call(args, kwargs))
-        decoded: Any
         try:
             decoded = decode(reply)
         except Exception:
-            decoded = None
+            return unwrap(method, reply, errors)  # raises BadReply, naming why
         if type(decoded) is ok:
             return decoded.value
-        return unwrap(method, reply, errors)  # raises: a failure, or a reply of no use
+        raise_failure(method, decoded, errors)
 
     call.__name__ = call.__qualname__ = method.name
     return call
