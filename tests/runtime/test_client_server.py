@@ -15,7 +15,7 @@ import click
 import pytest
 import trustme
 
-from rabia.cli.options import dial_tls
+from rabia.cli.client_tls import dial_tls
 from rabia.cli.status import _collect
 from rabia.client import Client
 from rabia.codec import FrameReader, frame

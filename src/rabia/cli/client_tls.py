@@ -1,12 +1,15 @@
 """TLS on the ports clients reach: ``--resp-tls-*`` (Redis, ``rabia node`` and ``rabia
 up``), ``--client-tls-*`` (the port of ``rabia.Client``, ``rabia node``) and
-``--metrics-tls-*`` (metrics, ``rabia node``)."""
+``--metrics-tls-*`` (metrics, ``rabia node``); and ``--tls-*``, with which client
+commands (``rabia status``, ``rabia member``) reach a TLS client port."""
 
 from __future__ import annotations
 
+import functools
+import ssl
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -98,3 +101,39 @@ def pass_resp_tls(tls: ServerTls | None) -> list[str]:
         return []
     options = ["--resp-tls-cert", str(tls.cert), "--resp-tls-key", str(tls.key)]
     return options + ([] if tls.ca is None else ["--resp-tls-ca", str(tls.ca)])
+
+
+def dial_tls(ca: Path | None, cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The context a client command reaches TLS client ports with (None: plaintext):
+    trusting ``ca``, presenting ``cert``/``key`` when given (they go together)."""
+    if ca is None:
+        if cert is not None or key is not None:
+            raise click.UsageError("--tls-cert and --tls-key need --tls-ca")
+        return None
+    if (cert is None) != (key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(cafile=str(ca))
+    if cert is not None and key is not None:
+        context.load_cert_chain(str(cert), str(key))
+    return context
+
+
+def dial_tls_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--tls-ca``, ``--tls-cert``, ``--tls-key`` on a client command, which gets them as
+    one ``tls`` argument (``dial_tls``)."""
+
+    @functools.wraps(command)
+    def with_tls(
+        *args: Any, tls_ca: Path | None, tls_cert: Path | None, tls_key: Path | None, **kw: Any
+    ) -> Any:
+        return command(*args, tls=dial_tls(tls_ca, tls_cert, tls_key), **kw)
+
+    options = (
+        _file("--tls-ca", "The CA of the nodes' client-port certificates (--client-tls-*)."),
+        _file("--tls-cert", "With --tls-key: this client's certificate (for --client-tls-ca)."),
+        _file("--tls-key", "The private key of --tls-cert."),
+    )
+    decorated: Callable[..., Any] = with_tls
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import ssl
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -57,40 +53,3 @@ def read_secret(path: Path | None) -> bytes | None:
     if path is None:
         path = DEFAULT_SECRET if DEFAULT_SECRET.is_file() else None
     return None if path is None else path.read_bytes().strip() or None
-
-
-def dial_tls(ca: Path | None, cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
-    """The context a client command reaches TLS client ports with (None: plaintext):
-    trusting ``ca``, presenting ``cert``/``key`` when given (they go together)."""
-    if ca is None:
-        if cert is not None or key is not None:
-            raise click.UsageError("--tls-cert and --tls-key need --tls-ca")
-        return None
-    if (cert is None) != (key is None):
-        raise click.UsageError("--tls-cert and --tls-key go together")
-    context = ssl.create_default_context(cafile=str(ca))
-    if cert is not None and key is not None:
-        context.load_cert_chain(str(cert), str(key))
-    return context
-
-
-def dial_tls_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--tls-ca``, ``--tls-cert``, ``--tls-key`` on a client command, which gets them as
-    one ``tls`` argument (``dial_tls``)."""
-
-    @functools.wraps(command)
-    def with_tls(
-        *args: Any, tls_ca: Path | None, tls_cert: Path | None, tls_key: Path | None, **kw: Any
-    ) -> Any:
-        return command(*args, tls=dial_tls(tls_ca, tls_cert, tls_key), **kw)
-
-    existing = click.Path(exists=True, dir_okay=False, path_type=Path)
-    options = (
-        ("--tls-ca", "The CA of the nodes' client-port certificates (--client-tls-*)."),
-        ("--tls-cert", "With --tls-key: this client's certificate (for --client-tls-ca)."),
-        ("--tls-key", "The private key of --tls-cert."),
-    )
-    decorated: Callable[..., Any] = with_tls
-    for flag, text in reversed(options):
-        decorated = click.option(flag, type=existing, default=None, help=text)(decorated)
-    return decorated

@@ -11,7 +11,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from rabia.cli.options import dial_tls_options, read_secret, secret_file_option
+from rabia.cli.client_tls import dial_tls_options
+from rabia.cli.options import read_secret, secret_file_option
 from rabia.client import Client
 from rabia.errors import RabiaError
 
