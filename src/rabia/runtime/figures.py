@@ -78,5 +78,6 @@ def status_figures(
 
 def storage_figures(storage: Storage | None, running: bool) -> StorageStats | None:
     """``Node.storage_stats()``: an on-disk store's figures while the node runs."""
-    on_disk = running and storage is not None and not isinstance(storage, MemoryStorage)
-    return storage.stats() if on_disk and storage is not None else None
+    if not running or storage is None or isinstance(storage, MemoryStorage):
+        return None
+    return storage.stats()

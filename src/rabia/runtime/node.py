@@ -260,7 +260,8 @@ class Node:
         if replica is None:
             return
         batcher, loop = self._batcher, self._loop
-        while (batch := batcher.take(self._now())) is not None:
+        now = 0.0 if batcher.hold_until is None else self._now()  # the clock only in a hold
+        while (batch := batcher.take(now)) is not None:
             batch_id = replica.submit(batch, self._next_key())
             batcher.proposed(batch_id, len(batch))
             self._applying.originated(batch_id, batch)
